@@ -1,0 +1,54 @@
+"""Jobs: re-runnable functions of "now", run by the in-process scheduler or `flask jobs run`."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.services import mail, shop
+
+log = logging.getLogger(__name__)
+
+# Order matters: changes first, then delivery, so mail written by a job goes out in the same run.
+JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
+    ("activation_reminders", shop.send_activation_reminders),
+    ("expire_orders", shop.expire_orders),
+    ("deliver_mail", mail.deliver_outbox),
+]
+
+
+def run_due_jobs() -> dict[str, int]:
+    """Run every job at the clock's "now"; each job commits its own work."""
+    results = {}
+    for name, job in JOBS:
+        now = clock.now()
+        try:
+            results[name] = job(now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            raise
+    return results
+
+
+def start_scheduler(app) -> object:
+    """Start APScheduler in this process, ticking the same jobs as `flask jobs run`."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    def tick():
+        with app.app_context():
+            try:
+                run_due_jobs()
+            except Exception:  # logged in run_due_jobs; the next tick tries again
+                pass
+            finally:
+                db.session.remove()
+
+    scheduler = BackgroundScheduler(timezone="Europe/Oslo")
+    scheduler.add_job(tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+                      id="kvitt-jobs", max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler

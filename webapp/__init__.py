@@ -1,0 +1,89 @@
+"""Kvitt: ordering, licensing and subscription billing (the Flask application factory)."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate
+
+LOCALES = ("nb", "en")
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LOCALES:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    return "nb"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application; `config` overrides values read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1)
+
+    from .i18n import compile_catalogs
+
+    compile_catalogs()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
+                                                     "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+
+    from . import models  # noqa: F401  (register the tables)
+    from .blueprints import register_blueprints
+    from .cli import register_cli
+    from .templating import register_templating
+
+    register_blueprints(app)
+    register_cli(app)
+    register_templating(app)
+    _sqlite_pragmas(app)
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale())}
+
+    @app.after_request
+    def vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        return response
+
+    if app.config["SCHEDULER_ENABLED"]:
+        from jobs import start_scheduler
+
+        app.extensions["kvitt_scheduler"] = start_scheduler(app)
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite: enforce foreign keys and let readers work while a writer commits."""
+    from sqlalchemy import event
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

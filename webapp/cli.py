@@ -1,0 +1,99 @@
+"""Command-line interface: the test clock, jobs, the catalog and demo data."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from . import clock
+from .extensions import db
+
+_DELTA = re.compile(r"^(\d+)([dhm])$")
+
+
+def parse_delta(text: str) -> dt.timedelta:
+    """Parse '3d', '8h' or '30m'."""
+    match = _DELTA.match(text.strip())
+    if not match:
+        raise ValueError("use a number followed by d, h or m, for example 3d or 8h")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"d": dt.timedelta(days=amount), "h": dt.timedelta(hours=amount),
+            "m": dt.timedelta(minutes=amount)}[unit]
+
+
+def register_cli(app: Flask) -> None:
+    clock_cli = AppGroup("clock", help="Show, set or advance the application clock.")
+    jobs_cli = AppGroup("jobs", help="Run the scheduled jobs.")
+    catalog_cli = AppGroup("catalog", help="The vendor's price list.")
+
+    def show_now():
+        moment = clock.now()
+        kind = "test clock" if clock.is_test_clock() else "wall clock"
+        click.echo(f"{clock.local(moment).isoformat()} ({kind})")
+
+    @clock_cli.command("show")
+    def clock_show():
+        show_now()
+
+    @clock_cli.command("set")
+    @click.argument("moment")
+    def clock_set(moment):
+        try:
+            parsed = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            raise click.BadParameter("use an ISO date and time, e.g. 2026-04-20T08:00") from None
+        try:
+            clock.set_test_clock(parsed)
+        except clock.TestClockNotAllowed as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        show_now()
+
+    @clock_cli.command("advance")
+    @click.argument("delta")
+    def clock_advance(delta):
+        try:
+            clock.advance_test_clock(parse_delta(delta))
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        except clock.TestClockNotAllowed as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        show_now()
+
+    @clock_cli.command("reset")
+    def clock_reset():
+        clock.reset_test_clock()
+        db.session.commit()
+        show_now()
+
+    @jobs_cli.command("run")
+    def jobs_run():
+        """Run every job that is due at the clock's "now", as the scheduler would."""
+        from jobs import run_due_jobs
+
+        for name, count in run_due_jobs().items():
+            click.echo(f"{name}: {count}")
+
+    @catalog_cli.command("load")
+    def catalog_load():
+        from .services.catalog import load_catalog
+
+        count = load_catalog()
+        db.session.commit()
+        click.echo(f"catalog: {count} items")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the catalog and the demo data (idempotent)."""
+        from .services.demo import seed_demo_data
+
+        click.echo(seed_demo_data())
+        db.session.commit()
+
+    app.cli.add_command(clock_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(catalog_cli)

@@ -1,0 +1,80 @@
+"""The application clock: the one source of "now" (with a test clock for development and QA)."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from .extensions import db
+
+OSLO = ZoneInfo("Europe/Oslo")
+UTC = dt.timezone.utc
+
+
+class TestClockNotAllowed(RuntimeError):
+    """Raised when the configuration does not allow a test clock."""
+
+
+def wall_clock() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def _setting():
+    from .models.system import ClockSetting
+
+    return db.session.get(ClockSetting, 1)
+
+
+def now() -> dt.datetime:
+    """Return the current instant (aware, UTC): the test clock when set, else the wall clock."""
+    if current_app.config.get("TEST_CLOCK_ALLOWED"):
+        setting = _setting()
+        if setting is not None and setting.frozen_at is not None:
+            return setting.frozen_at
+    return wall_clock()
+
+
+def today() -> dt.date:
+    """Return today's date in Norway."""
+    return now().astimezone(OSLO).date()
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(OSLO)
+
+
+def set_test_clock(moment: dt.datetime) -> dt.datetime:
+    """Freeze the clock at the given instant; every process reads it from the database."""
+    from .models.system import ClockSetting
+
+    if not current_app.config.get("TEST_CLOCK_ALLOWED"):
+        raise TestClockNotAllowed("The test clock is not allowed in this configuration.")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=OSLO)
+    moment = moment.astimezone(UTC)
+    setting = _setting()
+    if setting is None:
+        setting = ClockSetting(id=1)
+        db.session.add(setting)
+    setting.frozen_at = moment
+    db.session.flush()
+    return moment
+
+
+def advance_test_clock(delta: dt.timedelta) -> dt.datetime:
+    return set_test_clock(now() + delta)
+
+
+def reset_test_clock() -> None:
+    setting = _setting()
+    if setting is not None:
+        setting.frozen_at = None
+        db.session.flush()
+
+
+def is_test_clock() -> bool:
+    if not current_app.config.get("TEST_CLOCK_ALLOWED"):
+        return False
+    setting = _setting()
+    return setting is not None and setting.frozen_at is not None

@@ -1,0 +1,36 @@
+"""Configuration read from the environment."""
+import os
+from pathlib import Path
+
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """Build the configuration mapping from environment variables."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'kvitt.sqlite'}"
+        ),
+        "MAIL_URL": os.environ.get("MAIL_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Kvitt <noreply@kvitt.example>"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # A test clock lets operators set and advance "now"; never in production.
+        "TEST_CLOCK_ALLOWED": _bool("KVITT_TEST_CLOCK", True),
+        "SCHEDULER_ENABLED": _bool("KVITT_SCHEDULER", False),
+        "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("KVITT_SCHEDULER_INTERVAL", "60")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("KVITT_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+    }

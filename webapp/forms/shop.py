@@ -1,0 +1,162 @@
+"""Web-shop forms: the four steps and activation."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as flask_wtf_translations
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..domain import usernames
+from ..domain.postal import city_for
+from .validators import email_address, norwegian_postal_code, phone_number
+
+MAX_USERS = 9999
+REQUIRED = _l("This field is required.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProductForm(FlaskForm):
+    mode = RadioField(_l("What do you want?"), choices=[
+        ("buy", _l("Buy")), ("trial", _l("Try free for 30 days"))], default="buy",
+        validators=[InputRequired(REQUIRED)])
+    product = RadioField(_l("Product"), validators=[InputRequired(REQUIRED)])
+    users = IntegerField(_l("Number of users"), default=1, validators=[
+        InputRequired(_l("Enter the number of users.")),
+        NumberRange(min=1, max=MAX_USERS, message=_l("Between 1 and %(max)s users.",
+                                                     max=MAX_USERS))])
+    addons = MultiCheckboxField(_l("Add-ons"), validate_choice=True)
+
+    def __init__(self, *args, editions=(), addons=(), locale="nb", may_buy_addons_only=False,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product.choices = [(e.code, e.name(locale)) for e in editions]
+        self.product.choices.append(("none", _l("None (add-ons for an existing customer)")))
+        self.addons.choices = [(a.code, a.name(locale)) for a in addons]
+        self.may_buy_addons_only = may_buy_addons_only
+
+    def validate_product(self, field):
+        if field.data == "none":
+            if not self.may_buy_addons_only:
+                raise ValidationError(_l("Log in as an administrator of your company to buy "
+                                         "add-ons only."))
+            if self.mode.data == "trial":
+                raise ValidationError(_l("A trial needs an edition."))
+
+    def validate_addons(self, field):
+        if self.product.data == "none" and not field.data:
+            raise ValidationError(_l("Choose at least one add-on."))
+
+
+class CompanyForm(FlaskForm):
+    company_name = StringField(_l("Company name"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    contact_person = StringField(_l("Contact person"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    email = StringField(_l("E-mail address"), validators=[
+        DataRequired(REQUIRED), Length(max=320), email_address])
+    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=30),
+                                                 phone_number])
+    billing_interval = RadioField(_l("Billing interval"), validators=[
+        InputRequired(_l("Choose a billing interval."))])
+    employee_count = IntegerField(_l("Number of employees (optional)"), validators=[
+        Optional(), NumberRange(min=1, max=1_000_000)])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(),
+                                                                  Length(max=1000)])
+
+    def __init__(self, *args, intervals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {"annual": _l("Annual (10 % discount)"),
+                  "semiannual": _l("Semi-annual (5 % discount)"),
+                  "quarterly": _l("Quarterly (no discount)")}
+        self.billing_interval.choices = [(i.code, labels.get(i.code, i.code)) for i in intervals]
+
+
+GROUP_CHOICES = [("administrators", _l("Administrators")), ("privileged", _l("Privileged users")),
+                 ("users", _l("Users")), ("guests", _l("Guests"))]
+
+
+class UserRowForm(Form):
+    class Meta:
+        def get_translations(self, form):
+            return flask_wtf_translations  # WTForms' own messages in the request's language
+
+    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=80)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=320),
+                                                          email_address])
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED)])
+    user_group = SelectField(_l("User group"), choices=GROUP_CHOICES,
+                             validators=[InputRequired(REQUIRED)])
+
+    def validate_username(self, field):
+        result = usernames.check(field.data)
+        if result.error == "too_long":
+            raise ValidationError(_l("At most %(max)s characters.", max=usernames.MAX_LENGTH))
+        if result.error == "special_characters":
+            raise ValidationError(_l("Use letters and digits only: no spaces or special "
+                                     "characters."))
+
+    @property
+    def username_warning(self):
+        if usernames.check(self.username.data).warning:
+            return _l("Avoid æ, ø, å and other special letters: they can make logging in hard "
+                      "from keyboards abroad.")
+        return None
+
+
+class UsersForm(FlaskForm):
+    users = FieldList(FormField(UserRowForm), min_entries=0, max_entries=MAX_USERS)
+
+    def __init__(self, *args, licensed_users=MAX_USERS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.licensed_users = licensed_users
+        self.form_errors_list: list[str] = []
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        rows = [entry.form for entry in self.users.entries]
+        seen: dict[str, int] = {}
+        for row in rows:
+            name_key = usernames.key(row.username.data)
+            if not name_key:
+                continue
+            if name_key in seen:
+                row.username.errors = list(row.username.errors) + [
+                    _l("Username already used by another user in this order.")]
+                valid = False
+            seen.setdefault(name_key, 1)
+        if not any(row.user_group.data == "administrators" for row in rows):
+            self.form_errors_list.append(
+                _l("Register at least one user in the group Administrators."))
+            valid = False
+        if len(rows) > self.licensed_users:
+            self.form_errors_list.append(_l(
+                "You have registered %(count)s users but ordered %(licensed)s. Remove users or "
+                "go back and order more.", count=len(rows), licensed=self.licensed_users))
+            valid = False
+        return valid
+
+
+class TermsForm(FlaskForm):
+    accept = BooleanField(_l("I accept the terms of the licence agreement"), validators=[
+        DataRequired(_l("You must accept the terms of the licence agreement to order."))])
+
+
+class ActivationForm(FlaskForm):
+    address_line = StringField(_l("Invoice address"), validators=[DataRequired(REQUIRED),
+                                                                  Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(REQUIRED),
+                                                             norwegian_postal_code])
+    city = StringField(_l("City"), render_kw={"readonly": True})
+
+    def validate_city(self, field):
+        field.data = city_for(self.postal_code.data or "") or ""

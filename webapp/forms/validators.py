@@ -1,0 +1,37 @@
+"""Field validators shared by the forms: e-mail, Norwegian phone numbers, postal codes."""
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from ..domain.postal import city_for
+
+
+def email_address(form, field) -> None:
+    try:
+        result = validate_email(field.data or "", check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_l("Enter a valid e-mail address, like name@company.no.")) from None
+    field.data = result.normalized
+
+
+def phone_number(form, field) -> None:
+    """Accept a phone number valid for Norway by default (or with a country code)."""
+    try:
+        number = phonenumbers.parse(field.data or "", "NO")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_l("Enter a valid phone number, like 912 34 567.")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_l("Enter a valid phone number, like 912 34 567."))
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def norwegian_postal_code(form, field) -> None:
+    code = (field.data or "").strip()
+    if len(code) != 4 or not code.isdigit():
+        raise ValidationError(_l("A postal code has four digits."))
+    if city_for(code) is None:
+        raise ValidationError(_l("Postal code %(code)s is not in the postal register.",
+                                 code=code))

@@ -1,0 +1,169 @@
+"""Companies, customer agreements, users, employees, user groups and memberships."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .types import UTCDateTime
+
+DEFAULT_GROUPS = ("administrators", "privileged", "users", "guests")
+
+
+class Company(db.Model):
+    __tablename__ = "company"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="customer")
+    # The customer id users type at login; unique across Kvitt.
+    customer_id: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organisation_number: Mapped[str | None] = mapped_column(String(9), unique=True)
+    contact_person: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    employee_count: Mapped[int | None] = mapped_column()
+    address_line: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(4))
+    city: Mapped[str | None] = mapped_column(String(60))
+    # Companies and agreements refer to each other: this key is added after both tables exist.
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_agreement.id", use_alter=True, name="fk_company_agreement"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    agreement: Mapped[CustomerAgreement | None] = relationship(
+        back_populates="companies", foreign_keys=[agreement_id]
+    )
+    groups: Mapped[list[UserGroup]] = relationship(back_populates="company")
+
+    __table_args__ = (
+        CheckConstraint("kind in ('customer','partner','vendor')", name="ck_company_kind"),
+    )
+
+
+class CustomerAgreement(db.Model):
+    """The billing account: the vendor bills agreements, not companies."""
+
+    __tablename__ = "customer_agreement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    customer_number: Mapped[str | None] = mapped_column(String(30))
+    owner_company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    invoice_recipient_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    invoice_email: Mapped[str] = mapped_column(String(320))
+    invoice_address_line: Mapped[str | None] = mapped_column(String(200))
+    invoice_postal_code: Mapped[str | None] = mapped_column(String(4))
+    invoice_city: Mapped[str | None] = mapped_column(String(60))
+    billing_interval: Mapped[str] = mapped_column(ForeignKey("billing_interval.code"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    companies: Mapped[list[Company]] = relationship(
+        back_populates="agreement", foreign_keys=[Company.agreement_id]
+    )
+    owner: Mapped[Company] = relationship(foreign_keys=[owner_company_id])
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in with customer id + username + password."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    username: Mapped[str] = mapped_column(String(40))
+    username_key: Mapped[str] = mapped_column(String(40))
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(320))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_superuser: Mapped[bool] = mapped_column(default=False)
+    is_operator: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change so every other session is logged out.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    company: Mapped[Company] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "username_key", name="uq_user_username_per_customer"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_version += 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class Employee(db.Model):
+    """The person record in a company; survives deletion of the user."""
+
+    __tablename__ = "employee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(320))
+    employed: Mapped[bool] = mapped_column(default=True)
+
+
+class UserGroup(db.Model):
+    __tablename__ = "user_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    key: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(80))
+    can_admin: Mapped[bool] = mapped_column(default=False)
+    can_billing: Mapped[bool] = mapped_column(default=False)
+    can_sales: Mapped[bool] = mapped_column(default=False)
+    can_reports: Mapped[bool] = mapped_column(default=False)
+    can_vouchers: Mapped[bool] = mapped_column(default=False)
+
+    company: Mapped[Company] = relationship(back_populates="groups")
+
+    __table_args__ = (UniqueConstraint("company_id", "key", name="uq_group_key_per_company"),)
+
+
+class Membership(db.Model):
+    """A user's access to one company, in one user group."""
+
+    __tablename__ = "membership"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    company: Mapped[Company] = relationship()
+    group: Mapped[UserGroup] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "company_id", name="uq_membership_user_company"),
+        Index("ix_membership_company", "company_id"),
+    )
+
+
+def next_customer_id() -> str:
+    """Allocate the next customer id (numeric, from 100001)."""
+    from sqlalchemy import cast, Integer, select
+
+    highest = db.session.scalar(select(func.max(cast(Company.customer_id, Integer))))
+    return str(max(highest or 0, 100000) + 1)

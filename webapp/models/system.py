@@ -1,0 +1,68 @@
+"""The clock setting, the e-mail outbox and single-use action tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class ClockSetting(db.Model):
+    __tablename__ = "clock_setting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("id = 1", name="ck_clock_setting_single_row"),)
+
+
+class MailStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(db.Model):
+    """An e-mail written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=MailStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"))
+
+    __table_args__ = (
+        CheckConstraint("status in ('pending','sending','sent','failed')", name="ck_outbox_status"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+
+class ActionToken(db.Model):
+    """A single-use, expiring token behind a signed link (activation, password)."""
+
+    __tablename__ = "action_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (
+        CheckConstraint("purpose in ('activate','set_password')", name="ck_action_token_purpose"),
+    )

@@ -1,0 +1,1 @@
+"""Use cases, one transaction each; called by views, CLI commands and jobs alike."""

@@ -1,0 +1,79 @@
+"""Companies with their default user groups, and users with employee records and access."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from ..domain import usernames
+from ..extensions import db
+from ..models import Company, Employee, Membership, User, UserGroup
+from ..models.accounts import DEFAULT_GROUPS, next_customer_id
+
+# Module permissions of the four default groups; only Administrators reach Admin by default.
+DEFAULT_PERMISSIONS = {
+    "administrators": dict(can_admin=True, can_billing=True, can_sales=True, can_reports=True,
+                           can_vouchers=True),
+    "privileged": dict(can_sales=True, can_reports=True, can_vouchers=True),
+    "users": dict(can_sales=True, can_vouchers=True),
+    "guests": dict(can_reports=True),
+}
+
+
+def group_label(key: str) -> str:
+    return {
+        "administrators": _("Administrators"),
+        "privileged": _("Privileged users"),
+        "users": _("Users"),
+        "guests": _("Guests"),
+    }.get(key, key)
+
+
+def create_company(now: dt.datetime, *, kind: str = "customer", **fields) -> Company:
+    """Create a company with a new customer id and its four default user groups."""
+    company = Company(kind=kind, customer_id=next_customer_id(), created_at=now, **fields)
+    db.session.add(company)
+    db.session.flush()
+    with force_locale("nb"):
+        for key in DEFAULT_GROUPS:
+            db.session.add(UserGroup(company_id=company.id, key=key, name=group_label(key),
+                                     **DEFAULT_PERMISSIONS[key]))
+    db.session.flush()
+    return company
+
+
+def group_by_key(company_id: int, key: str) -> UserGroup:
+    return db.session.scalars(select(UserGroup).where(UserGroup.company_id == company_id,
+                                                      UserGroup.key == key)).one()
+
+
+def add_user(company: Company, now: dt.datetime, *, first_name: str, last_name: str,
+             email: str, username: str, group_key: str, is_superuser: bool = False) -> User:
+    """Create a user with an employee record and access to the company in the given group."""
+    user = User(company_id=company.id, username=username.strip(),
+                username_key=usernames.key(username), first_name=first_name.strip(),
+                last_name=last_name.strip(), email=email.strip(), is_superuser=is_superuser,
+                created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Employee(company_id=company.id, user_id=user.id, first_name=user.first_name,
+                            last_name=user.last_name, email=user.email))
+    db.session.add(Membership(user_id=user.id, company_id=company.id,
+                              user_group_id=group_by_key(company.id, group_key).id))
+    db.session.flush()
+    return user
+
+
+def find_login_user(customer_id: str, username: str) -> User | None:
+    return db.session.scalar(
+        select(User).join(Company, User.company_id == Company.id)
+        .where(Company.customer_id == customer_id.strip(),
+               User.username_key == usernames.key(username)))
+
+
+def is_administrator(user: User, company_id: int) -> bool:
+    return db.session.scalar(
+        select(UserGroup.can_admin).join(Membership, Membership.user_group_id == UserGroup.id)
+        .where(Membership.user_id == user.id, Membership.company_id == company_id,
+               Membership.active)) is True

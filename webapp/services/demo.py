@@ -1,0 +1,53 @@
+"""Demo data: the catalog, the vendor company with an operator, and one active customer."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..models import Company, CustomerAgreement, LicenceSubscription, User
+from .accounts import add_user, create_company
+from .catalog import load_catalog
+
+OPERATOR = {"customer_id": "100001", "username": "operator", "password": "operator-demo-1"}
+DEMO_ADMIN = {"customer_id": "100002", "username": "kari", "password": "kari-demo-1"}
+
+
+def seed_demo_data() -> str:
+    """Create the demo rows unless they exist; return what was done."""
+    load_catalog()
+    if db.session.scalar(select(Company).where(Company.kind == "vendor")):
+        return "demo data already present"
+    now = clock.now()
+    vendor = create_company(now, kind="vendor", name="Kvitt AS", organisation_number="923609016",
+                            email="post@kvitt.example", address_line="Storgata 1",
+                            postal_code="0155", city="OSLO")
+    operator = add_user(vendor, now, first_name="Ola", last_name="Operatør",
+                        email="ola@kvitt.example", username=OPERATOR["username"],
+                        group_key="administrators", is_superuser=True)
+    operator.is_operator = True
+    operator.set_password(OPERATOR["password"])
+
+    customer = create_company(now, name="Fjordkaffe AS", contact_person="Kari Nordmann",
+                              email="kari@fjordkaffe.example", phone="+47 912 34 567",
+                              address_line="Kaigata 5", postal_code="5003", city="BERGEN")
+    agreement = CustomerAgreement(name=customer.name, owner_company_id=customer.id,
+                                  invoice_recipient_id=customer.id,
+                                  invoice_email=customer.email, invoice_address_line="Kaigata 5",
+                                  invoice_postal_code="5003", invoice_city="BERGEN",
+                                  billing_interval="annual", created_at=now)
+    db.session.add(agreement)
+    db.session.flush()
+    customer.agreement_id = agreement.id
+    admin = add_user(customer, now, first_name="Kari", last_name="Nordmann",
+                     email=customer.email, username=DEMO_ADMIN["username"],
+                     group_key="administrators", is_superuser=True)
+    admin.set_password(DEMO_ADMIN["password"])
+    db.session.add(LicenceSubscription(agreement_id=agreement.id, plan_code="office-professional",
+                                       quantity=3, billing_interval="annual", status="active",
+                                       activated_on=clock.local(now).date(), created_at=now))
+    db.session.flush()
+    return (f"operator: customer id {vendor.customer_id}, username {OPERATOR['username']}, "
+            f"password {OPERATOR['password']}\n"
+            f"customer admin: customer id {customer.customer_id}, username "
+            f"{DEMO_ADMIN['username']}, password {DEMO_ADMIN['password']}")

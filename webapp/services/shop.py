@@ -1,0 +1,256 @@
+"""Web-shop use cases: drafts, placing an order, activation, reminders and expiry."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+from flask_babel import force_locale
+from sqlalchemy import select, update
+
+from .. import clock
+from ..extensions import db
+from ..models import (CustomerAgreement, LicenceSubscription, Order, Company,
+                      SubscriptionAddOn, User)
+from . import catalog
+from .accounts import add_user, create_company
+from .mail import queue_mail
+from .tokens import TokenError, find_token, issue_token
+
+TRIAL_DAYS = 30
+ORDER_LIFETIME = dt.timedelta(days=30)
+REMINDER_AFTER = (dt.timedelta(days=3), dt.timedelta(days=7))
+SET_PASSWORD_LIFETIME = dt.timedelta(days=14)
+ACTIVATION_LIFETIME = ORDER_LIFETIME
+
+
+class OrderError(Exception):
+    """A domain refusal with a message key the view turns into text."""
+
+
+def new_draft(now: dt.datetime, user: User | None = None) -> Order:
+    order = Order(status="draft", created_at=now, updated_at=now, product_data={},
+                  company_data={}, users_data=[])
+    if user is not None:
+        order.created_by_user_id = user.id
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def save_step(order: Order, step: str, data, now: dt.datetime) -> None:
+    """Keep a step's raw input exactly as typed (valid or not)."""
+    if order.status != "draft":
+        raise OrderError("order_not_draft")
+    setattr(order, f"{step}_data", data)
+    order.updated_at = now
+
+
+def selection(order: Order) -> dict:
+    """The product step's choices as typed values (with safe defaults)."""
+    data = order.product_data or {}
+    try:
+        users = max(0, min(int(data.get("users") or 1), 9999))
+    except (TypeError, ValueError):
+        users = 1
+    product = data.get("product") or ""
+    return {
+        "edition": None if product in ("", "none") else product,
+        "users": users,
+        "addons": list(data.get("addons") or []),
+        "trial": data.get("mode") == "trial",
+        "interval": (order.company_data or {}).get("billing_interval") or "annual",
+    }
+
+
+def order_summary(order: Order, locale: str) -> dict:
+    chosen = selection(order)
+    quote = catalog.quote_order(chosen["edition"], chosen["users"], chosen["addons"],
+                                chosen["interval"], locale)
+    edition = catalog.item(chosen["edition"]) if chosen["edition"] else None
+    return {"selection": chosen, "quote": quote, "edition": edition,
+            "company": order.company_data or {}, "users": order.users_data or []}
+
+
+def _activation_link(order: Order) -> str:
+    token = issue_token("activate", ACTIVATION_LIFETIME, order_id=order.id)
+    return url_for("shop.activate", token=token, _external=True)
+
+
+def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
+    """Turn a complete draft into a pending customer; a second call changes nothing."""
+    claimed = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "draft")
+        .values(status="submitted", submitted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(order)
+    if claimed.rowcount != 1:
+        return order
+    if order.existing_company_id:
+        return _place_addon_order(order, now, locale)
+    chosen = selection(order)
+    data = order.company_data
+    company = create_company(
+        now, name=data["company_name"].strip(), contact_person=data["contact_person"].strip(),
+        email=data["email"].strip(), phone=data["phone"].strip(),
+        employee_count=int(data["employee_count"]) if data.get("employee_count") else None)
+    agreement = CustomerAgreement(
+        name=company.name, owner_company_id=company.id, invoice_recipient_id=company.id,
+        invoice_email=company.email, billing_interval=chosen["interval"], created_at=now)
+    db.session.add(agreement)
+    db.session.flush()
+    company.agreement_id = agreement.id
+    first_admin = True
+    for row in order.users_data:
+        is_admin = row["user_group"] == "administrators"
+        add_user(company, now, first_name=row["first_name"], last_name=row["last_name"],
+                 email=row["email"], username=row["username"], group_key=row["user_group"],
+                 is_superuser=is_admin and first_admin)
+        first_admin = first_admin and not is_admin
+    subscription = LicenceSubscription(
+        agreement_id=agreement.id, plan_code=chosen["edition"], quantity=chosen["users"],
+        billing_interval=chosen["interval"], status="pending", is_trial=chosen["trial"],
+        created_at=now)
+    subscription.addons = [SubscriptionAddOn(addon_code=code, added_on=clock.local(now).date())
+                           for code in chosen["addons"]]
+    db.session.add(subscription)
+    order.company_id, order.agreement_id = company.id, agreement.id
+    db.session.flush()
+    with force_locale(locale):
+        summary = order_summary(order, locale)
+        queue_mail("order_confirmation", company.email, "order_confirmation.txt",
+                   order_id=order.id, order=order, company=company, summary=summary,
+                   link=_activation_link(order), expires_on=clock.local(now + ORDER_LIFETIME),
+                   locale=locale)
+    return order
+
+
+def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
+    """Product "None": add the chosen add-ons to an existing customer's subscription at once."""
+    company = db.session.get(Company, order.existing_company_id)
+    subscription = db.session.scalar(
+        select(LicenceSubscription).where(LicenceSubscription.agreement_id == company.agreement_id)
+        .order_by(LicenceSubscription.id.desc()))
+    if subscription is None:
+        raise OrderError("no_subscription")
+    owned = {addon.addon_code for addon in subscription.addons}
+    for code in selection(order)["addons"]:
+        if code not in owned:
+            subscription.addons.append(SubscriptionAddOn(addon_code=code,
+                                                         added_on=clock.local(now).date()))
+    order.status, order.activated_at = "activated", now
+    order.company_id, order.agreement_id = company.id, company.agreement_id
+    buyer = db.session.get(User, order.created_by_user_id)
+    with force_locale(locale):
+        queue_mail("addon_confirmation", buyer.email, "addon_confirmation.txt", order_id=order.id,
+                   company=company, summary=order_summary(order, locale), locale=locale)
+    db.session.flush()
+    return order
+
+
+def activation_order(signed: str) -> Order:
+    """Return the order behind an activation link, or raise TokenError."""
+    token = find_token("activate", signed)
+    order = db.session.get(Order, token.order_id)
+    if order.status == "activated":
+        raise TokenError("used", token)
+    if order.status == "expired":
+        raise TokenError("expired", token)
+    return order
+
+
+def activate_order(signed: str, now: dt.datetime, locale: str,
+                   address: dict | None = None) -> Order:
+    """Activate an order from its e-mailed link: once, before it expires."""
+    token = find_token("activate", signed, for_update=True)
+    order = db.session.get(Order, token.order_id)
+    used = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "submitted")
+        .values(status="activated", activated_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if used.rowcount != 1:
+        db.session.refresh(order)
+        raise TokenError("used" if order.status == "activated" else "expired", token)
+    db.session.refresh(order)
+    token.used_at = now
+    agreement = order.agreement
+    subscription = db.session.scalar(select(LicenceSubscription).where(
+        LicenceSubscription.agreement_id == agreement.id))
+    today = clock.local(now).date()
+    subscription.activated_on = today
+    if subscription.is_trial:
+        subscription.status = "trial"
+        subscription.trial_ends_on = today + dt.timedelta(days=TRIAL_DAYS)
+    else:
+        if not address:
+            raise OrderError("address_required")
+        subscription.status = "active"
+        agreement.invoice_address_line = address["address_line"]
+        agreement.invoice_postal_code = address["postal_code"]
+        agreement.invoice_city = address["city"]
+        company = order.company
+        company.address_line, company.postal_code, company.city = (
+            address["address_line"], address["postal_code"], address["city"])
+    _send_welcome_mails(order, locale)
+    db.session.flush()
+    return order
+
+
+def _send_welcome_mails(order: Order, locale: str) -> None:
+    company = order.company
+    users = db.session.scalars(select(User).where(User.company_id == company.id)
+                               .order_by(User.id))
+    with force_locale(locale):
+        for user in users:
+            token = issue_token("set_password", SET_PASSWORD_LIFETIME, user_id=user.id)
+            queue_mail("welcome", user.email, "welcome.txt", order_id=order.id, user=user,
+                       company=company,
+                       set_password_link=url_for("auth.set_password", token=token,
+                                                 _external=True),
+                       login_link=url_for("auth.login", _external=True),
+                       guide_link=url_for("pages.guide", _external=True),
+                       support_link=url_for("pages.support", _external=True))
+
+
+def send_activation_reminders(now: dt.datetime, locale: str = "nb") -> int:
+    """Remind the contact after 3 and 7 days without activation (once each, any process)."""
+    sent = 0
+    for number, after in reversed(list(enumerate(REMINDER_AFTER, start=1))):
+        due = db.session.scalars(
+            select(Order).where(Order.status == "submitted", Order.reminders_sent < number,
+                                Order.submitted_at <= now - after,
+                                Order.submitted_at > now - ORDER_LIFETIME))
+        for order in list(due):
+            claimed = db.session.execute(
+                update(Order).where(Order.id == order.id, Order.reminders_sent < number,
+                                    Order.status == "submitted")
+                .values(reminders_sent=number).execution_options(synchronize_session=False))
+            if claimed.rowcount != 1:
+                continue
+            with force_locale(locale):
+                queue_mail("activation_reminder", order.company.email, "activation_reminder.txt",
+                           order_id=order.id, order=order, company=order.company,
+                           link=_activation_link(order), number=number,
+                           expires_on=clock.local(order.submitted_at + ORDER_LIFETIME))
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+def expire_orders(now: dt.datetime) -> int:
+    """Expire orders not activated within 30 days; nothing of them can be used."""
+    due = list(db.session.scalars(select(Order.id).where(
+        Order.status == "submitted", Order.submitted_at <= now - ORDER_LIFETIME)))
+    expired = 0
+    for order_id in due:
+        result = db.session.execute(
+            update(Order).where(Order.id == order_id, Order.status == "submitted")
+            .values(status="expired", expired_at=now).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            order = db.session.get(Order, order_id)
+            db.session.execute(update(LicenceSubscription)
+                               .where(LicenceSubscription.agreement_id == order.agreement_id,
+                                      LicenceSubscription.status == "pending")
+                               .values(status="expired"))
+            expired += 1
+    db.session.flush()
+    return expired
