@@ -1,6 +1,7 @@
 """Fixtures: the app on a real database (SQLite file, or PostgreSQL), a real SMTP server."""
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
 import re
@@ -11,6 +12,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from webapp import clock, create_app
@@ -38,6 +40,16 @@ def database_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kvitt-test.sqlite'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Run each request in its own context, as a server would: its own app context, `g` and
+    database session, not the test's. The test's session then sees what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     from flask_migrate import upgrade
@@ -47,6 +59,7 @@ def app(database_url):
         "WTF_CSRF_ENABLED": False, "MAIL_URL": "", "TEST_CLOCK_ALLOWED": True,
         "SCHEDULER_ENABLED": False, "SERVER_NAME": "kvitt.test", "PREFERRED_URL_SCHEME": "http",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()  # the migrations, exactly as the run command applies them
     return app

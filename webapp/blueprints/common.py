@@ -12,7 +12,7 @@ def is_htmx_fragment_request() -> bool:
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context):
+def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
     """Render the fragment for a plain htmx request, the whole page otherwise."""
     template = fragment if fragment and is_htmx_fragment_request() else page
     return render_template(template, **context), status

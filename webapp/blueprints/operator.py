@@ -38,7 +38,7 @@ def orders():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Order.id.desc()).offset((_page() - 1) * PAGE_SIZE)
                               .limit(PAGE_SIZE)).all()
-    return render("operator/orders.html", orders=rows, status=status, total=total, page=_page(),
+    return render("operator/orders.html", orders=rows, status_filter=status, total=total, page=_page(),
                   page_size=PAGE_SIZE)
 
 

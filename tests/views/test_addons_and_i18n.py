@@ -1,0 +1,64 @@
+"""R-SHOP-2 add-ons for an existing customer; every page in bokmål and English; CSRF."""
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import LicenceSubscription, OutboxMail
+from tests.shopping import post_company, post_product, post_terms, start_order, step_url
+from tests.views.test_operator import log_in
+from webapp.services.demo import DEMO_ADMIN
+
+
+def test_r_shop_2_an_administrator_buys_add_ons_only(client):
+    log_in(client, DEMO_ADMIN)
+    response = client.get("/order?addons=1")
+    public_id = response.headers["Location"].split("/")[2]
+    assert post_product(client, public_id, product="none",
+                        addons=["office-storage-50"]).status_code == 303
+    company_page = client.get(step_url(public_id, "company")).get_data(as_text=True)
+    assert 'value="Fjordkaffe AS"' in company_page
+    assert post_company(client, public_id, company_name="Fjordkaffe AS").status_code == 303
+    assert client.get(step_url(public_id, "users")).status_code == 404  # no users step
+    assert post_terms(client, public_id).status_code == 303
+    subscription = db.session.scalar(select(LicenceSubscription))
+    assert [a.addon_code for a in subscription.addons] == ["office-storage-50"]
+    [mail] = db.session.scalars(select(OutboxMail)).all()
+    assert mail.kind == "addon_confirmation" and "Ekstra lagring 50 GB" in mail.body_text
+
+
+def test_r_shop_2_none_needs_at_least_one_add_on(client):
+    log_in(client, DEMO_ADMIN)
+    public_id = client.get("/order?addons=1").headers["Location"].split("/")[2]
+    response = post_product(client, public_id, product="none")
+    assert response.status_code == 422 and "minst ett tilleggsprodukt" in \
+        response.get_data(as_text=True)
+
+
+def test_every_message_has_a_bokmal_translation():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parents[2] / "webapp/translations/nb/LC_MESSAGES/messages.po"
+    catalog = read_po(po.open("rb"))
+    untranslated = [m.id for m in catalog if m.id and not (
+        all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert untranslated == []
+
+
+def test_pages_switch_between_bokmal_and_english(client):
+    public_id = start_order(client)
+    assert "Velg versjon" in client.get(step_url(public_id, "product")).get_data(as_text=True)
+    english = client.get(step_url(public_id, "product") + "?lang=en").get_data(as_text=True)
+    assert "Choose edition" in english and '<html lang="en">' in english
+    assert "Choose edition" in client.get(step_url(public_id, "product")).get_data(as_text=True)
+
+
+def test_forms_are_protected_by_csrf(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        public_id = start_order(client)
+        response = post_product(client, public_id)
+        assert response.status_code == 400
+        assert "Skjemaet var utløpt" in response.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
