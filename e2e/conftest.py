@@ -1,0 +1,96 @@
+"""Browser tests: a real Kvitt server process, real Chromium, a real SMTP server on loopback."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import Inbox, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("KVITT_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def inbox():
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def server(inbox, tmp_path):
+    """Start Kvitt as `scripts/run` does (migrations, catalog, scheduler) on a free port."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'kvitt.sqlite'}",
+           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "KVITT_SCHEDULER": "1",
+           "KVITT_SCHEDULER_INTERVAL": "1", "SECRET_KEY": "e2e-secret",
+           "PUBLIC_URL": f"http://127.0.0.1:{port}", "FLASK_APP": "webapp"}
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run(flask + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(flask + ["catalog", "load"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port),
+                                        "--no-reload"], env=env, cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError((tmp_path / "server.log").read_text())
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def wait_for_mail(inbox: Inbox, to: str, subject_part: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in inbox.to(to):
+            if subject_part in message["Subject"]:
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {to} with {subject_part!r}; got "
+                         f"{[(m['To'], m['Subject']) for m in inbox.messages]}")
+
+
+def link(message, path_part: str) -> str:
+    return next(url for url in re.findall(r"https?://\S+", Inbox.body(message))
+                if path_part in url)
