@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 from flask_babel import get_locale, gettext as _
 from . import clock
 from .domain.money import format_nok
@@ -31,15 +34,45 @@ def edition_name(code: str | None) -> str:
     return found.name(str(get_locale())) if found else (code or "")
 
 
-def nok(amount_ore: int | None) -> str:
-    return "" if amount_ore is None else format_nok(amount_ore, str(get_locale()))
+@pass_context
+def nok(context, amount_ore: int | None) -> str:
+    locale = context.get("current_locale") or context.get("locale") or str(get_locale())
+    return "" if amount_ore is None else format_nok(amount_ore, locale)
 
 
 def local_datetime(moment: dt.datetime | None) -> str:
     return "" if moment is None else clock.local(moment).strftime("%d.%m.%Y %H:%M")
 
 
+def _newstyle(translations):
+    """Jinja's new-style gettext callables bound to one catalog.
+
+    Flask-Babel resolves the catalog again on every call; binding it once per render (inside
+    force_locale too, since context processors run at render time) keeps templates fast."""
+
+    @pass_context
+    def gettext(context, string, **variables):
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
+
+
 def register_templating(app: Flask) -> None:
+    @app.context_processor
+    def bound_gettext():
+        return _newstyle(get_translations())
+
     app.add_template_filter(nok, "nok")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(edition_name, "edition_name")

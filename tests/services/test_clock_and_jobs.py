@@ -67,3 +67,16 @@ def test_jobs_run_command_runs_every_job(app):
     result = app.test_cli_runner().invoke(args=["jobs", "run"])
     assert result.exit_code == 0
     assert "activation_reminders: 0" in result.output and "deliver_mail: 0" in result.output
+
+
+def test_r_shop_3_a_price_change_in_the_catalog_reaches_the_live_price(client):
+    from webapp.services.catalog import catalog_changed
+
+    url = "/order/price?product=office-enterprise&users=1&billing_interval=quarterly"
+    assert "kr\u00a0449,00" in client.get(url).get_data(as_text=True)
+    enterprise = db.session.scalar(select(CatalogItem).where(CatalogItem.code ==
+                                                             "office-enterprise"))
+    enterprise.price_ore = 47900
+    catalog_changed()
+    db.session.commit()
+    assert "kr\u00a0479,00" in client.get(url).get_data(as_text=True)

@@ -57,3 +57,13 @@ class BillingInterval(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (CheckConstraint("months in (1,3,6,12)", name="ck_interval_months"),)
+
+
+class CatalogRevision(db.Model):
+    """Changes whenever the catalog changes, so each process knows when to re-read its prices."""
+
+    __tablename__ = "catalog_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_catalog_revision_single_row"),)

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
 
 from ..domain.pricing import Band, PricedItem, Quote, quote
 from ..extensions import db
-from ..models import BillingInterval, CatalogItem, VolumeBand
+from ..models import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "catalog.json"
 ITEM_DEFAULTS = {"product": None, "kind": None, "name_nb": None, "name_en": None,
@@ -33,8 +37,18 @@ def load_catalog(path: Path = CATALOG_FILE) -> int:
         for name, default in ITEM_DEFAULTS.items():
             setattr(item, name, row.get(name, default))
         db.session.add(item)
-    db.session.flush()
+    catalog_changed()
     return len(data["items"])
+
+
+def catalog_changed() -> None:
+    """Mark the catalog as changed (call in the transaction that changes it)."""
+    revision = db.session.get(CatalogRevision, 1) or CatalogRevision(id=1)
+    revision.token = str(uuid.uuid4())
+    db.session.add(revision)
+    db.session.flush()
+    global _price_list
+    _price_list = None
 
 
 def item(code: str) -> CatalogItem | None:
@@ -59,9 +73,47 @@ def intervals() -> list[BillingInterval]:
         .order_by(BillingInterval.sort_order)))
 
 
-def bands(product: str) -> list[Band]:
-    rows = db.session.scalars(select(VolumeBand).where(VolumeBand.product == product))
-    return [Band(r.from_user, r.to_user, r.discount_percent) for r in rows]
+@dataclass(frozen=True)
+class PriceList:
+    """An immutable snapshot of the prices, shared by the requests of one process."""
+
+    token: str
+    items: dict[str, CatalogItem]
+    bands: dict[str, list[Band]]
+    intervals: dict[str, tuple[int, int]]
+
+
+# Each process looks at the catalog revision at most this often; an operator's price change
+# reaches the live price of every process within that time (at once in its own process).
+REVISION_CHECK_SECONDS = 1.0
+_price_list: PriceList | None = None
+_checked_at = 0.0
+_price_list_lock = threading.Lock()
+
+
+def price_list() -> PriceList:
+    """Return the current prices, re-reading them only when the catalog revision changed."""
+    global _price_list, _checked_at
+    cached = _price_list
+    if cached is not None and time.monotonic() - _checked_at < REVISION_CHECK_SECONDS:
+        return cached
+    token = db.session.scalar(select(CatalogRevision.token).where(CatalogRevision.id == 1))
+    if cached is not None and cached.token == token:
+        _checked_at = time.monotonic()
+        return cached
+    with _price_list_lock:
+        items = {item.code: item for item in db.session.scalars(select(CatalogItem))}
+        for item in items.values():
+            db.session.expunge(item)  # detached, read-only copies
+        all_bands: dict[str, list[Band]] = {}
+        for row in db.session.scalars(select(VolumeBand).order_by(VolumeBand.from_user)):
+            all_bands.setdefault(row.product, []).append(
+                Band(row.from_user, row.to_user, row.discount_percent))
+        periods = {row.code: (row.months, row.discount_percent)
+                   for row in db.session.scalars(select(BillingInterval))}
+        _price_list = PriceList(token or "", items, all_bands, periods)
+        _checked_at = time.monotonic()
+        return _price_list
 
 
 def priced(item: CatalogItem, locale: str) -> PricedItem:
@@ -70,14 +122,16 @@ def priced(item: CatalogItem, locale: str) -> PricedItem:
 
 def quote_order(edition_code: str | None, users: int, addon_codes: list[str],
                 interval_code: str, locale: str) -> Quote:
-    """Price a shop selection from the catalog in the database."""
-    wanted = set(addon_codes) | ({edition_code} if edition_code else set())
-    items = {item.code: item for item in db.session.scalars(
-        select(CatalogItem).where(CatalogItem.code.in_(wanted)))} if wanted else {}
-    edition = items.get(edition_code) if edition_code else None
-    addons = [priced(items[code], locale) for code in addon_codes if code in items]
-    addons.sort(key=lambda a: items[a.code].sort_order)
-    interval = db.session.get(BillingInterval, interval_code)
-    months, discount = (interval.months, interval.discount_percent) if interval else (12, 0)
-    return quote(priced(edition, locale) if edition else None, users, addons, bands("office"),
+    """Price a shop selection from the catalog (unknown codes are left out)."""
+    prices = price_list()
+    edition = prices.items.get(edition_code) if edition_code else None
+    if edition is not None and edition.kind != "edition":
+        edition = None
+    addons = sorted((prices.items[code] for code in set(addon_codes)
+                     if code in prices.items and prices.items[code].kind == "addon"),
+                    key=lambda item: item.sort_order)
+    months, discount = prices.intervals.get(interval_code, prices.intervals.get("annual",
+                                                                                (12, 0)))
+    return quote(priced(edition, locale) if edition else None, users,
+                 [priced(item, locale) for item in addons], prices.bands.get("office", []),
                  months, discount)
