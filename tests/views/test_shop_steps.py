@@ -272,3 +272,26 @@ def test_r_shop_6_a_submitted_order_can_no_longer_be_changed(client):
     response = post_product(client, order.public_id, users=40)
     assert response.status_code == 303 and response.headers["Location"].endswith("/confirmed")
     assert order.product_data["users"] == "3"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("users", "", "Skriv inn antall brukere."),
+    ("users", "abc", "heltall"),
+    ("users", "0", "Mellom 1 og 9999 brukere."),
+    ("users", "10000", "Mellom 1 og 9999 brukere."),
+    ("product", "", "Feltet må fylles ut."),
+    ("product", "office-gold", "gyldig"),
+    ("addons", "office-jetpack", "Velg tilleggsprodukter fra listen."),
+    ("mode", "forever", "gyldig"),
+])
+def test_r_shop_1_product_step_refuses_bad_input_and_keeps_it(client, field, value, message):
+    public_id = start_order(client)
+    data = {"mode": "buy", "product": "office-invoicing", "users": "4", "action": "next",
+            field: value}
+    response = client.post(step_url(public_id, "product"), data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html.split(f'id="field-{field}"')[1].split("</fieldset>")[0] \
+        if field != "users" else message in html.split('id="field-users"')[1].split("</div>")[0]
+    if field != "users":
+        assert 'value="4"' in html

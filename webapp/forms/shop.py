@@ -32,7 +32,7 @@ class ProductForm(FlaskForm):
         InputRequired(_l("Enter the number of users.")),
         NumberRange(min=1, max=MAX_USERS, message=_l("Between 1 and %(max)s users.",
                                                      max=MAX_USERS))])
-    addons = MultiCheckboxField(_l("Add-ons"), validate_choice=True)
+    addons = MultiCheckboxField(_l("Add-ons"), validate_choice=False)
 
     def __init__(self, *args, editions=(), addons=(), locale="nb", may_buy_addons_only=False,
                  **kwargs):
@@ -51,6 +51,9 @@ class ProductForm(FlaskForm):
                 raise ValidationError(_l("A trial needs an edition."))
 
     def validate_addons(self, field):
+        known = {code for code, _label in self.addons.choices}
+        if any(code not in known for code in field.data or []):
+            raise ValidationError(_l("Choose add-ons from the list."))
         if self.product.data == "none" and not field.data:
             raise ValidationError(_l("Choose at least one add-on."))
 
