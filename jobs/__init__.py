@@ -10,7 +10,7 @@ from flask import current_app, has_request_context
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.services import mail, shop
+from webapp.services import billing, mail, payments, shop
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("activation_reminders", shop.send_activation_reminders),
     ("expire_orders", shop.expire_orders),
+    ("issue_invoices", billing.issue_due_invoices),
+    ("send_invoices", billing.send_due_invoices),
+    ("dunning", payments.run_dunning),
     ("deliver_mail", mail.deliver_outbox),
 ]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from . import config as config_module
@@ -13,6 +13,8 @@ LOCALES = ("nb", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "nb"  # jobs and commands speak bokmål unless they force a locale
     chosen = request.args.get("lang")
     if chosen in LOCALES:
         session["lang"] = chosen

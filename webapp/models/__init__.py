@@ -1,11 +1,14 @@
 """SQLAlchemy models, one module per area."""
 from .accounts import Company, CustomerAgreement, Employee, Membership, User, UserGroup
+from .billing import (BilledPeriod, DunningEvent, Invoice, InvoiceLine, InvoiceSequence,
+                      Payment)
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 from .orders import LicenceSubscription, Order, SubscriptionAddOn
 from .system import ActionToken, ClockSetting, OutboxMail
 
 __all__ = [
-    "ActionToken", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
+    "ActionToken", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
+    "Payment", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",
     "SubscriptionAddOn", "User", "UserGroup", "VolumeBand",
 ]

@@ -81,6 +81,7 @@ class User(UserMixin, db.Model):
     is_superuser: Mapped[bool] = mapped_column(default=False)
     is_operator: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change so every other session is logged out.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

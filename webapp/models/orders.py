@@ -66,6 +66,13 @@ class LicenceSubscription(db.Model):
     activated_on: Mapped[dt.date | None] = mapped_column()
     paid_through: Mapped[dt.date | None] = mapped_column()
     cancel_on: Mapped[dt.date | None] = mapped_column()
+    # The last day invoiced so far; the next invoice starts the day after.
+    billed_through: Mapped[dt.date | None] = mapped_column()
+    # Users beyond the licence are billed afterwards (R-BILL-6) up to and including this day.
+    excess_billed_through: Mapped[dt.date | None] = mapped_column()
+    # Enterprise terms set by an operator (monthly, øre); otherwise the catalog price.
+    custom_monthly_ore: Mapped[int | None] = mapped_column()
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     agreement = relationship("CustomerAgreement", backref="licence_subscriptions")
@@ -79,6 +86,7 @@ class LicenceSubscription(db.Model):
             name="ck_licence_status",
         ),
         CheckConstraint("quantity >= 0", name="ck_licence_quantity"),
+        Index("ix_licence_billing", "status", "billed_through"),
     )
 
 

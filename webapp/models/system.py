@@ -43,6 +43,9 @@ class OutboxMail(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"))
+    # An invoice's PDF is attached when the message is delivered.
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoice.id", name="fk_outbox_mail_invoice"))
 
     __table_args__ = (
         CheckConstraint("status in ('pending','sending','sent','failed')", name="ck_outbox_status"),

@@ -92,6 +92,14 @@ def _message(mail: OutboxMail) -> EmailMessage:
     message["Message-ID"] = mail.message_id
     message["Date"] = formatdate(mail.created_at.timestamp(), localtime=False)
     message.set_content(mail.body_text)
+    if mail.invoice_id is not None:
+        from ..models import Invoice
+        from .invoice_pdf import render_invoice_pdf
+
+        invoice = db.session.get(Invoice, mail.invoice_id)
+        name = "kreditnota" if invoice.kind == "credit_note" else "faktura"
+        message.add_attachment(render_invoice_pdf(invoice), maintype="application",
+                               subtype="pdf", filename=f"{name}-{invoice.number}.pdf")
     return message
 
 

@@ -1,0 +1,194 @@
+"""Billing periods and invoice amounts (R-BILL-1 … R-BILL-4, R-BILL-6).
+
+Schedule: the first invoice is dated the day after activation (or upgrade) and covers the rest
+of that month plus the first full period from the 1st of the next month; it is due 14 days
+later. Every later period starts on the 1st of a month; its invoice is dated the 11th of the
+month before and due on the 25th of that month. Invoices are sent at 08:00 Oslo time.
+
+Amounts: integer øre. A full month costs the monthly amount; a part of a month costs the monthly
+amount × days used / days in that month, rounded half up per line. The interval discount is a
+line of its own: the percentage of the sum of the other lines (the "final sum"), rounded half up.
+VAT is 25 % of the invoice's net total, rounded half up. The lines add up to the net total.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from .money import VAT_PERCENT, percent_of, round_ore
+
+FIRST_INVOICE_TERMS_DAYS = 14
+RENEWAL_INVOICE_DAY = 11
+RENEWAL_DUE_DAY = 25
+SEND_HOUR = 8
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class InvoiceSchedule:
+    invoice_date: dt.date
+    due_date: dt.date
+    periods: tuple[Period, ...]  # a partial month (first invoice only), then the full period
+
+    @property
+    def start(self) -> dt.date:
+        return self.periods[0].start
+
+    @property
+    def end(self) -> dt.date:
+        return self.periods[-1].end
+
+
+def month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def first_of_next_month(day: dt.date) -> dt.date:
+    return month_end(day) + dt.timedelta(days=1)
+
+
+def full_period(start: dt.date, months: int) -> Period:
+    """A period of whole months starting on the 1st."""
+    if start.day != 1:
+        raise ValueError("a full period starts on the 1st of a month")
+    return Period(start, start + relativedelta(months=months) - dt.timedelta(days=1))
+
+
+def first_invoice(activated_on: dt.date, months: int) -> InvoiceSchedule:
+    """R-BILL-3: the day after activation, the rest of the month plus the first full period."""
+    invoice_date = activated_on + dt.timedelta(days=1)
+    rest = Period(activated_on, month_end(activated_on))
+    return InvoiceSchedule(invoice_date, invoice_date + dt.timedelta(days=FIRST_INVOICE_TERMS_DAYS),
+                           (rest, full_period(first_of_next_month(activated_on), months)))
+
+
+def renewal_invoice(period_start: dt.date, months: int) -> InvoiceSchedule:
+    """R-BILL-2: dated the 11th of the month before the period, due the 25th."""
+    month_before = period_start - relativedelta(months=1)
+    return InvoiceSchedule(month_before.replace(day=RENEWAL_INVOICE_DAY),
+                           month_before.replace(day=RENEWAL_DUE_DAY),
+                           (full_period(period_start, months),))
+
+
+def next_invoice(billed_through: dt.date, months: int) -> InvoiceSchedule:
+    return renewal_invoice(billed_through + dt.timedelta(days=1), months)
+
+
+def split_by_month(period: Period) -> list[Period]:
+    """Cut a period at month ends (a part of a month is priced by its days)."""
+    parts, start = [], period.start
+    while start <= period.end:
+        end = min(month_end(start), period.end)
+        parts.append(Period(start, end))
+        start = end + dt.timedelta(days=1)
+    return parts
+
+
+def period_amount(monthly_ore: int, period: Period) -> int:
+    """The price of a period: whole months at the monthly amount, part months by days."""
+    total = Decimal(0)
+    for part in split_by_month(period):
+        days_in_month = calendar.monthrange(part.start.year, part.start.month)[1]
+        total += Decimal(monthly_ore) * part.days / days_in_month
+    return round_ore(total)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One priced part of a subscription: a band of users, an add-on, a plan, extra licences."""
+
+    description: str
+    quantity: int
+    monthly_unit_ore: int
+
+    @property
+    def monthly_ore(self) -> int:
+        return self.quantity * self.monthly_unit_ore
+
+
+@dataclass(frozen=True)
+class Line:
+    description: str
+    period: Period
+    quantity: int
+    unit_ore: int  # per month
+    amount_ore: int
+
+
+@dataclass(frozen=True)
+class InvoiceAmounts:
+    lines: tuple[Line, ...]
+    net_ore: int
+    vat_ore: int
+    total_ore: int
+
+
+def invoice_lines(components: list[Component], periods: tuple[Period, ...],
+                  discount_percent: int, discount_text: str,
+                  extra_lines: tuple[Line, ...] = ()) -> InvoiceAmounts:
+    """Price every component for every period, then the interval discount, then VAT."""
+    lines = []
+    for period in periods:
+        for component in components:
+            amount = period_amount(component.monthly_ore, period)
+            if amount:
+                lines.append(Line(component.description, period, component.quantity,
+                                  component.monthly_unit_ore, amount))
+    lines.extend(extra_lines)
+    gross = sum(line.amount_ore for line in lines)
+    if discount_percent and gross:
+        whole = Period(periods[0].start, periods[-1].end)
+        discount = percent_of(gross, discount_percent)
+        lines.append(Line(discount_text, whole, 1, -discount, -discount))
+    net = sum(line.amount_ore for line in lines)
+    vat = percent_of(net, VAT_PERCENT)
+    return InvoiceAmounts(tuple(lines), net, vat, net + vat)
+
+
+def excess_user_days(spans: list[tuple[dt.date, dt.date | None]], licensed: int,
+                     window: Period) -> list[tuple[Period, int]]:
+    """R-BILL-6: the stretches of the window in which more users existed than were licensed.
+
+    `spans` are (first day, last day or None) of each user's access. Returns (period, how many
+    users beyond the licence) for every stretch with an excess."""
+    changes: dict[dt.date, int] = {}
+    for first, last in spans:
+        start = max(first, window.start)
+        end = window.end if last is None else min(last, window.end)
+        if start > end:
+            continue
+        changes[start] = changes.get(start, 0) + 1
+        after = end + dt.timedelta(days=1)
+        changes[after] = changes.get(after, 0) - 1
+    result, count = [], 0
+    days = sorted(changes)
+    for index, day in enumerate(days):
+        count += changes[day]
+        if day > window.end:
+            break
+        next_day = days[index + 1] if index + 1 < len(days) else window.end + dt.timedelta(1)
+        if count > licensed:
+            result.append((Period(day, min(next_day - dt.timedelta(days=1), window.end)),
+                           count - licensed))
+    return result
+
+
+def kid_for(number: int, length: int = 10) -> str:
+    """KID payment reference: the invoice number padded, with a MOD10 (Luhn) check digit."""
+    from stdnum import luhn
+
+    body = str(number).zfill(length - 1)
+    return body + luhn.calc_check_digit(body)

@@ -1,0 +1,168 @@
+"""Invoices, credit notes, their lines and numbers, payments and dunning."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class InvoiceSequence(db.Model):
+    """The next invoice number of a seller; taken in the issuing transaction, so no gaps."""
+
+    __tablename__ = "invoice_sequence"
+    seller_company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
+    next_number: Mapped[int] = mapped_column(BigInteger, default=1)
+
+
+class Invoice(db.Model):
+    """An invoice or a credit note from a seller company to a buyer."""
+
+    __tablename__ = "invoice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    number: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(12), default="invoice")
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("customer_agreement.id"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("licence_subscription.id"))
+    credited_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    buyer_name: Mapped[str] = mapped_column(String(120))
+    buyer_organisation_number: Mapped[str | None] = mapped_column(String(9))
+    buyer_address_line: Mapped[str | None] = mapped_column(String(200))
+    buyer_postal_code: Mapped[str | None] = mapped_column(String(4))
+    buyer_city: Mapped[str | None] = mapped_column(String(60))
+    buyer_email: Mapped[str] = mapped_column(String(320))
+    customer_number: Mapped[str | None] = mapped_column(String(30))
+    invoice_date: Mapped[dt.date] = mapped_column()
+    due_date: Mapped[dt.date] = mapped_column()
+    period_start: Mapped[dt.date | None] = mapped_column()
+    period_end: Mapped[dt.date | None] = mapped_column()
+    send_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    kid: Mapped[str] = mapped_column(String(25))
+    net_ore: Mapped[int] = mapped_column(BigInteger)
+    vat_ore: Mapped[int] = mapped_column(BigInteger)
+    total_ore: Mapped[int] = mapped_column(BigInteger)
+    paid_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    credited_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    is_trial: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    dunning_stage: Mapped[int] = mapped_column(default=0)
+    dunning_deadline: Mapped[dt.date | None] = mapped_column()
+    in_dialogue: Mapped[bool] = mapped_column(default=False)
+    handed_over_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice",
+                                                    order_by="InvoiceLine.position")
+    agreement = relationship("CustomerAgreement")
+    seller = relationship("Company", foreign_keys=[seller_company_id])
+
+    __table_args__ = (
+        UniqueConstraint("seller_company_id", "number", name="uq_invoice_number_per_seller"),
+        UniqueConstraint("seller_company_id", "kid", name="uq_invoice_kid_per_seller"),
+        CheckConstraint("kind in ('invoice','credit_note')", name="ck_invoice_kind"),
+        CheckConstraint("total_ore = net_ore + vat_ore", name="ck_invoice_total"),
+        CheckConstraint("dunning_stage between 0 and 3", name="ck_invoice_dunning_stage"),
+        CheckConstraint("credited_ore >= 0 and credited_ore <= total_ore or kind = 'credit_note'",
+                        name="ck_invoice_credited"),
+        CheckConstraint("number > 0", name="ck_invoice_number"),
+        Index("ix_invoice_agreement", "agreement_id"),
+        Index("ix_invoice_send", "sent_at", "send_at"),
+    )
+
+    @property
+    def open_ore(self) -> int:
+        """What is still owed (never negative; an overpayment shows as its own status)."""
+        return max(0, self.total_ore - self.credited_ore - self.paid_ore)
+
+    def status(self, today: dt.date) -> str:
+        if self.kind == "credit_note":
+            return "credit_note"
+        if self.credited_ore >= self.total_ore and self.total_ore > 0:
+            return "credited"
+        if self.paid_ore > self.total_ore - self.credited_ore:
+            return "overpaid"
+        if self.open_ore == 0:
+            return "paid"
+        if self.handed_over_at is not None:
+            return "debt_collection"
+        if today > self.due_date:
+            return "overdue"
+        return "partly_paid" if self.paid_ore else "open"
+
+
+class InvoiceLine(db.Model):
+    __tablename__ = "invoice_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"))
+    position: Mapped[int] = mapped_column()
+    description: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[dt.date] = mapped_column()
+    period_end: Mapped[dt.date] = mapped_column()
+    quantity: Mapped[int] = mapped_column()
+    unit_ore: Mapped[int] = mapped_column(BigInteger)
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),
+        CheckConstraint("period_end >= period_start", name="ck_invoice_line_period"),
+    )
+
+
+class BilledPeriod(db.Model):
+    """One row per subscription and period start: an invoice is issued for it at most once."""
+
+    __tablename__ = "billed_period"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("licence_subscription.id"))
+    period_start: Mapped[dt.date] = mapped_column()
+    period_end: Mapped[dt.date] = mapped_column()
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "period_start", name="uq_billed_period"),
+    )
+
+
+class Payment(db.Model):
+    """A payment received; matched to an invoice by KID, or kept visibly as unmatched."""
+
+    __tablename__ = "payment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[dt.date] = mapped_column()
+    kid: Mapped[str | None] = mapped_column(String(25))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    status: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str | None] = mapped_column(String(80), unique=True)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    invoice = relationship("Invoice")
+
+    __table_args__ = (
+        CheckConstraint("amount_ore > 0", name="ck_payment_amount"),
+        CheckConstraint("status in ('matched','unmatched')", name="ck_payment_status"),
+        CheckConstraint("source in ('manual','import')", name="ck_payment_source"),
+    )
+
+
+class DunningEvent(db.Model):
+    """A step of the dunning chain taken for an invoice: reminder, warning, hand-over."""
+
+    __tablename__ = "dunning_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"))
+    stage: Mapped[int] = mapped_column()
+    deadline: Mapped[dt.date | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("invoice_id", "stage", name="uq_dunning_stage"),)

@@ -1,0 +1,407 @@
+"""Licence invoicing: issue on the schedule, send at 08:00, credit, in batches safe for many processes.
+
+Issuing is idempotent: a row in billed_period (unique per subscription and period start) is
+claimed before an invoice is written, in the same transaction that takes the invoice numbers
+from invoice_sequence. Two processes at once therefore issue nothing twice (the second claim
+finds the row), and a rolled-back batch returns its numbers, so the numbers have no gaps.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import clock
+from ..domain import billing as rules
+from ..domain.pricing import band_lines
+from ..extensions import db
+from ..models import (BilledPeriod, Company, CustomerAgreement, Invoice, InvoiceLine,
+                      InvoiceSequence, LicenceSubscription, Membership, SubscriptionAddOn, User)
+from . import catalog
+from .mail import queue_mail
+
+BATCH_SIZE = 2000
+
+
+class BillingError(Exception):
+    """A refusal with a message for the operator."""
+
+
+def vendor_company() -> Company:
+    """The vendor that issues licence invoices (created from the configuration when missing)."""
+    vendor = db.session.scalar(select(Company).where(Company.kind == "vendor")
+                               .order_by(Company.id))
+    if vendor is None:
+        from .accounts import create_company
+
+        config = current_app.config
+        street, _, place = config["VENDOR_ADDRESS"].partition(", ")
+        postal_code, _, city = place.partition(" ")
+        vendor = create_company(clock.now(), kind="vendor", name=config["VENDOR_NAME"],
+                                organisation_number=config["VENDOR_ORGANISATION_NUMBER"],
+                                email=config["VENDOR_EMAIL"], address_line=street,
+                                postal_code=postal_code, city=city)
+    return vendor
+
+
+def send_moment(invoice_date: dt.date) -> dt.datetime:
+    """R-BILL-1: 08:00 Oslo time on the invoice day (summer or winter time)."""
+    return dt.datetime.combine(invoice_date, dt.time(rules.SEND_HOUR),
+                               tzinfo=clock.OSLO).astimezone(clock.UTC)
+
+
+# --- what a subscription costs ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tariff:
+    components: tuple[rules.Component, ...]
+    months: int
+    discount_percent: int
+    excess_unit_ore: int  # per extra user per month (R-BILL-6)
+
+
+def tariff(plan_code: str | None, quantity: int, addon_codes: tuple[str, ...], interval: str,
+           custom_monthly_ore: int | None) -> Tariff:
+    """The monthly components of a subscription from the catalog (names in bokmål)."""
+    prices = catalog.price_list()
+    months, discount = prices.intervals.get(interval, (12, 0))
+    plan = prices.items.get(plan_code) if plan_code else None
+    components: list[rules.Component] = []
+    per_user_addons = 0
+    excess_unit = 0
+    if plan is not None and plan.kind == "edition":
+        bands = prices.bands.get(plan.product, [])
+        for line in band_lines(plan.price_ore or 0, quantity, bands):
+            text = f"Kvitt Office {plan.name_nb}, brukere {line.from_user}–{line.to_user}"
+            if line.discount_percent:
+                text += f" (kvantumsrabatt {line.discount_percent} %)"
+            components.append(rules.Component(text, line.users, line.unit_ore))
+        beyond = band_lines(plan.price_ore or 0, quantity + 1, bands)
+        excess_unit = beyond[-1].unit_ore if beyond else plan.price_ore or 0
+    elif plan is not None and plan.kind == "plan":
+        monthly = custom_monthly_ore if custom_monthly_ore is not None else plan.price_ore or 0
+        components.append(rules.Component(f"Kvitt eFaktura {plan.name_nb}", 1, monthly))
+        extra = prices.items.get("efaktura-extra-licence")
+        extra_count = max(0, quantity - plan.included_licences)
+        if extra is not None:
+            excess_unit = extra.price_ore or 0
+            if extra_count:
+                components.append(rules.Component(extra.name_nb, extra_count, excess_unit))
+    for code in addon_codes:
+        addon = prices.items.get(code)
+        if addon is None:
+            continue
+        count = quantity if addon.per_user else 1
+        components.append(rules.Component(addon.name_nb, count, addon.price_ore or 0))
+        if addon.per_user:
+            per_user_addons += addon.price_ore or 0
+    return Tariff(tuple(c for c in components if c.quantity), months, discount,
+                  excess_unit + per_user_addons)
+
+
+def discount_text(months: int, percent: int) -> str:
+    label = {12: "årlig", 6: "halvårlig", 3: "kvartalsvis", 1: "månedlig"}.get(months, "")
+    return f"Rabatt for {label} fakturering {percent} %"
+
+
+# --- issuing -----------------------------------------------------------------------------
+
+def renewal_threshold(today: dt.date) -> dt.date:
+    """Periods starting before this day have their invoice date (the 11th before) passed."""
+    first = today.replace(day=1)
+    return rules.first_of_next_month(first) if today.day >= rules.RENEWAL_INVOICE_DAY else first
+
+
+def _due_subscriptions(today: dt.date, after_id: int, limit: int):
+    threshold = renewal_threshold(today)
+    s, a, c = LicenceSubscription, CustomerAgreement, Company
+    query = (
+        select(s.id, s.agreement_id, s.plan_code, s.quantity, s.billing_interval,
+               s.activated_on, s.billed_through, s.excess_billed_through,
+               s.custom_monthly_ore, s.cancel_on, a.name, a.customer_number, a.invoice_email,
+               a.invoice_address_line, a.invoice_postal_code, a.invoice_city,
+               c.organisation_number)
+        .join(a, a.id == s.agreement_id)
+        .join(c, c.id == a.invoice_recipient_id)
+        .where(s.status == "active", s.id > after_id,
+               or_(and_(s.billed_through.is_(None), s.activated_on < today),
+                   s.billed_through < threshold),
+               or_(s.cancel_on.is_(None), s.billed_through.is_(None),
+                   s.cancel_on > s.billed_through))
+        .order_by(s.id).limit(limit)
+    )
+    return db.session.execute(query).all()
+
+
+def _addons_of(subscription_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = db.session.execute(
+        select(SubscriptionAddOn.subscription_id, SubscriptionAddOn.addon_code)
+        .where(SubscriptionAddOn.subscription_id.in_(subscription_ids))
+        .order_by(SubscriptionAddOn.id))
+    for subscription_id, code in rows:
+        found[subscription_id].append(code)
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _user_spans(agreement_ids: list[int]) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
+    """R-AGR-1: each user counts once per agreement, from creation until deactivation."""
+    rows = db.session.execute(
+        select(Company.agreement_id, User.id, User.created_at, User.deactivated_at)
+        .join(Membership, Membership.company_id == Company.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Company.agreement_id.in_(agreement_ids)).distinct())
+    spans: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for agreement_id, user_id, created_at, deactivated_at in rows:
+        last = None if deactivated_at is None else \
+            clock.local(deactivated_at).date() - dt.timedelta(days=1)
+        spans[agreement_id][user_id] = (clock.local(created_at).date(), last)
+    return {key: list(value.values()) for key, value in spans.items()}
+
+
+def _plan_invoice(row, today: dt.date, addons: tuple[str, ...], spans, cache: dict):
+    """Return (schedule, amounts, excess_through) for one due subscription, or None."""
+    key = (row.plan_code, row.quantity, addons, row.billing_interval, row.custom_monthly_ore)
+    if key not in cache:
+        cache[key] = tariff(*key)
+    rate = cache[key]
+    if row.billed_through is None:
+        schedule = rules.first_invoice(row.activated_on, rate.months)
+    else:
+        schedule = rules.next_invoice(row.billed_through, rate.months)
+    if schedule.invoice_date > today:
+        return None
+    extra: list[rules.Line] = []
+    excess_through = row.excess_billed_through
+    if row.billed_through is not None and spans:
+        window_start = (row.excess_billed_through or row.activated_on - dt.timedelta(days=1)) \
+            + dt.timedelta(days=1)
+        window = rules.Period(window_start, schedule.invoice_date - dt.timedelta(days=1))
+        if window.end >= window.start:
+            for period, count in rules.excess_user_days(spans, row.quantity, window):
+                amount = rules.period_amount(count * rate.excess_unit_ore, period)
+                extra.append(rules.Line(f"Brukere utover lisensen ({count})", period, count,
+                                        rate.excess_unit_ore, amount))
+            excess_through = window.end
+    amounts = rules.invoice_lines(list(rate.components), schedule.periods,
+                                  rate.discount_percent,
+                                  discount_text(rate.months, rate.discount_percent),
+                                  tuple(extra))
+    return schedule, amounts, excess_through
+
+
+def _insert_ignoring_conflicts(table):
+    dialect = db.engine.dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def _take_numbers(seller_id: int, count: int) -> int:
+    """Reserve `count` consecutive invoice numbers; return the first."""
+    db.session.execute(_insert_ignoring_conflicts(InvoiceSequence.__table__).values(
+        seller_company_id=seller_id, next_number=1))
+    after = db.session.execute(
+        update(InvoiceSequence).where(InvoiceSequence.seller_company_id == seller_id)
+        .values(next_number=InvoiceSequence.next_number + count)
+        .returning(InvoiceSequence.next_number)).scalar_one()
+    return after - count
+
+
+def issue_due_invoices(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Issue every licence invoice due on the clock's day (catching up missed days)."""
+    today = clock.local(now).date()
+    seller = vendor_company()
+    seller_id = seller.id
+    db.session.commit()
+    issued, cache = 0, {}
+    while True:
+        count = _issue_round(today, now, seller_id, batch_size, cache)
+        issued += count
+        if not count:
+            return issued
+
+
+def _issue_round(today, now, seller_id, batch_size, cache) -> int:
+    issued, after_id = 0, 0
+    while True:
+        rows = _due_subscriptions(today, after_id, batch_size)
+        if not rows:
+            return issued
+        after_id = rows[-1].id
+        issued += _issue_batch(rows, today, now, seller_id, cache)
+        db.session.commit()
+
+
+def _issue_batch(rows, today, now, seller_id, cache) -> int:
+    addons = _addons_of([row.id for row in rows])
+    over = [row for row in rows if row.billed_through is not None]
+    spans = _user_spans(sorted({row.agreement_id for row in over})) if over else {}
+    planned = {}
+    for row in rows:
+        agreement_spans = spans.get(row.agreement_id, [])
+        if len(agreement_spans) <= row.quantity:
+            agreement_spans = []  # never more users than licensed: nothing to look at
+        plan = _plan_invoice(row, today, addons.get(row.id, ()), agreement_spans, cache)
+        if plan is not None:
+            planned[row.id] = (row, *plan)
+    if not planned:
+        return 0
+    claimed = db.session.execute(
+        _insert_ignoring_conflicts(BilledPeriod.__table__).returning(
+            BilledPeriod.__table__.c.subscription_id, BilledPeriod.__table__.c.id),
+        [{"subscription_id": sid, "period_start": schedule.start, "period_end": schedule.end}
+         for sid, (_row, schedule, _amounts, _excess) in planned.items()]).all()
+    if not claimed:
+        return 0
+    claimed.sort()
+    first_number = _take_numbers(seller_id, len(claimed))
+    invoice_rows, order = [], []
+    for offset, (subscription_id, billed_id) in enumerate(claimed):
+        row, schedule, amounts, _excess = planned[subscription_id]
+        number = first_number + offset
+        order.append((subscription_id, billed_id))
+        invoice_rows.append({
+            "seller_company_id": seller_id, "number": number, "kind": "invoice",
+            "agreement_id": row.agreement_id, "subscription_id": subscription_id,
+            "buyer_name": row.name, "buyer_organisation_number": row.organisation_number,
+            "buyer_address_line": row.invoice_address_line,
+            "buyer_postal_code": row.invoice_postal_code, "buyer_city": row.invoice_city,
+            "buyer_email": row.invoice_email, "customer_number": row.customer_number,
+            "invoice_date": schedule.invoice_date, "due_date": schedule.due_date,
+            "period_start": schedule.start, "period_end": schedule.end,
+            "send_at": send_moment(schedule.invoice_date), "kid": rules.kid_for(number),
+            "net_ore": amounts.net_ore, "vat_ore": amounts.vat_ore,
+            "total_ore": amounts.total_ore, "paid_ore": 0, "credited_ore": 0,
+            "is_trial": False, "dunning_stage": 0, "in_dialogue": False, "created_at": now,
+        })
+    invoice_ids = db.session.execute(
+        insert(Invoice).returning(Invoice.id, Invoice.number, sort_by_parameter_order=True),
+        invoice_rows).all()
+    line_rows, billed_updates, subscription_updates = [], [], []
+    for (subscription_id, billed_id), (invoice_id, _number) in zip(order, invoice_ids):
+        row, schedule, amounts, excess = planned[subscription_id]
+        for position, line in enumerate(amounts.lines, start=1):
+            line_rows.append({
+                "invoice_id": invoice_id, "position": position, "description": line.description,
+                "period_start": line.period.start, "period_end": line.period.end,
+                "quantity": line.quantity, "unit_ore": line.unit_ore,
+                "amount_ore": line.amount_ore})
+        billed_updates.append({"b_id": billed_id, "b_invoice": invoice_id})
+        subscription_updates.append({"s_id": subscription_id, "s_through": schedule.end,
+                                     "s_excess": excess})
+    db.session.execute(insert(InvoiceLine), line_rows)
+    table = BilledPeriod.__table__
+    db.session.connection().execute(
+        table.update().where(table.c.id == bindparam("b_id"))
+        .values(invoice_id=bindparam("b_invoice")), billed_updates)
+    subs = LicenceSubscription.__table__
+    db.session.connection().execute(
+        subs.update().where(subs.c.id == bindparam("s_id"))
+        .values(billed_through=bindparam("s_through"),
+                excess_billed_through=bindparam("s_excess")), subscription_updates)
+    return len(invoice_ids)
+
+
+# --- sending -----------------------------------------------------------------------------
+
+def send_due_invoices(now: dt.datetime) -> int:
+    """R-BILL-1: e-mail each invoice (with its PDF) from 08:00 on its invoice day, once."""
+    due = db.session.scalars(select(Invoice.id).where(Invoice.sent_at.is_(None),
+                                                      Invoice.send_at <= now)
+                             .order_by(Invoice.id)).all()
+    sent = 0
+    for invoice_id in due:
+        claimed = db.session.execute(
+            update(Invoice).where(Invoice.id == invoice_id, Invoice.sent_at.is_(None))
+            .values(sent_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            continue
+        invoice = db.session.get(Invoice, invoice_id)
+        with force_locale("nb"):
+            template = "credit_note.txt" if invoice.kind == "credit_note" else "invoice.txt"
+            mail = queue_mail(invoice.kind, invoice.buyer_email, template, invoice=invoice,
+                              seller=invoice.seller)
+        mail.invoice_id = invoice.id
+        sent += 1
+        if sent % 500 == 0:
+            db.session.commit()
+    db.session.flush()
+    return sent
+
+
+# --- credit notes ------------------------------------------------------------------------
+
+def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime) -> Invoice:
+    """Credit an invoice in full with a reason (a credit note in the same number series)."""
+    if invoice.kind != "invoice":
+        raise BillingError(_("Only invoices can be credited."))
+    if not reason.strip():
+        raise BillingError(_("Give a reason for the credit note."))
+    remaining = invoice.total_ore - invoice.credited_ore
+    if remaining <= 0 or invoice.credited_ore:
+        raise BillingError(_("This invoice is already credited."))
+    locked = db.session.execute(
+        update(Invoice).where(Invoice.id == invoice.id, Invoice.credited_ore == 0)
+        .values(credited_ore=Invoice.total_ore).execution_options(synchronize_session=False))
+    if locked.rowcount != 1:
+        raise BillingError(_("This invoice is already credited."))
+    db.session.refresh(invoice)
+    number = _take_numbers(invoice.seller_company_id, 1)
+    today = clock.local(now).date()
+    note = Invoice(
+        seller_company_id=invoice.seller_company_id, number=number, kind="credit_note",
+        agreement_id=invoice.agreement_id, subscription_id=invoice.subscription_id,
+        credited_invoice_id=invoice.id, buyer_name=invoice.buyer_name,
+        buyer_organisation_number=invoice.buyer_organisation_number,
+        buyer_address_line=invoice.buyer_address_line,
+        buyer_postal_code=invoice.buyer_postal_code, buyer_city=invoice.buyer_city,
+        buyer_email=invoice.buyer_email, customer_number=invoice.customer_number,
+        invoice_date=today, due_date=today, period_start=invoice.period_start,
+        period_end=invoice.period_end, send_at=now, kid=rules.kid_for(number),
+        net_ore=-invoice.net_ore, vat_ore=-invoice.vat_ore, total_ore=-invoice.total_ore,
+        paid_ore=0, credited_ore=0, is_trial=invoice.is_trial, reason=reason.strip(),
+        dunning_stage=0, in_dialogue=False, created_at=now)
+    db.session.add(note)
+    db.session.flush()
+    for line in invoice.lines:
+        db.session.add(InvoiceLine(invoice_id=note.id, position=line.position,
+                                   description=line.description,
+                                   period_start=line.period_start,
+                                   period_end=line.period_end, quantity=line.quantity,
+                                   unit_ore=line.unit_ore, amount_ore=-line.amount_ore))
+    db.session.flush()
+    return note
+
+
+def cancel_subscription(subscription: LicenceSubscription, now: dt.datetime) -> dt.date:
+    """R-BILL-7: end at the last paid day; an issued invoice for a period not yet begun is
+    credited, while a period already begun stays invoiced (no refunds). Returns the end."""
+    today = clock.local(now).date()
+    ends_on = subscription.billed_through or today
+    if subscription.billed_through is not None:
+        future = db.session.scalars(
+            select(Invoice).where(Invoice.subscription_id == subscription.id,
+                                  Invoice.kind == "invoice", Invoice.credited_ore == 0,
+                                  Invoice.period_start > today)
+            .order_by(Invoice.period_start)).all()
+        for invoice in future:
+            credit_invoice(invoice, "Oppsigelse før perioden startet", now)
+            ends_on = min(ends_on, invoice.period_start - dt.timedelta(days=1))
+        subscription.billed_through = ends_on
+    subscription.cancel_on = ends_on
+    db.session.flush()
+    return ends_on
+
+
+def agreement_invoices(agreement_id: int) -> list[Invoice]:
+    return list(db.session.scalars(select(Invoice).where(Invoice.agreement_id == agreement_id)
+                                   .order_by(Invoice.invoice_date.desc(), Invoice.id.desc())))
+
+
+def invoice_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Invoice))

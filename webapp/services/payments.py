@@ -1,0 +1,216 @@
+"""Payments (by KID, by hand or from a bank file) and the dunning chain."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select, update
+
+from .. import clock
+from ..extensions import db
+from ..models import DunningEvent, Invoice, LicenceSubscription, Payment
+from .mail import queue_mail
+
+STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
+
+
+class PaymentError(Exception):
+    """A payment that cannot be registered, with the reason."""
+
+
+def parse_amount(text: str) -> int:
+    """'1 234,50', '1234.50' or '1234' kroner → øre; refuses anything else."""
+    cleaned = re.sub(r"[\s\u00a0]", "", text or "").replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+        raise PaymentError(_("Write the amount in kroner, like 1234,50."))
+    try:
+        ore = int(Decimal(cleaned) * 100)
+    except InvalidOperation:
+        raise PaymentError(_("Write the amount in kroner, like 1234,50.")) from None
+    if ore <= 0:
+        raise PaymentError(_("The amount must be more than zero."))
+    return ore
+
+
+def parse_date(text: str) -> dt.date:
+    value = (text or "").strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise PaymentError(_("Write the date like 2026-05-05 or 05.05.2026."))
+
+
+def invoice_by_kid(kid: str) -> Invoice | None:
+    return db.session.scalar(select(Invoice).where(Invoice.kid == kid.strip(),
+                                                   Invoice.kind == "invoice"))
+
+
+def register_payment(kid: str, amount_ore: int, paid_on: dt.date, now: dt.datetime, *,
+                     source: str = "manual", reference: str | None = None,
+                     user_id: int | None = None) -> Payment:
+    """Record a payment; matched to the invoice with this KID, otherwise kept as unmatched."""
+    if reference and db.session.scalar(select(Payment.id).where(Payment.reference == reference)):
+        raise PaymentError(_("A payment with reference %(ref)s is already registered.",
+                             ref=reference))
+    invoice = invoice_by_kid(kid) if kid else None
+    payment = Payment(amount_ore=amount_ore, paid_on=paid_on, kid=(kid or "").strip() or None,
+                      invoice_id=invoice.id if invoice else None,
+                      status="matched" if invoice else "unmatched", source=source,
+                      reference=reference, registered_by=user_id, created_at=now)
+    db.session.add(payment)
+    if invoice is not None:
+        _apply(invoice, amount_ore)
+    db.session.flush()
+    return payment
+
+
+def match_payment(payment: Payment, invoice: Invoice) -> None:
+    """Match an unmatched payment to an invoice chosen by the operator."""
+    if payment.status != "unmatched":
+        raise PaymentError(_("This payment is already matched."))
+    payment.invoice_id, payment.status = invoice.id, "matched"
+    _apply(invoice, payment.amount_ore)
+    db.session.flush()
+
+
+def _apply(invoice: Invoice, amount_ore: int) -> None:
+    db.session.execute(update(Invoice).where(Invoice.id == invoice.id)
+                       .values(paid_ore=Invoice.paid_ore + amount_ore)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(invoice)
+    if invoice.open_ore == 0 and invoice.subscription_id:
+        _lift_suspension(invoice.subscription_id)
+
+
+def _lift_suspension(subscription_id: int) -> None:
+    """Access comes back once nothing handed over to debt collection is unpaid."""
+    still_open = [i for i in db.session.scalars(
+        select(Invoice).where(Invoice.subscription_id == subscription_id,
+                              Invoice.handed_over_at.is_not(None))) if i.open_ore > 0]
+    if not still_open:
+        db.session.execute(update(LicenceSubscription)
+                           .where(LicenceSubscription.id == subscription_id,
+                                  LicenceSubscription.status == "suspended")
+                           .values(status="active", suspended_at=None))
+
+
+@dataclass
+class ImportResult:
+    imported: list[Payment] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def unmatched(self) -> list[Payment]:
+        return [p for p in self.imported if p.status == "unmatched"]
+
+
+REQUIRED_COLUMNS = ("date", "kid", "amount", "reference")
+
+
+def import_payments(text: str, now: dt.datetime, user_id: int | None = None) -> ImportResult:
+    """Import a bank file (CSV with date;kid;amount;reference). Every line gets an outcome:
+    imported (matched or unmatched), a problem to fix, or a duplicate already registered."""
+    result = ImportResult()
+    sample = text[:2000]
+    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        result.problems.append((1, _("The file needs the columns %(columns)s.",
+                                     columns=", ".join(REQUIRED_COLUMNS))))
+        return result
+    seen: set[str] = set()
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        reference = row.get("reference", "")
+        try:
+            if not reference:
+                raise PaymentError(_("The line has no reference."))
+            paid_on = parse_date(row.get("date", ""))
+            amount = parse_amount(row.get("amount", ""))
+        except PaymentError as error:
+            result.problems.append((number, str(error)))
+            continue
+        if reference in seen or db.session.scalar(
+                select(Payment.id).where(Payment.reference == reference)):
+            result.duplicates.append((number, reference))
+            continue
+        seen.add(reference)
+        result.imported.append(register_payment(row.get("kid", ""), amount, paid_on, now,
+                                                source="import", reference=reference,
+                                                user_id=user_id))
+    return result
+
+
+# --- dunning -----------------------------------------------------------------------------
+
+def _settings() -> tuple[int, int, int]:
+    config = current_app.config
+    return (config["DUNNING_REMINDER_AFTER_DAYS"], config["DUNNING_DEADLINE_DAYS"],
+            config["DUNNING_STEP_AFTER_DAYS"])
+
+
+def run_dunning(now: dt.datetime) -> int:
+    """R-BILL-5: reminder after the due date with a new deadline, then a debt collection
+    warning, then suspension of access and hand-over. A dialogue pauses the chain."""
+    today = clock.local(now).date()
+    reminder_after, deadline_days, step_after = _settings()
+    candidates = db.session.scalars(
+        select(Invoice).where(Invoice.kind == "invoice", Invoice.in_dialogue.is_(False),
+                              Invoice.handed_over_at.is_(None),
+                              Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
+                              Invoice.due_date < today - dt.timedelta(days=reminder_after - 1))
+        .order_by(Invoice.id)).all()
+    steps = 0
+    for invoice in candidates:
+        stage = invoice.dunning_stage
+        if stage == 0 and today > invoice.due_date + dt.timedelta(days=reminder_after - 1):
+            next_stage = STAGE_REMINDER
+        elif stage in (STAGE_REMINDER, STAGE_WARNING) and invoice.dunning_deadline and \
+                today >= invoice.dunning_deadline + dt.timedelta(days=step_after):
+            next_stage = stage + 1
+        else:
+            continue
+        deadline = today + dt.timedelta(days=deadline_days) if next_stage < 3 else None
+        moved = db.session.execute(
+            update(Invoice).where(Invoice.id == invoice.id, Invoice.dunning_stage == stage)
+            .values(dunning_stage=next_stage, dunning_deadline=deadline,
+                    handed_over_at=now if next_stage == STAGE_HANDED_OVER else None)
+            .execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            continue
+        db.session.add(DunningEvent(invoice_id=invoice.id, stage=next_stage, deadline=deadline,
+                                    created_at=now))
+        db.session.refresh(invoice)
+        if next_stage == STAGE_HANDED_OVER and invoice.subscription_id:
+            db.session.execute(update(LicenceSubscription)
+                               .where(LicenceSubscription.id == invoice.subscription_id,
+                                      LicenceSubscription.status == "active")
+                               .values(status="suspended", suspended_at=now))
+        with force_locale("nb"):
+            queue_mail(f"dunning_{next_stage}", invoice.buyer_email, "dunning.txt",
+                       invoice=invoice, stage=next_stage)
+        steps += 1
+    db.session.flush()
+    return steps
+
+
+def set_dialogue(invoice: Invoice, in_dialogue: bool) -> None:
+    """An operator in dialogue with the customer pauses the chain (and resumes it)."""
+    invoice.in_dialogue = in_dialogue
+    db.session.flush()
+
+
+def debt_collection_rows() -> list[Invoice]:
+    return list(db.session.scalars(select(Invoice).where(Invoice.handed_over_at.is_not(None))
+                                   .order_by(Invoice.handed_over_at)))
