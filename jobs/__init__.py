@@ -9,6 +9,7 @@ from contextlib import nullcontext
 from flask import current_app, has_request_context
 
 from webapp import clock
+from webapp.database import write_intent
 from webapp.extensions import db
 from webapp.services import billing, mail, payments, shop
 
@@ -31,7 +32,7 @@ def run_due_jobs() -> dict[str, int]:
     # Links in e-mails written by jobs point at the public address, as from a request.
     context = nullcontext() if has_request_context() else current_app.test_request_context(
         base_url=current_app.config["PUBLIC_URL"])
-    with context:
+    with context, write_intent():
         for name, job in JOBS:
             results[name] = _run_one(name, job)
     return results

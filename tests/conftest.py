@@ -42,11 +42,13 @@ def database_url(tmp_path_factory):
 
 class IsolatedClient(FlaskClient):
     """Run each request in its own context, as a server would: its own app context, `g` and
-    database session, not the test's. The test's session then sees what the request wrote."""
+    database session, not the test's. The test's session then ends its transaction, so it
+    sees what the request wrote."""
 
     def open(self, *args, **kwargs):
+        db.session.commit()
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.expire_all()
+        db.session.commit()
         return response
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from . import config as config_module
@@ -74,8 +74,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """SQLite: enforce foreign keys and let readers work while a writer commits."""
+    """SQLite: enforce foreign keys, let readers work while a writer commits, and take the
+    write lock at BEGIN for work that will write (jobs, form posts), so two writers queue up
+    instead of failing when one upgrades a read to a write."""
     from sqlalchemy import event
+
+    from .database import declare_write_intent, end_write_intent, wants_write_lock
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
@@ -84,8 +88,24 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+    @app.before_request
+    def _writes_take_the_lock_early():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.write_intent_token = declare_write_intent()
+
+    @app.teardown_request
+    def _end_write_intent(_error):
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            end_write_intent(token)

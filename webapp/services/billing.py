@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..domain import billing as rules
@@ -34,19 +35,23 @@ class BillingError(Exception):
 
 def vendor_company() -> Company:
     """The vendor that issues licence invoices (created from the configuration when missing)."""
-    vendor = db.session.scalar(select(Company).where(Company.kind == "vendor")
-                               .order_by(Company.id))
-    if vendor is None:
-        from .accounts import create_company
+    query = select(Company).where(Company.kind == "vendor").order_by(Company.id)
+    vendor = db.session.scalar(query)
+    if vendor is not None:
+        return vendor
+    from .accounts import create_company
 
-        config = current_app.config
-        street, _, place = config["VENDOR_ADDRESS"].partition(", ")
-        postal_code, _, city = place.partition(" ")
-        vendor = create_company(clock.now(), kind="vendor", name=config["VENDOR_NAME"],
-                                organisation_number=config["VENDOR_ORGANISATION_NUMBER"],
-                                email=config["VENDOR_EMAIL"], address_line=street,
-                                postal_code=postal_code, city=city)
-    return vendor
+    config = current_app.config
+    street, _, place = config["VENDOR_ADDRESS"].partition(", ")
+    postal_code, _, city = place.partition(" ")
+    try:
+        with db.session.begin_nested():
+            return create_company(clock.now(), kind="vendor", name=config["VENDOR_NAME"],
+                                  organisation_number=config["VENDOR_ORGANISATION_NUMBER"],
+                                  email=config["VENDOR_EMAIL"], address_line=street,
+                                  postal_code=postal_code, city=city)
+    except IntegrityError:  # another process created it at the same moment
+        return db.session.scalars(query).one()
 
 
 def send_moment(invoice_date: dt.date) -> dt.datetime:

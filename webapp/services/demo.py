@@ -7,6 +7,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Company, CustomerAgreement, LicenceSubscription, User
 from .accounts import add_user, create_company
+from .billing import vendor_company
 from .catalog import load_catalog
 
 OPERATOR = {"customer_id": "100001", "username": "operator", "password": "operator-demo-1"}
@@ -16,12 +17,10 @@ DEMO_ADMIN = {"customer_id": "100002", "username": "kari", "password": "kari-dem
 def seed_demo_data() -> str:
     """Create the demo rows unless they exist; return what was done."""
     load_catalog()
-    if db.session.scalar(select(Company).where(Company.kind == "vendor")):
+    if db.session.scalar(select(User).where(User.is_operator)):
         return "demo data already present"
     now = clock.now()
-    vendor = create_company(now, kind="vendor", name="Kvitt AS", organisation_number="923609016",
-                            email="post@kvitt.example", address_line="Storgata 1",
-                            postal_code="0155", city="OSLO")
+    vendor = vendor_company()
     operator = add_user(vendor, now, first_name="Ola", last_name="Operatør",
                         email="ola@kvitt.example", username=OPERATOR["username"],
                         group_key="administrators", is_superuser=True)
