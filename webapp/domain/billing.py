@@ -16,6 +16,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -60,6 +61,7 @@ def first_of_next_month(day: dt.date) -> dt.date:
     return month_end(day) + dt.timedelta(days=1)
 
 
+@lru_cache(maxsize=4096)
 def full_period(start: dt.date, months: int) -> Period:
     """A period of whole months starting on the 1st."""
     if start.day != 1:
@@ -83,6 +85,7 @@ def renewal_invoice(period_start: dt.date, months: int) -> InvoiceSchedule:
                            (full_period(period_start, months),))
 
 
+@lru_cache(maxsize=4096)
 def next_invoice(billed_through: dt.date, months: int) -> InvoiceSchedule:
     return renewal_invoice(billed_through + dt.timedelta(days=1), months)
 
@@ -97,8 +100,13 @@ def split_by_month(period: Period) -> list[Period]:
     return parts
 
 
+@lru_cache(maxsize=65536)
 def period_amount(monthly_ore: int, period: Period) -> int:
     """The price of a period: whole months at the monthly amount, part months by days."""
+    if period.start.day == 1 and period.end == month_end(period.end):
+        months = (period.end.year - period.start.year) * 12 + period.end.month \
+            - period.start.month + 1
+        return monthly_ore * months
     total = Decimal(0)
     for part in split_by_month(period):
         days_in_month = calendar.monthrange(part.start.year, part.start.month)[1]

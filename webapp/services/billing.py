@@ -193,10 +193,15 @@ def _plan_invoice(row, today: dt.date, addons: tuple[str, ...], spans, cache: di
                 extra.append(rules.Line(f"Brukere utover lisensen ({count})", period, count,
                                         rate.excess_unit_ore, amount))
             excess_through = window.end
-    amounts = rules.invoice_lines(list(rate.components), schedule.periods,
-                                  rate.discount_percent,
-                                  discount_text(rate.months, rate.discount_percent),
-                                  tuple(extra))
+    amounts_key = (key, schedule.periods)
+    amounts = None if extra else cache.get(amounts_key)
+    if amounts is None:
+        amounts = rules.invoice_lines(list(rate.components), schedule.periods,
+                                      rate.discount_percent,
+                                      discount_text(rate.months, rate.discount_percent),
+                                      tuple(extra))
+        if not extra:
+            cache[amounts_key] = amounts  # the same tariff and periods cost the same
     return schedule, amounts, excess_through
 
 
@@ -284,8 +289,10 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
             "total_ore": amounts.total_ore, "paid_ore": 0, "credited_ore": 0,
             "is_trial": False, "dunning_stage": 0, "in_dialogue": False, "created_at": now,
         })
+    invoices = Invoice.__table__
     invoice_ids = db.session.execute(
-        insert(Invoice).returning(Invoice.id, Invoice.number, sort_by_parameter_order=True),
+        invoices.insert().returning(invoices.c.id, invoices.c.number,
+                                    sort_by_parameter_order=True),
         invoice_rows).all()
     line_rows, billed_updates, subscription_updates = [], [], []
     for (subscription_id, billed_id), (invoice_id, _number) in zip(order, invoice_ids):
@@ -299,7 +306,7 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
         billed_updates.append({"b_id": billed_id, "b_invoice": invoice_id})
         subscription_updates.append({"s_id": subscription_id, "s_through": schedule.end,
                                      "s_excess": excess})
-    db.session.execute(insert(InvoiceLine), line_rows)
+    db.session.execute(InvoiceLine.__table__.insert(), line_rows)
     table = BilledPeriod.__table__
     db.session.connection().execute(
         table.update().where(table.c.id == bindparam("b_id"))

@@ -1,0 +1,137 @@
+"""Benchmark: the invoice-issuing job for one 11th of the month.
+
+Creates N active agreements (default 100 000) whose next period starts on 1 May, sets the
+clock to 11 April 09:00 and runs the issuing job in a fresh process; prints invoices/s and
+the job process's peak memory, then the same for N/10 to show how the cost grows.
+Targets: >= 5 000 invoices/s on SQLite, >= 2 500/s on PostgreSQL, peak memory < 400 MB,
+per-invoice cost at N within 1.3x of that at N/10.
+
+    .venv/bin/python bench/billing_run.py [--agreements 100000] [--database-url URL]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def prepare(database_url: str, agreements: int) -> None:
+    """A fresh schema with N agreements billed through 30 April."""
+    from sqlalchemy import insert, text
+
+    from webapp import clock, create_app
+    from webapp.extensions import db
+    from webapp.models import (Company, CustomerAgreement, LicenceSubscription,
+                               SubscriptionAddOn)
+    from webapp.services.billing import vendor_company
+    from webapp.services.catalog import load_catalog
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        from flask_migrate import upgrade
+
+        upgrade()
+        load_catalog()
+        vendor_company()
+        db.session.commit()
+        now = clock.now()
+        plans = ["office-enterprise", "office-professional", "office-invoicing"]
+        intervals = ["annual", "semiannual", "quarterly"]
+        chunk = 10_000
+        for start in range(0, agreements, chunk):
+            ids = range(start + 1, min(start + chunk, agreements) + 1)
+            db.session.execute(insert(Company), [
+                {"id": i + 10, "kind": "customer", "customer_id": str(200000 + i),
+                 "name": f"Kunde {i} AS", "email": f"faktura{i}@example.com",
+                 "created_at": now} for i in ids])
+            db.session.execute(insert(CustomerAgreement), [
+                {"id": i, "name": f"Kunde {i} AS", "owner_company_id": i + 10,
+                 "invoice_recipient_id": i + 10, "invoice_email": f"faktura{i}@example.com",
+                 "invoice_address_line": "Storgata 1", "invoice_postal_code": "0150",
+                 "invoice_city": "OSLO", "billing_interval": intervals[i % 3],
+                 "created_at": now} for i in ids])
+            db.session.execute(insert(LicenceSubscription), [
+                {"id": i, "agreement_id": i, "plan_code": plans[i % 3], "quantity": 1 + i % 30,
+                 "billing_interval": intervals[i % 3], "status": "active", "is_trial": False,
+                 "activated_on": dt.date(2026, 3, 1), "billed_through": dt.date(2027, 4, 30),
+                 "created_at": now} for i in ids])
+            db.session.execute(insert(SubscriptionAddOn), [
+                {"subscription_id": i, "addon_code": "office-mobile",
+                 "added_on": dt.date(2026, 3, 1)} for i in ids if i % 2])
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        clock.set_test_clock(dt.datetime(2027, 4, 11, 9, 0, tzinfo=clock.OSLO))
+        db.session.commit()
+
+
+def issue(database_url: str) -> None:
+    """Run in a child process: the issuing job alone, timed."""
+    from webapp import clock, create_app
+    from webapp.database import write_intent
+    from webapp.services.billing import issue_due_invoices
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context(), write_intent():
+        started = time.perf_counter()
+        count = issue_due_invoices(clock.now())
+        seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"invoices": count, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def measure(database_url: str, agreements: int) -> dict:
+    prepare(database_url, agreements)
+    output = subprocess.run([sys.executable, __file__, "--issue", "--database-url",
+                             database_url], capture_output=True, text=True, check=True,
+                            cwd=ROOT).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["per_second"] = result["invoices"] / result["seconds"]
+    result["us_per_invoice"] = result["seconds"] / max(1, result["invoices"]) * 1e6
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agreements", type=int, default=100_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--issue", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.issue:
+        issue(args.database_url)
+        return 0
+    os.environ.setdefault("KVITT_SCHEDULER", "0")
+    results = {}
+    for count in (args.agreements // 10, args.agreements):
+        url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='kvitt-bench-')}/b.db"
+        result = measure(url, count)
+        results[count] = result
+        print(f"{count:>7} agreements: {result['invoices']} invoices in {result['seconds']:.2f} s"
+              f" = {result['per_second']:,.0f} invoices/s, {result['us_per_invoice']:.0f} µs "
+              f"each, peak memory {result['peak_mb']:.0f} MB")
+    small, large = results[args.agreements // 10], results[args.agreements]
+    growth = large["us_per_invoice"] / small["us_per_invoice"]
+    dialect = "postgresql" if "postgresql" in (args.database_url or "") else "sqlite"
+    target = 2_500 if dialect == "postgresql" else 5_000
+    print(f"{dialect}: per-invoice cost at {args.agreements} is {growth:.2f}x that at "
+          f"{args.agreements // 10} (target <= 1.3x); {large['per_second']:,.0f} invoices/s "
+          f"(target >= {target:,}); peak {large['peak_mb']:.0f} MB (target < 400 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
