@@ -29,6 +29,29 @@ def mail_status_label(status: str) -> str:
             "failed": _("Failed")}.get(status, status)
 
 
+def invoice_status_label(status: str) -> str:
+    return {"open": _("Open"), "partly_paid": _("Partly paid"), "overdue": _("Overdue"),
+            "paid": _("Paid"), "overpaid": _("Overpaid"), "credited": _("Credited"),
+            "credit_note": _("Credit note"),
+            "debt_collection": _("Debt collection")}.get(status, status)
+
+
+def invoice_filter_label(name: str) -> str:
+    return {"open": _("Open"), "overdue": _("Overdue"), "paid": _("Paid"),
+            "credited": _("Credited"), "credit_notes": _("Credit notes"),
+            "debt_collection": _("Debt collection")}.get(name, name)
+
+
+def dunning_stage_label(stage: int) -> str:
+    return {0: _("No dunning"), 1: _("Payment reminder sent"),
+            2: _("Debt collection warning sent"),
+            3: _("Handed over to debt collection; access suspended")}.get(stage, str(stage))
+
+
+def local_date(day: dt.date | None) -> str:
+    return "" if day is None else day.strftime("%d.%m.%Y")
+
+
 def edition_name(code: str | None) -> str:
     found = catalog.item(code) if code else None
     return found.name(str(get_locale())) if found else (code or "")
@@ -75,7 +98,8 @@ def register_templating(app: Flask) -> None:
 
     app.add_template_filter(nok, "nok")
     app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
-                   group_label):
+                   group_label, invoice_status_label, invoice_filter_label, dunning_stage_label):
         app.add_template_global(helper)

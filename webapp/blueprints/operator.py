@@ -1,9 +1,11 @@
 """The operator console: orders, the mail log and the test clock."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -12,7 +14,10 @@ from .. import clock
 from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Order, OutboxMail
+from ..forms.billing import CreditForm, ImportForm, MatchForm, PaymentForm
+from ..models import DunningEvent, Invoice, Order, OutboxMail, Payment
+from ..services import billing, payments
+from ..services.invoice_pdf import render_invoice_pdf
 from .common import render
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -87,3 +92,179 @@ def test_clock():
     return render("operator/clock.html", form=form, allowed=allowed, now=clock.local(clock.now()),
                   frozen=clock.is_test_clock(), error=error,
                   status=422 if error else 200)
+
+
+# --- billing ------------------------------------------------------------------------------
+
+INVOICE_FILTERS = ("open", "overdue", "paid", "credited", "credit_notes", "debt_collection")
+
+
+def _invoice_query(status: str):
+    settled = Invoice.paid_ore + Invoice.credited_ore >= Invoice.total_ore
+    query = select(Invoice)
+    today = clock.today()
+    if status == "open":
+        query = query.where(Invoice.kind == "invoice", ~settled)
+    elif status == "overdue":
+        query = query.where(Invoice.kind == "invoice", ~settled, Invoice.due_date < today)
+    elif status == "paid":
+        query = query.where(Invoice.kind == "invoice", Invoice.paid_ore > 0, settled,
+                            Invoice.credited_ore == 0)
+    elif status == "credited":
+        query = query.where(Invoice.kind == "invoice", Invoice.credited_ore > 0)
+    elif status == "credit_notes":
+        query = query.where(Invoice.kind == "credit_note")
+    elif status == "debt_collection":
+        query = query.where(Invoice.handed_over_at.is_not(None))
+    return query
+
+
+@bp.get("/invoices")
+def invoices():
+    status = request.args.get("status") if request.args.get("status") in INVOICE_FILTERS else ""
+    query = _invoice_query(status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Invoice.number.desc())
+                              .offset((_page() - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render("operator/invoices.html", invoices=rows, status_filter=status, total=total,
+                  page=_page(), page_size=PAGE_SIZE, today=clock.today(),
+                  filters=INVOICE_FILTERS)
+
+
+def _invoice_page(invoice, payment_form=None, credit_form=None, status=200):
+    payment_form = payment_form or PaymentForm(kid=invoice.kid, paid_on=clock.today())
+    return render("operator/invoice.html", invoice=invoice, today=clock.today(),
+                  payment_form=payment_form, credit_form=credit_form or CreditForm(),
+                  dialogue_form=EmptyForm(), status=status,
+                  payments=db.session.scalars(select(Payment).where(
+                      Payment.invoice_id == invoice.id).order_by(Payment.id)).all(),
+                  events=db.session.scalars(select(DunningEvent).where(
+                      DunningEvent.invoice_id == invoice.id).order_by(DunningEvent.id)).all())
+
+
+@bp.get("/invoices/<int:invoice_id>")
+def invoice(invoice_id: int):
+    return _invoice_page(db.get_or_404(Invoice, invoice_id))
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+def invoice_pdf(invoice_id: int):
+    found = db.get_or_404(Invoice, invoice_id)
+    return Response(render_invoice_pdf(found), mimetype="application/pdf")
+
+
+@bp.post("/invoices/<int:invoice_id>/payments")
+def register_invoice_payment(invoice_id: int):
+    found = db.get_or_404(Invoice, invoice_id)
+    form = PaymentForm()
+    if not form.validate():
+        return _invoice_page(found, payment_form=form, status=422)
+    try:
+        payments.register_payment(form.kid.data or found.kid, form.amount_ore, form.paid_on.data,
+                                  clock.now(), user_id=current_user.id)
+    except payments.PaymentError as error:
+        form.amount.errors.append(str(error))
+        return _invoice_page(found, payment_form=form, status=422)
+    db.session.commit()
+    flash(_("The payment is registered."))
+    return redirect(url_for("operator.invoice", invoice_id=invoice_id), 303)
+
+
+@bp.post("/invoices/<int:invoice_id>/credit")
+def credit(invoice_id: int):
+    found = db.get_or_404(Invoice, invoice_id)
+    form = CreditForm()
+    if not form.validate():
+        return _invoice_page(found, credit_form=form, status=422)
+    try:
+        note = billing.credit_invoice(found, form.reason.data, clock.now())
+    except billing.BillingError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        return _invoice_page(db.get_or_404(Invoice, invoice_id), credit_form=form, status=422)
+    db.session.commit()
+    flash(_("Credit note %(number)s is issued.", number=note.number))
+    return redirect(url_for("operator.invoice", invoice_id=note.id), 303)
+
+
+@bp.post("/invoices/<int:invoice_id>/dialogue")
+def dialogue(invoice_id: int):
+    found = db.get_or_404(Invoice, invoice_id)
+    if EmptyForm().validate_on_submit():
+        payments.set_dialogue(found, request.form.get("in_dialogue") == "1")
+        db.session.commit()
+    return redirect(url_for("operator.invoice", invoice_id=invoice_id), 303)
+
+
+@bp.route("/payments", methods=["GET", "POST"])
+def payments_page():
+    form = ImportForm()
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            raw = form.file.data.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            result = payments.import_payments(text, clock.now(), current_user.id)
+            db.session.commit()
+            status = 422 if result.problems else 200
+        else:
+            status = 422
+    rows = db.session.scalars(select(Payment).order_by(
+        (Payment.status == "matched").asc(), Payment.id.desc()).limit(200)).all()
+    return render("operator/payments.html", form=form, result=result, payments=rows,
+                  match_form=MatchForm(), status=status)
+
+
+@bp.post("/payments/<int:payment_id>/match")
+def match(payment_id: int):
+    payment = db.get_or_404(Payment, payment_id)
+    form = MatchForm()
+    target = None
+    if form.validate():
+        target = db.session.scalar(select(Invoice).where(
+            Invoice.number == form.invoice_number.data, Invoice.kind == "invoice"))
+        if target is None:
+            flash(_("There is no invoice number %(n)s.", n=form.invoice_number.data))
+    else:
+        flash(_("Write the invoice number."))
+    if target is not None:
+        try:
+            payments.match_payment(payment, target)
+            db.session.commit()
+            flash(_("The payment is matched to invoice %(n)s.", n=target.number))
+        except payments.PaymentError as error:
+            flash(str(error))
+    return redirect(url_for("operator.payments_page"), 303)
+
+
+@bp.get("/dunning")
+def dunning():
+    today = clock.today()
+    rows = db.session.scalars(
+        select(Invoice).where(Invoice.kind == "invoice",
+                              Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
+                              Invoice.due_date < today)
+        .order_by(Invoice.dunning_stage.desc(), Invoice.due_date)).all()
+    return render("operator/dunning.html", invoices=rows, today=today)
+
+
+@bp.get("/dunning/debt-collection.csv")
+def debt_collection_export():
+    """The hand-over file for the debt collection agency."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["invoice_number", "kid", "customer", "organisation_number", "email",
+                     "invoice_date", "due_date", "amount_due", "handed_over"])
+    for row in payments.debt_collection_rows():
+        if row.open_ore == 0:
+            continue
+        writer.writerow([row.number, row.kid, row.buyer_name, row.buyer_organisation_number or "",
+                         row.buyer_email, row.invoice_date.isoformat(), row.due_date.isoformat(),
+                         f"{row.open_ore / 100:.2f}",
+                         clock.local(row.handed_over_at).date().isoformat()])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="inkasso.csv"'})

@@ -1,0 +1,128 @@
+"""Invoices in the portal and the operator console: pages, PDF, payments, credit, dunning."""
+import datetime as dt
+import io
+
+from sqlalchemy import select
+
+from jobs import run_due_jobs
+from webapp.extensions import db
+from webapp.models import Membership, User, UserGroup
+from tests.billing_setup import active_customer
+from tests.services.test_billing import at, invoices
+from tests.views.test_operator import log_in_operator
+
+D = dt.date
+
+
+def customer_with_invoice(client, name="Bakeriet Lille AS", password="kunde-passord"):
+    subscription = active_customer(D(2026, 4, 20), name=name)
+    at(2026, 4, 21, 9, 0)
+    run_due_jobs()
+    user = db.session.scalar(select(User).join(User.company).where(
+        User.username == "user0", User.company_id == subscription.agreement.companies[0].id))
+    user.set_password(password)
+    db.session.commit()
+    return subscription, user
+
+
+def log_in_as(client, user, password="kunde-passord"):
+    response = client.post("/login", data={"customer_id": user.company.customer_id,
+                                           "username": user.username, "password": password})
+    assert response.status_code == 303
+
+
+def test_portal_lists_invoices_with_status_page_and_pdf(client):
+    _subscription, user = customer_with_invoice(client)
+    log_in_as(client, user)
+    [invoice] = invoices()
+    listing = client.get("/portal/invoices").get_data(as_text=True)
+    assert f'id="invoice-{invoice.number}"' in listing and "Åpen" in listing
+    page = client.get(f"/portal/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Org.nr." in page and "923609016 MVA" in page and invoice.kid in page
+    assert "20.04.2026–30.04.2026" in page and "kr\u00a015\u00a0776,78" in page
+    pdf = client.get(f"/portal/invoices/{invoice.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+
+
+def test_portal_invoice_of_another_customer_is_not_found(client):
+    _sub, user = customer_with_invoice(client)
+    other, _other_user = customer_with_invoice(client, name="Andre AS")
+    log_in_as(client, user)
+    theirs = [i for i in invoices() if i.agreement_id == other.agreement_id][0]
+    assert client.get(f"/portal/invoices/{theirs.id}").status_code == 404
+    assert client.get(f"/portal/invoices/{theirs.id}.pdf").status_code == 404
+
+
+def test_portal_invoices_need_the_billing_permission(client):
+    _sub, user = customer_with_invoice(client)
+    group = db.session.scalar(select(UserGroup).join(Membership,
+                                                     Membership.user_group_id == UserGroup.id)
+                              .where(Membership.user_id == user.id))
+    group.can_billing = False
+    db.session.commit()
+    log_in_as(client, user)
+    assert client.get("/portal/invoices").status_code == 403
+
+
+def test_operator_registers_a_payment_and_the_customer_sees_it_paid(client, app):
+    _sub, user = customer_with_invoice(client)
+    [invoice] = invoices()
+    log_in_operator(client)
+    bad = client.post(f"/operator/invoices/{invoice.id}/payments",
+                      data={"amount": "tusen", "paid_on": "2026-05-02", "kid": invoice.kid})
+    assert bad.status_code == 422 and "1234,50" in bad.get_data(as_text=True)
+    assert 'value="tusen"' in bad.get_data(as_text=True)
+    amount = f"{invoice.total_ore // 100},{invoice.total_ore % 100:02d}"
+    ok = client.post(f"/operator/invoices/{invoice.id}/payments",
+                     data={"amount": amount, "paid_on": "2026-05-02", "kid": invoice.kid})
+    assert ok.status_code == 303
+    client.post("/logout")
+    log_in_as(client, user)
+    assert "Betalt" in client.get("/portal/invoices").get_data(as_text=True)
+
+
+def test_operator_credits_once_with_a_reason(client):
+    customer_with_invoice(client)
+    [invoice] = invoices()
+    log_in_operator(client)
+    empty = client.post(f"/operator/invoices/{invoice.id}/credit", data={"reason": ""})
+    assert empty.status_code == 422
+    assert client.post(f"/operator/invoices/{invoice.id}/credit",
+                       data={"reason": "Feil antall brukere"}).status_code == 303
+    twice = client.post(f"/operator/invoices/{invoice.id}/credit", data={"reason": "Igjen"})
+    assert twice.status_code == 422 and "allerede kreditert" in twice.get_data(as_text=True)
+    assert [i.kind for i in invoices()] == ["invoice", "credit_note"]
+
+
+def test_operator_imports_a_bank_file_and_sees_every_line(client):
+    customer_with_invoice(client)
+    [invoice] = invoices()
+    log_in_operator(client)
+    text = (f"date;kid;amount;reference\n2026-05-02;{invoice.kid};100,00;B1\n"
+            "2026-05-02;000;12;B2\nbad;1;1;B3\n")
+    response = client.post("/operator/payments", data={
+        "file": (io.BytesIO(text.encode()), "bank.csv")}, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422  # a line needs fixing
+    assert "2 innbetalinger importert, 1 av dem uten" in html and "Linje 4" in html
+    again = client.post("/operator/payments", data={
+        "file": (io.BytesIO(text.encode()), "bank.csv")}, content_type="multipart/form-data")
+    assert "Allerede registrert" in again.get_data(as_text=True)
+    assert invoices()[0].paid_ore == 10_000
+
+
+def test_operator_dunning_queue_and_debt_collection_export(client):
+    customer_with_invoice(client)
+    for day in range(5, 32):
+        at(2026, 5, day, 9, 0)
+        run_due_jobs()
+    for day in range(1, 10):
+        at(2026, 6, day, 9, 0)
+        run_due_jobs()
+    log_in_operator(client)
+    queue = client.get("/operator/dunning").get_data(as_text=True)
+    assert "Overlevert til inkasso" in queue
+    export = client.get("/operator/dunning/debt-collection.csv").get_data(as_text=True)
+    assert export.splitlines()[0].startswith("invoice_number;kid;customer")
+    assert "Bakeriet Lille AS" in export.splitlines()[1]

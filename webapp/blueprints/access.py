@@ -1,0 +1,27 @@
+"""Loaders that 404 for what belongs to another customer and 403 without the permission."""
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Invoice, Membership, UserGroup
+
+
+def require_permission(permission: str) -> None:
+    """403 unless the user's group in their company grants the module permission."""
+    allowed = db.session.scalar(
+        select(getattr(UserGroup, permission)).join(Membership,
+                                                    Membership.user_group_id == UserGroup.id)
+        .where(Membership.user_id == current_user.id,
+               Membership.company_id == current_user.company_id, Membership.active))
+    if not allowed:
+        abort(403)
+
+
+def get_customer_invoice(invoice_id: int) -> Invoice:
+    """The invoice if it belongs to the user's agreement, else 404."""
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or invoice.agreement_id is None or \
+            invoice.agreement_id != current_user.company.agreement_id:
+        abort(404)
+    return invoice
