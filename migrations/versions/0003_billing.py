@@ -82,8 +82,6 @@ def upgrade():
     sa.Column('subscription_id', sa.Integer(), nullable=False),
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('period_end', sa.Date(), nullable=False),
-    sa.Column('invoice_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], ),
     sa.ForeignKeyConstraint(['subscription_id'], ['licence_subscription.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('subscription_id', 'period_start', name='uq_billed_period')

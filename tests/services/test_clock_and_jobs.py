@@ -80,3 +80,9 @@ def test_r_shop_3_a_price_change_in_the_catalog_reaches_the_live_price(client):
     catalog_changed()
     db.session.commit()
     assert "kr\u00a0479,00" in client.get(url).get_data(as_text=True)
+
+
+def test_migrations_match_the_models(app):
+    """`flask db check`: the migrations create exactly the tables the models describe."""
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output

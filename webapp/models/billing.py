@@ -117,14 +117,14 @@ class InvoiceLine(db.Model):
 
 
 class BilledPeriod(db.Model):
-    """One row per subscription and period start: an invoice is issued for it at most once."""
+    """One row per subscription and period start: an invoice is issued for it at most once.
+    (The invoice itself carries the subscription and the period.)"""
 
     __tablename__ = "billed_period"
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("licence_subscription.id"))
     period_start: Mapped[dt.date] = mapped_column()
     period_end: Mapped[dt.date] = mapped_column()
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
 
     __table_args__ = (
         UniqueConstraint("subscription_id", "period_start", name="uq_billed_period"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +21,7 @@ from .. import clock
 from ..domain import billing as rules
 from ..domain.pricing import band_lines
 from ..extensions import db
+from ..models.types import UTCDateTime
 from ..models import (BilledPeriod, Company, CustomerAgreement, Invoice, InvoiceLine,
                       InvoiceSequence, LicenceSubscription, Membership, SubscriptionAddOn, User)
 from . import catalog
@@ -211,6 +212,45 @@ def _insert_ignoring_conflicts(table):
     return module.insert(table).on_conflict_do_nothing()
 
 
+def _copy_rows(table, rows: list[dict]) -> None:
+    """PostgreSQL: COPY the rows in (far faster than INSERT for thousands of rows)."""
+    columns = list(rows[0])
+    utc_columns = {c.name for c in table.columns if isinstance(c.type, UTCDateTime)}
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor:
+        names = ", ".join(columns)
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([
+                    row[c].astimezone(clock.UTC).replace(tzinfo=None)
+                    if c in utc_columns and row[c] is not None else row[c] for c in columns])
+
+
+def _bulk_insert(table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if db.engine.dialect.name == "postgresql":
+        _copy_rows(table, rows)
+    else:
+        db.session.execute(table.insert(), rows)
+
+
+def _insert_invoices(rows: list[dict]) -> list[tuple[int, int]]:
+    """Insert invoices and return (id, number) in the order given."""
+    table = Invoice.__table__
+    if db.engine.dialect.name == "postgresql":
+        ids = db.session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('invoice', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+        for row, invoice_id in zip(rows, ids):
+            row["id"] = invoice_id
+        _copy_rows(table, rows)
+        return [(row["id"], row["number"]) for row in rows]
+    return [tuple(found) for found in db.session.execute(
+        table.insert().returning(table.c.id, table.c.number, sort_by_parameter_order=True),
+        rows).all()]
+
+
 def _take_numbers(seller_id: int, count: int) -> int:
     """Reserve `count` consecutive invoice numbers; return the first."""
     db.session.execute(_insert_ignoring_conflicts(InvoiceSequence.__table__).values(
@@ -289,13 +329,9 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
             "total_ore": amounts.total_ore, "paid_ore": 0, "credited_ore": 0,
             "is_trial": False, "dunning_stage": 0, "in_dialogue": False, "created_at": now,
         })
-    invoices = Invoice.__table__
-    invoice_ids = db.session.execute(
-        invoices.insert().returning(invoices.c.id, invoices.c.number,
-                                    sort_by_parameter_order=True),
-        invoice_rows).all()
-    line_rows, billed_updates, subscription_updates = [], [], []
-    for (subscription_id, billed_id), (invoice_id, _number) in zip(order, invoice_ids):
+    invoice_ids = _insert_invoices(invoice_rows)
+    line_rows, excess_updates = [], []
+    for (subscription_id, _billed_id), (invoice_id, _number) in zip(order, invoice_ids):
         row, schedule, amounts, excess = planned[subscription_id]
         for position, line in enumerate(amounts.lines, start=1):
             line_rows.append({
@@ -303,19 +339,20 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
                 "period_start": line.period.start, "period_end": line.period.end,
                 "quantity": line.quantity, "unit_ore": line.unit_ore,
                 "amount_ore": line.amount_ore})
-        billed_updates.append({"b_id": billed_id, "b_invoice": invoice_id})
-        subscription_updates.append({"s_id": subscription_id, "s_through": schedule.end,
-                                     "s_excess": excess})
-    db.session.execute(InvoiceLine.__table__.insert(), line_rows)
-    table = BilledPeriod.__table__
-    db.session.connection().execute(
-        table.update().where(table.c.id == bindparam("b_id"))
-        .values(invoice_id=bindparam("b_invoice")), billed_updates)
-    subs = LicenceSubscription.__table__
-    db.session.connection().execute(
-        subs.update().where(subs.c.id == bindparam("s_id"))
-        .values(billed_through=bindparam("s_through"),
-                excess_billed_through=bindparam("s_excess")), subscription_updates)
+        if excess != row.excess_billed_through:
+            excess_updates.append({"s_id": subscription_id, "s_excess": excess})
+    _bulk_insert(InvoiceLine.__table__, line_rows)
+    # One statement moves every claimed subscription's billed-through day to its period end.
+    subs, billed = LicenceSubscription.__table__, BilledPeriod.__table__
+    claimed_ids = [subscription_id for subscription_id, _ in order]
+    db.session.execute(
+        subs.update().where(subs.c.id.in_(claimed_ids))
+        .values(billed_through=select(func.max(billed.c.period_end))
+                .where(billed.c.subscription_id == subs.c.id).scalar_subquery()))
+    if excess_updates:
+        db.session.connection().execute(
+            subs.update().where(subs.c.id == bindparam("s_id"))
+            .values(excess_billed_through=bindparam("s_excess")), excess_updates)
     return len(invoice_ids)
 
 
