@@ -31,6 +31,17 @@ def inbox():
 @pytest.fixture
 def server(inbox, tmp_path):
     """Start Kvitt as `scripts/run` does (migrations, catalog, scheduler) on a free port."""
+    yield from start_server(inbox, tmp_path)
+
+
+@pytest.fixture
+def demo_server(inbox, tmp_path):
+    """Kvitt with the demo data, its customer activated on 20 April 2026 (test clock)."""
+    yield from start_server(inbox, tmp_path, before=[["clock", "set", "2026-04-20T10:00"],
+                                                     ["seed-demo"]])
+
+
+def start_server(inbox, tmp_path, before=()):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'kvitt.sqlite'}",
            "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "KVITT_SCHEDULER": "1",
@@ -40,6 +51,8 @@ def server(inbox, tmp_path):
     subprocess.run(flask + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run(flask + ["catalog", "load"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
+    for command in before:
+        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port),
                                         "--no-reload"], env=env, cwd=ROOT, stdout=log,

@@ -1,0 +1,74 @@
+"""R-BILL-1, R-BILL-5 in real Chromium: an operator registers a payment and the customer sees
+the invoice paid; an unpaid invoice goes through reminder and suspension as the clock moves."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import wait_for_mail
+from webapp.services.demo import DEMO_ADMIN, OPERATOR
+
+pytestmark = pytest.mark.e2e
+
+
+def log_in(page, server, customer_id, who, succeeds=True):
+    page.goto(server + "/login")
+    page.get_by_label("Kunde-ID").fill(customer_id)
+    page.get_by_label("Brukernavn").fill(who["username"])
+    page.get_by_label("Passord").fill(who["password"])
+    page.get_by_role("button", name="Logg inn").click()
+    if succeeds:
+        expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
+
+
+def set_clock(page, server, moment):
+    page.goto(server + "/operator/clock")
+    page.get_by_label("Still til (dato og tid)").fill(moment)
+    page.get_by_role("button", name="Still klokken").click()
+    expect(page.get_by_text("Klokken viser nå")).to_be_visible()
+
+
+def open_first_invoice(page, server):
+    page.goto(server + "/operator/invoices")
+    page.get_by_role("link", name="1", exact=True).click()
+    expect(page.get_by_role("heading", name="Faktura 1")).to_be_visible()
+
+
+def test_r_bill_5_operator_registers_payment_and_customer_sees_paid(browser, demo_server,
+                                                                      inbox):
+    operator = browser.new_context().new_page()
+    log_in(operator, demo_server, "100001", OPERATOR)
+    set_clock(operator, demo_server, "2026-04-21T08:05")
+    invoice_mail = wait_for_mail(inbox, "kari@fjordkaffe.example", "Faktura 1")
+    assert invoice_mail.get_content_maintype() == "multipart"
+    open_first_invoice(operator, demo_server)
+    owed = operator.locator('[data-amount="open"]').inner_text().replace("\xa0", " ")
+    operator.get_by_label("Beløp (kr)").fill(re.sub(r"[^\d,]", "", owed))
+    operator.get_by_role("button", name="Registrer innbetaling").click()
+    expect(operator.get_by_text("Innbetalingen er registrert.")).to_be_visible()
+
+    customer = browser.new_context().new_page()
+    log_in(customer, demo_server, "100002", DEMO_ADMIN)
+    customer.get_by_role("link", name="Fakturaer").click()
+    expect(customer.locator("#invoice-1 .status")).to_have_text("Betalt")
+
+
+def test_r_bill_5_unpaid_invoice_reminded_then_suspended(browser, demo_server, inbox):
+    operator = browser.new_context().new_page()
+    log_in(operator, demo_server, "100001", OPERATOR)
+    set_clock(operator, demo_server, "2026-04-21T08:05")
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Faktura 1")
+    set_clock(operator, demo_server, "2026-05-08T09:00")  # three days past the due date
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Betalingspåminnelse")
+    open_first_invoice(operator, demo_server)
+    expect(operator.get_by_text("Betalingspåminnelse sendt").first).to_be_visible()
+    set_clock(operator, demo_server, "2026-05-23T09:00")
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Inkassovarsel")
+    set_clock(operator, demo_server, "2026-06-07T09:00")
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "overlevert til inkasso")
+    operator.goto(demo_server + "/operator/dunning")
+    expect(operator.get_by_text("Overlevert til inkasso; tilgangen er stengt")).to_be_visible()
+
+    customer = browser.new_context().new_page()
+    log_in(customer, demo_server, "100002", DEMO_ADMIN, succeeds=False)
+    expect(customer.get_by_text("ikke aktivert eller er avsluttet")).to_be_visible()
