@@ -125,3 +125,38 @@ def test_r_bill_3_splitting_a_period_never_loses_more_than_rounding(monthly, sta
         if middle < period.end else [period]
     assert abs(sum(period_amount(monthly, p) for p in parts) - period_amount(monthly, period)) \
         <= len(parts)
+
+
+spans_strategy = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=400), st.one_of(
+        st.none(), st.integers(min_value=0, max_value=400))), min_size=0, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw_spans=spans_strategy, licensed=st.integers(min_value=0, max_value=6),
+       cuts=st.lists(st.integers(min_value=1, max_value=399), max_size=8, unique=True))
+def test_r_bill_6_excess_user_days_are_billed_once_over_consecutive_windows(
+        raw_spans, licensed, cuts):
+    """However the time is cut into invoice windows, each excess user-day is counted once."""
+    origin = D(2026, 1, 1)
+    spans = [(origin + dt.timedelta(days=a),
+              None if b is None else origin + dt.timedelta(days=a + b)) for a, b in raw_spans]
+    whole = Period(origin, origin + dt.timedelta(days=399))
+
+    def user_days(window):
+        return sum(count * period.days for period, count in
+                   excess_user_days(spans, licensed, window))
+
+    def brute_force(window):
+        total, day = 0, window.start
+        while day <= window.end:
+            present = sum(1 for first, last in spans if first <= day and
+                          (last is None or day <= last))
+            total += max(0, present - licensed)
+            day += dt.timedelta(days=1)
+        return total
+
+    edges = [origin] + sorted(origin + dt.timedelta(days=c) for c in cuts) + \
+        [whole.end + dt.timedelta(days=1)]
+    windows = [Period(a, b - dt.timedelta(days=1)) for a, b in zip(edges, edges[1:])]
+    assert sum(user_days(w) for w in windows) == user_days(whole) == brute_force(whole)
