@@ -11,7 +11,7 @@ from flask import current_app, has_request_context
 from webapp import clock
 from webapp.database import write_intent
 from webapp.extensions import db
-from webapp.services import billing, mail, payments, shop
+from webapp.services import billing, mail, payments, sales, shop
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("activation_reminders", shop.send_activation_reminders),
     ("expire_orders", shop.expire_orders),
     ("issue_invoices", billing.issue_due_invoices),
+    ("frequency_next_dates", sales.refresh_next_dates),
+    ("subscription_invoices", sales.issue_subscription_invoices),
     ("send_invoices", billing.send_due_invoices),
     ("dunning", payments.run_dunning),
     ("deliver_mail", mail.deliver_outbox),

@@ -101,7 +101,7 @@ INVOICE_FILTERS = ("open", "overdue", "paid", "credited", "credit_notes", "debt_
 
 def _invoice_query(status: str):
     settled = Invoice.paid_ore + Invoice.credited_ore >= Invoice.total_ore
-    query = select(Invoice)
+    query = select(Invoice).where(payments.LICENCE_INVOICE)
     today = clock.today()
     if status == "open":
         query = query.where(Invoice.kind == "invoice", ~settled)
@@ -142,20 +142,27 @@ def _invoice_page(invoice, payment_form=None, credit_form=None, status=200):
                       DunningEvent.invoice_id == invoice.id).order_by(DunningEvent.id)).all())
 
 
+def _licence_invoice(invoice_id: int) -> Invoice:
+    found = db.get_or_404(Invoice, invoice_id)
+    if found.agreement_id is None:
+        abort(404)  # a company's own sales invoice is not the vendor's
+    return found
+
+
 @bp.get("/invoices/<int:invoice_id>")
 def invoice(invoice_id: int):
-    return _invoice_page(db.get_or_404(Invoice, invoice_id))
+    return _invoice_page(_licence_invoice(invoice_id))
 
 
 @bp.get("/invoices/<int:invoice_id>.pdf")
 def invoice_pdf(invoice_id: int):
-    found = db.get_or_404(Invoice, invoice_id)
+    found = _licence_invoice(invoice_id)
     return Response(render_invoice_pdf(found), mimetype="application/pdf")
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
 def register_invoice_payment(invoice_id: int):
-    found = db.get_or_404(Invoice, invoice_id)
+    found = _licence_invoice(invoice_id)
     form = PaymentForm()
     if not form.validate():
         return _invoice_page(found, payment_form=form, status=422)
@@ -172,7 +179,7 @@ def register_invoice_payment(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/credit")
 def credit(invoice_id: int):
-    found = db.get_or_404(Invoice, invoice_id)
+    found = _licence_invoice(invoice_id)
     form = CreditForm()
     if not form.validate():
         return _invoice_page(found, credit_form=form, status=422)
@@ -181,7 +188,7 @@ def credit(invoice_id: int):
     except billing.BillingError as error:
         db.session.rollback()
         form.reason.errors.append(str(error))
-        return _invoice_page(db.get_or_404(Invoice, invoice_id), credit_form=form, status=422)
+        return _invoice_page(_licence_invoice(invoice_id), credit_form=form, status=422)
     db.session.commit()
     flash(_("Credit note %(number)s is issued.", number=note.number))
     return redirect(url_for("operator.invoice", invoice_id=note.id), 303)
@@ -189,7 +196,7 @@ def credit(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/dialogue")
 def dialogue(invoice_id: int):
-    found = db.get_or_404(Invoice, invoice_id)
+    found = _licence_invoice(invoice_id)
     if EmptyForm().validate_on_submit():
         payments.set_dialogue(found, request.form.get("in_dialogue") == "1")
         db.session.commit()
@@ -226,7 +233,8 @@ def match(payment_id: int):
     target = None
     if form.validate():
         target = db.session.scalar(select(Invoice).where(
-            Invoice.number == form.invoice_number.data, Invoice.kind == "invoice"))
+            Invoice.number == form.invoice_number.data, Invoice.kind == "invoice",
+            payments.LICENCE_INVOICE))
         if target is None:
             flash(_("There is no invoice number %(n)s.", n=form.invoice_number.data))
     else:
@@ -245,7 +253,7 @@ def match(payment_id: int):
 def dunning():
     today = clock.today()
     rows = db.session.scalars(
-        select(Invoice).where(Invoice.kind == "invoice",
+        select(Invoice).where(Invoice.kind == "invoice", payments.LICENCE_INVOICE,
                               Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
                               Invoice.due_date < today)
         .order_by(Invoice.dunning_stage.desc(), Invoice.due_date)).all()

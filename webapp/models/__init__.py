@@ -3,11 +3,14 @@ from .accounts import Company, CustomerAgreement, Employee, Membership, User, Us
 from .billing import (BilledPeriod, DunningEvent, Invoice, InvoiceLine, InvoiceSequence,
                       Payment)
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
+from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionLine,
+                    SubscriptionOccurrence)
 from .orders import LicenceSubscription, Order, SubscriptionAddOn
 from .system import ActionToken, ClockSetting, OutboxMail
 
 __all__ = [
-    "ActionToken", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
+    "ActionToken", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
+    "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
     "Payment", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",
     "SubscriptionAddOn", "User", "UserGroup", "VolumeBand",

@@ -29,6 +29,9 @@ class Invoice(db.Model):
     kind: Mapped[str] = mapped_column(String(12), default="invoice")
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("customer_agreement.id"))
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("licence_subscription.id"))
+    # Set on invoices a company sends its own customers from a subscription.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id",
+                                                               name="fk_invoice_customer"))
     credited_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
     buyer_name: Mapped[str] = mapped_column(String(120))
     buyer_organisation_number: Mapped[str | None] = mapped_column(String(9))
@@ -107,6 +110,7 @@ class InvoiceLine(db.Model):
     quantity: Mapped[int] = mapped_column()
     unit_ore: Mapped[int] = mapped_column(BigInteger)
     amount_ore: Mapped[int] = mapped_column(BigInteger)
+    vat_percent: Mapped[int] = mapped_column(default=25, server_default="25")
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

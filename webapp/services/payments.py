@@ -18,6 +18,9 @@ from ..models import DunningEvent, Invoice, LicenceSubscription, Payment
 from .mail import queue_mail
 
 STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
+# The vendor's licence invoices (billed to agreements); a company's own sales invoices to its
+# customers are its business, not the vendor's to collect.
+LICENCE_INVOICE = Invoice.agreement_id.is_not(None)
 
 
 class PaymentError(Exception):
@@ -50,7 +53,7 @@ def parse_date(text: str) -> dt.date:
 
 def invoice_by_kid(kid: str) -> Invoice | None:
     return db.session.scalar(select(Invoice).where(Invoice.kid == kid.strip(),
-                                                   Invoice.kind == "invoice"))
+                                                   Invoice.kind == "invoice", LICENCE_INVOICE))
 
 
 def register_payment(kid: str, amount_ore: int, paid_on: dt.date, now: dt.datetime, *,
@@ -166,7 +169,8 @@ def run_dunning(now: dt.datetime) -> int:
     today = clock.local(now).date()
     reminder_after, deadline_days, step_after = _settings()
     candidates = db.session.scalars(
-        select(Invoice).where(Invoice.kind == "invoice", Invoice.in_dialogue.is_(False),
+        select(Invoice).where(Invoice.kind == "invoice", LICENCE_INVOICE,
+                              Invoice.in_dialogue.is_(False),
                               Invoice.handed_over_at.is_(None),
                               Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
                               Invoice.due_date < today - dt.timedelta(days=reminder_after - 1))

@@ -1,0 +1,261 @@
+"""A company's subscription sales: frequencies, the customer register, subscriptions and the
+invoices they issue on every occurrence (one pipeline with the licence invoices)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import clock
+from ..domain import billing as rules
+from ..domain.money import percent_of
+from ..domain.recurrence import Pattern, PatternError, describe
+from ..extensions import db
+from ..models import (Company, Customer, Frequency, Invoice, InvoiceLine, LicenceSubscription,
+                      Subscriber, Subscription, SubscriptionOccurrence, User)
+from .billing import _take_numbers, send_moment
+
+SORTABLE = ("name", "pattern", "next_date", "end", "in_use", "modified_at", "by")
+FILTERS = ("active", "mine", "deactivated", "all")
+INVOICE_TERMS_DAYS = 14
+
+
+class SalesError(Exception):
+    """A refusal with a message for the user."""
+
+
+# --- frequencies -------------------------------------------------------------------------
+
+def pattern_of(frequency: Frequency) -> Pattern:
+    weekdays = tuple(int(d) for d in frequency.weekdays.split(",") if d != "")
+    return Pattern(frequency.kind, frequency.start_date, interval=frequency.interval,
+                   weekdays=weekdays, month_day=frequency.month_day, ordinal=frequency.ordinal,
+                   weekday=frequency.weekday, month=frequency.month, count=frequency.count,
+                   until=frequency.until)
+
+
+def save_frequency(company_id: int, user: User, pattern: Pattern, name: str | None,
+                   now: dt.datetime, frequency: Frequency | None = None,
+                   locale: str = "nb") -> Frequency:
+    """Create or change a frequency; with no name of its own it is named from its pattern."""
+    pattern.validate()
+    if frequency is None:
+        frequency = Frequency(company_id=company_id, created_by_id=user.id, created_at=now,
+                              active=True)
+        db.session.add(frequency)
+    frequency.kind, frequency.interval = pattern.kind, pattern.interval
+    frequency.weekdays = ",".join(str(d) for d in sorted(set(pattern.weekdays)))
+    frequency.month_day, frequency.ordinal = pattern.month_day, pattern.ordinal
+    frequency.weekday, frequency.month = pattern.weekday, pattern.month
+    frequency.start_date, frequency.count, frequency.until = (pattern.start, pattern.count,
+                                                              pattern.until)
+    custom = (name or "").strip()
+    frequency.auto_name = not custom
+    frequency.name = custom or describe(pattern, locale)
+    frequency.modified_by_id, frequency.modified_at = user.id, now
+    frequency.next_date = pattern.next_date(clock.local(now).date())
+    db.session.flush()
+    return frequency
+
+
+def in_use_count(frequency_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Subscription).where(
+        Subscription.frequency_id == frequency_id, Subscription.active))
+
+
+def set_frequency_active(frequency: Frequency, active: bool, user: User,
+                         now: dt.datetime) -> None:
+    """Deactivate (refused while active subscriptions use it) or reactivate a frequency."""
+    if not active and in_use_count(frequency.id):
+        raise SalesError(_("The frequency is used by %(n)s active subscriptions; choose "
+                           "another frequency for them first.", n=in_use_count(frequency.id)))
+    frequency.active = active
+    frequency.modified_by_id, frequency.modified_at = user.id, now
+    db.session.flush()
+
+
+def refresh_next_dates(now: dt.datetime) -> int:
+    """Daily: move each frequency's next date past today (the list sorts by it)."""
+    today = clock.local(now).date()
+    stale = db.session.scalars(select(Frequency).where(Frequency.next_date < today)).all()
+    for frequency in stale:
+        frequency.next_date = pattern_of(frequency).next_date(today)
+    db.session.flush()
+    return len(stale)
+
+
+def _in_use_subquery():
+    return (select(func.count()).select_from(Subscription)
+            .where(Subscription.frequency_id == Frequency.id, Subscription.active)
+            .correlate(Frequency).scalar_subquery())
+
+
+def frequency_query(company_id: int, user_id: int, show: str = "active",
+                    sort: str = "next_date", descending: bool = False):
+    """R-FREQ-4: the list's rows as (Frequency, in use, initials), filtered and sorted."""
+    in_use = _in_use_subquery().label("in_use")
+    author = db.aliased(User)
+    initials = (func.substr(author.first_name, 1, 1) + func.substr(author.last_name, 1, 1))
+    query = (select(Frequency, in_use, initials.label("initials"))
+             .join(author, author.id == Frequency.modified_by_id)
+             .where(Frequency.company_id == company_id))
+    if show == "active":
+        query = query.where(Frequency.active)
+    elif show == "deactivated":
+        query = query.where(Frequency.active.is_(False))
+    elif show == "mine":
+        query = query.where(Frequency.created_by_id == user_id, Frequency.active)
+    columns = {
+        "name": [func.lower(Frequency.name)],
+        "pattern": [case({"daily": 1, "weekly": 2, "monthly": 3, "yearly": 4},
+                         value=Frequency.kind), Frequency.interval],
+        "next_date": [Frequency.next_date],
+        "end": [Frequency.until, Frequency.count],
+        "in_use": [in_use],
+        "modified_at": [Frequency.modified_at],
+        "by": [author.first_name, author.last_name],
+    }[sort if sort in SORTABLE else "next_date"]
+    order = [c.desc().nulls_last() if descending else c.asc().nulls_last() for c in columns]
+    return query.order_by(*order, Frequency.id)
+
+
+def end_text(frequency: Frequency) -> str:
+    if frequency.count is not None:
+        return _("After %(n)s times", n=frequency.count)
+    if frequency.until is not None:
+        return frequency.until.strftime("%d.%m.%Y")
+    return _("Never")
+
+
+def export_frequencies(rows, locale: str) -> bytes:
+    """The list as it is filtered and sorted, as an Excel workbook."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Frequencies"))
+    sheet.append([_("Name"), _("Pattern"), _("Next date"), _("End"), _("In use"),
+                  _("Last modified"), _("By")])
+    for frequency, in_use, initials in rows:
+        sheet.append([frequency.name, describe(pattern_of(frequency), locale),
+                      frequency.next_date, end_text(frequency), in_use,
+                      clock.local(frequency.modified_at).replace(tzinfo=None), initials])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- customers and subscriptions ----------------------------------------------------------
+
+def company_customers(company_id: int) -> list[Customer]:
+    return list(db.session.scalars(select(Customer).where(Customer.company_id == company_id)
+                                   .order_by(func.lower(Customer.name))))
+
+
+def active_frequencies(company_id: int) -> list[Frequency]:
+    """R-FREQ-4: only active frequencies can be chosen in a subscription."""
+    return list(db.session.scalars(select(Frequency).where(
+        Frequency.company_id == company_id, Frequency.active).order_by(func.lower(Frequency.name))))
+
+
+def preview(subscription: Subscription, today: dt.date, limit: int = 6) -> list[dt.date]:
+    return pattern_of(subscription.frequency).occurrences(after=today, limit=limit)
+
+
+# --- invoicing on every occurrence --------------------------------------------------------
+
+def _insert_ignoring_conflicts(table):
+    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def subscription_amounts(subscription: Subscription) -> tuple[list[dict], int, int]:
+    """Lines (amounts in øre) and VAT per rate, rounded half up per rate."""
+    lines, per_rate = [], defaultdict(int)
+    for line in subscription.lines:
+        amount = line.quantity * line.unit_ore
+        lines.append({"description": line.product_text, "quantity": line.quantity,
+                      "unit_ore": line.unit_ore, "amount_ore": amount,
+                      "vat_percent": line.vat_percent})
+        per_rate[line.vat_percent] += amount
+    net = sum(per_rate.values())
+    vat = sum(percent_of(amount, rate) for rate, amount in per_rate.items())
+    return lines, net, vat
+
+
+def _in_trial(company_id: int) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(LicenceSubscription)
+        .join(Company, Company.agreement_id == LicenceSubscription.agreement_id)
+        .where(Company.id == company_id, LicenceSubscription.status == "trial")) > 0
+
+
+def issue_subscription_invoices(now: dt.datetime) -> int:
+    """One invoice per subscriber per occurrence up to today, catching up missed days; never
+    twice (a unique occurrence row is claimed in the same transaction)."""
+    today = clock.local(now).date()
+    subscribers = db.session.execute(
+        select(Subscriber.id).join(Subscription).join(Frequency)
+        .where(Subscription.active, Frequency.start_date <= today,
+               or_(Subscriber.invoiced_through.is_(None), Subscriber.invoiced_through < today),
+               or_(Subscriber.end_date.is_(None),
+                   Subscriber.invoiced_through.is_(None),
+                   Subscriber.invoiced_through < Subscriber.end_date))
+        .order_by(Subscriber.id)).scalars().all()
+    issued = 0
+    for subscriber_id in subscribers:
+        issued += _issue_for_subscriber(db.session.get(Subscriber, subscriber_id), today, now)
+        db.session.commit()
+    return issued
+
+
+def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.datetime) -> int:
+    subscription = subscriber.subscription
+    pattern = pattern_of(subscription.frequency)
+    first = (subscriber.invoiced_through + dt.timedelta(days=1)) \
+        if subscriber.invoiced_through else pattern.start
+    dates = pattern.between(first, today, until=subscriber.end_date)
+    issued = 0
+    if dates:
+        company = db.session.get(Company, subscription.company_id)
+        trial = _in_trial(company.id)
+        lines, net, vat = subscription_amounts(subscription)
+        for occurs_on in dates:
+            claimed = db.session.execute(
+                _insert_ignoring_conflicts(SubscriptionOccurrence.__table__)
+                .values(subscriber_id=subscriber.id, occurs_on=occurs_on)
+                .returning(SubscriptionOccurrence.__table__.c.id)).scalar()
+            if claimed is None:
+                continue
+            invoice = _subscription_invoice(company, subscriber.customer, subscription,
+                                            occurs_on, lines, net, vat, trial, now)
+            db.session.execute(update(SubscriptionOccurrence)
+                               .where(SubscriptionOccurrence.id == claimed)
+                               .values(invoice_id=invoice.id))
+            issued += 1
+    subscriber.invoiced_through = today
+    db.session.flush()
+    return issued
+
+
+def _subscription_invoice(company, customer, subscription, occurs_on, lines, net, vat, trial,
+                          now) -> Invoice:
+    number = _take_numbers(company.id, 1)
+    invoice = Invoice(
+        seller_company_id=company.id, number=number, kind="invoice", customer_id=customer.id,
+        buyer_name=customer.name, buyer_organisation_number=customer.organisation_number,
+        buyer_address_line=customer.address_line, buyer_postal_code=customer.postal_code,
+        buyer_city=customer.city, buyer_email=customer.email, invoice_date=occurs_on,
+        due_date=occurs_on + dt.timedelta(days=INVOICE_TERMS_DAYS), period_start=occurs_on,
+        period_end=occurs_on, send_at=max(send_moment(occurs_on), now), kid=rules.kid_for(number),
+        net_ore=net, vat_ore=vat, total_ore=net + vat, paid_ore=0, credited_ore=0,
+        is_trial=trial, dunning_stage=0, in_dialogue=False, created_at=now)
+    db.session.add(invoice)
+    db.session.flush()
+    for position, line in enumerate(lines, start=1):
+        db.session.add(InvoiceLine(invoice_id=invoice.id, position=position,
+                                   period_start=occurs_on, period_end=occurs_on, **line))
+    return invoice
