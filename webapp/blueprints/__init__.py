@@ -3,8 +3,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, operator, pages, portal, shop
+    from . import auth, operator, pages, portal, sales, shop
 
-    for module in (pages, shop, auth, portal, operator):
+    for module in (pages, shop, auth, portal, operator, sales):
         app.register_blueprint(module.bp)
     pages.register_error_pages(app)

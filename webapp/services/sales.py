@@ -7,7 +7,7 @@ import io
 from collections import defaultdict
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import String, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
@@ -99,7 +99,8 @@ def frequency_query(company_id: int, user_id: int, show: str = "active",
     """R-FREQ-4: the list's rows as (Frequency, in use, initials), filtered and sorted."""
     in_use = _in_use_subquery().label("in_use")
     author = db.aliased(User)
-    initials = (func.substr(author.first_name, 1, 1) + func.substr(author.last_name, 1, 1))
+    initials = (func.substr(author.first_name, 1, 1, type_=String)
+                + func.substr(author.last_name, 1, 1, type_=String))
     query = (select(Frequency, in_use, initials.label("initials"))
              .join(author, author.id == Frequency.modified_by_id)
              .where(Frequency.company_id == company_id))

@@ -1,0 +1,213 @@
+"""R-FREQ-1 … R-FREQ-5 and subscriptions: the list, the forms, the export and the invoices."""
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from jobs import run_due_jobs
+from webapp.extensions import db
+from webapp.models import (Company, Customer, Frequency, Invoice, LicenceSubscription,
+                           Subscription, User)
+from webapp.services.demo import DEMO_ADMIN
+from tests.services.test_billing import at
+from tests.views.test_operator import log_in
+
+D = dt.date
+WEEKLY_FRIDAY = {"kind": "weekly", "interval": "2", "weekdays": ["4"], "day_mode": "date",
+                 "month_day": "", "ordinal": "1", "weekday": "0", "month": "1",
+                 "start_date": "2026-01-02", "end_kind": "never", "count": "", "until": ""}
+LAST_FRIDAY_6 = {"kind": "monthly", "interval": "2", "day_mode": "weekday", "ordinal": "-1",
+                 "weekday": "4", "month": "1", "month_day": "", "start_date": "2026-01-01",
+                 "end_kind": "count", "count": "6", "until": ""}
+
+
+@pytest.fixture
+def admin(client, set_clock):
+    set_clock(2026, 1, 1, 9, 0)
+    log_in(client, DEMO_ADMIN)
+    return db.session.scalar(select(User).where(User.username == DEMO_ADMIN["username"]))
+
+
+def create(client, data, **extra):
+    return client.post("/admin/sales/frequencies/new", data={**data, **extra})
+
+
+def test_r_freq_3_a_new_frequency_is_named_from_its_pattern(client, admin):
+    assert create(client, WEEKLY_FRIDAY).status_code == 303
+    assert create(client, LAST_FRIDAY_6, name="Kvartalsvask").status_code == 303
+    names = db.session.scalars(select(Frequency.name).order_by(Frequency.id)).all()
+    assert names == ["Hver 2. uke på fredag", "Kvartalsvask"]
+    frequency = db.session.scalar(select(Frequency).where(Frequency.name == "Kvartalsvask"))
+    assert frequency.next_date == D(2026, 1, 30)
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"kind": "monthly", "day_mode": "date", "month_day": "0"}, "month_day",
+     "Velg en dag som finnes i måneden."),
+    ({"interval": "0"}, "interval", "Hver 1. til 99."),
+    ({"weekdays": []}, "weekdays", "Velg minst én ukedag."),
+    ({"end_kind": "until", "until": "2025-12-01"}, "until", "Sluttdatoen er før startdatoen."),
+    ({"weekdays": ["0"], "end_kind": "until", "until": "2026-01-04"}, "until",
+     "Mønsteret har ingen dato"),
+    ({"kind": "yearly", "day_mode": "date", "month": "4", "month_day": "31"}, "month_day",
+     "Velg en dag som finnes i måneden."),
+    ({"end_kind": "count", "count": ""}, "count", "Skriv hvor mange ganger."),
+])
+def test_r_freq_1_impossible_patterns_get_a_message_and_nothing_is_saved(client, admin,
+                                                                         change, field,
+                                                                         message):
+    response = create(client, {**WEEKLY_FRIDAY, **change}, name="Beholdes")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html.split(f'id="field-{field}"')[1].split("</fieldset>")[0] \
+        if field == "weekdays" else message in html.split(f'id="field-{field}"')[1].split(
+            "</div>")[0]
+    assert 'value="Beholdes"' in html
+    assert db.session.scalar(select(func.count()).select_from(Frequency)) == 0
+
+
+def _seed_list(client):
+    for data, name in [(WEEKLY_FRIDAY, "B ukentlig"), (LAST_FRIDAY_6, "A siste fredag"),
+                       ({**WEEKLY_FRIDAY, "weekdays": ["0"], "start_date": "2026-03-02"},
+                        "C mars")]:
+        assert create(client, data, name=name).status_code == 303
+
+
+def test_r_freq_4_list_filters_sorts_and_exports_as_shown(client, admin):
+    _seed_list(client)
+    last = db.session.scalar(select(Frequency).where(Frequency.name == "C mars"))
+    client.post(f"/admin/sales/frequencies/{last.id}/active", data={"active": "0"})
+    page = client.get("/admin/sales/frequencies").get_data(as_text=True)
+    page = page.split('id="frequency-table"')[1]
+    assert "A siste fredag" in page and "C mars" not in page  # default: all active
+    assert page.index("B ukentlig") < page.index("A siste fredag")  # next date: 2 vs 30 Jan
+    by_name = client.get("/admin/sales/frequencies?sort=name&dir=desc",
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert by_name.lstrip().startswith('<div id="frequency-table">')
+    assert by_name.index("B ukentlig") < by_name.index("A siste fredag")
+    deactivated = client.get("/admin/sales/frequencies?show=deactivated").get_data(
+        as_text=True).split('id="frequency-table"')[1]
+    assert "C mars" in deactivated and "B ukentlig" not in deactivated
+    export = client.get("/admin/sales/frequencies/export.xlsx?show=all&sort=name")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Navn", "Mønster", "Neste dato", "Slutt", "I bruk", "Sist endret",
+                       "Av")
+    assert [row[0] for row in rows[1:]] == ["A siste fredag", "B ukentlig", "C mars"]
+    assert rows[1][1] == "Siste fredag hver 2. måned, 6 ganger" and rows[1][3] == \
+        "Etter 6 ganger"
+    assert rows[2][2].date() == D(2026, 1, 2) and rows[2][4] == 0 and rows[2][6] == "KN"
+
+
+def test_r_freq_5_created_inside_the_subscription_dialog(client, admin):
+    form = client.get("/admin/sales/frequencies/new?context=dialog",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert form.lstrip().startswith('<form id="frequency-form"') and 'hx-post=' in form
+    response = create(client, LAST_FRIDAY_6, context="dialog")
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#field-frequency_id"
+    html = response.get_data(as_text=True)
+    assert "selected>Siste fredag hver 2. måned, 6 ganger</option>" in html
+
+
+def _customer(name, email):
+    company = db.session.scalar(select(Company).where(Company.name == "Fjordkaffe AS"))
+    customer = Customer(company_id=company.id, name=name, email=email,
+                        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+def _subscription(client, frequency_id, customers, end_dates=()):
+    data = {"name": "Kaffeavtale", "frequency_id": str(frequency_id), "action": "save",
+            "lines-0-product_text": "Kaffebønner 1 kg", "lines-0-quantity": "2",
+            "lines-0-unit_price": "249,50", "lines-0-vat_percent": "15",
+            "lines-1-product_text": "Service", "lines-1-quantity": "1",
+            "lines-1-unit_price": "400", "lines-1-vat_percent": "25"}
+    for index, customer in enumerate(customers):
+        data[f"subscribers-{index}-customer_id"] = str(customer.id)
+        data[f"subscribers-{index}-end_date"] = end_dates[index] if index < len(end_dates) \
+            else ""
+    return client.post("/admin/sales/subscriptions/new", data=data)
+
+
+def test_subscription_invoices_every_subscriber_on_every_occurrence(client, admin):
+    create(client, LAST_FRIDAY_6)
+    frequency = db.session.scalar(select(Frequency))
+    first = _customer("Kafé Nord", "nord@example.com")
+    second = _customer("Kafé Sør", "sor@example.com")
+    assert _subscription(client, frequency.id, [first, second],
+                         end_dates=("", "2026-04-30")).status_code == 303
+    assert "1" in client.get("/admin/sales/frequencies").get_data(as_text=True)
+    at(2026, 1, 30, 9, 0)
+    run_due_jobs()
+    run_due_jobs()
+    at(2026, 6, 1, 9, 0)  # catching up after downtime: 27 March and 29 May
+    run_due_jobs()
+    issued = db.session.scalars(select(Invoice).where(Invoice.customer_id.is_not(None))
+                                .order_by(Invoice.invoice_date, Invoice.buyer_name)).all()
+    assert [(i.buyer_name, i.invoice_date) for i in issued] == [
+        ("Kafé Nord", D(2026, 1, 30)), ("Kafé Sør", D(2026, 1, 30)),
+        ("Kafé Nord", D(2026, 3, 27)), ("Kafé Sør", D(2026, 3, 27)),
+        ("Kafé Nord", D(2026, 5, 29))]
+    invoice = issued[0]
+    # 2 × 249,50 at 15 % and 400 at 25 %: net 899,00, VAT 74,85 + 100,00
+    assert (invoice.net_ore, invoice.vat_ore, invoice.total_ore) == (89_900, 17_485, 107_385)
+    assert [line.vat_percent for line in invoice.lines] == [15, 25]
+    assert invoice.seller.name == "Fjordkaffe AS"
+    assert sorted(i.number for i in issued) == [1, 2, 3, 4, 5]  # the company's own series
+    assert {m for m in db.session.scalars(select(Invoice.sent_at))} != {None}
+
+
+def test_subscription_invoices_are_marked_in_a_trial(client, admin):
+    subscription = db.session.scalar(select(LicenceSubscription))
+    subscription.status = "trial"
+    db.session.commit()
+    create(client, WEEKLY_FRIDAY)
+    _subscription(client, db.session.scalar(select(Frequency.id)),
+                  [_customer("Kafé Nord", "nord@example.com")])
+    at(2026, 1, 2, 9, 0)
+    run_due_jobs()
+    assert db.session.scalar(select(Invoice.is_trial).where(Invoice.customer_id.is_not(None)))
+
+
+def test_r_freq_4_a_frequency_in_use_cannot_be_deactivated_and_inactive_cannot_be_chosen(
+        client, admin):
+    create(client, WEEKLY_FRIDAY)
+    create(client, LAST_FRIDAY_6)
+    used, spare = db.session.scalars(select(Frequency).order_by(Frequency.id)).all()
+    _subscription(client, used.id, [_customer("Kafé Nord", "nord@example.com")])
+    response = client.post(f"/admin/sales/frequencies/{used.id}/active", data={"active": "0"})
+    assert response.status_code == 303
+    assert db.session.get(Frequency, used.id).active
+    client.post(f"/admin/sales/frequencies/{spare.id}/active", data={"active": "0"})
+    form = client.get("/admin/sales/subscriptions/new").get_data(as_text=True)
+    assert spare.name not in form.split('id="frequency_id"')[1].split("</select>")[0]
+    refused = _subscription(client, spare.id, [])
+    assert refused.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1
+
+
+def test_subscription_form_refuses_bad_lines_and_keeps_them(client, admin):
+    create(client, WEEKLY_FRIDAY)
+    response = client.post("/admin/sales/subscriptions/new", data={
+        "name": "", "frequency_id": str(db.session.scalar(select(Frequency.id))),
+        "action": "save", "lines-0-product_text": "Kaffe", "lines-0-quantity": "0",
+        "lines-0-unit_price": "gratis", "lines-0-vat_percent": "25"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="Kaffe"' in html and 'value="gratis"' in html
+    assert "1234,50" in html
+
+
+def test_sales_of_another_company_are_not_found(client, admin, app):
+    create(client, WEEKLY_FRIDAY)
+    frequency = db.session.scalar(select(Frequency))
+    frequency.company_id = db.session.scalar(select(Company.id).where(Company.kind == "vendor"))
+    db.session.commit()
+    assert client.get(f"/admin/sales/frequencies/{frequency.id}/edit").status_code == 404
+    assert client.post(f"/admin/sales/frequencies/{frequency.id}/active",
+                       data={"active": "0"}).status_code == 404

@@ -1,0 +1,306 @@
+"""Admin → Sales: frequencies, the customer register and subscriptions (R-FREQ-1 … 5)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from .. import clock
+from ..domain.postal import city_for
+from ..domain.recurrence import describe
+from ..extensions import db
+from ..forms import EmptyForm
+from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
+from ..models import Customer, Frequency, Subscriber, Subscription, SubscriptionLine
+from ..services import sales
+from .access import require_permission
+from .common import is_htmx_fragment_request, locale, render
+
+bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@login_required
+def require_sales():
+    if current_user.is_operator:
+        abort(404)
+    require_permission("can_sales")
+
+
+def get_frequency(frequency_id: int) -> Frequency:
+    found = db.session.get(Frequency, frequency_id)
+    if found is None or found.company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+def get_subscription(subscription_id: int) -> Subscription:
+    found = db.session.get(Subscription, subscription_id)
+    if found is None or found.company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+# --- frequencies -------------------------------------------------------------------------
+
+def _list_args() -> dict:
+    show = request.args.get("show") if request.args.get("show") in sales.FILTERS else "active"
+    sort = request.args.get("sort") if request.args.get("sort") in sales.SORTABLE \
+        else "next_date"
+    return {"show": show, "sort": sort, "descending": request.args.get("dir") == "desc"}
+
+
+@bp.get("/frequencies")
+def frequencies():
+    args = _list_args()
+    page = max(1, request.args.get("page", 1, type=int))
+    query = sales.frequency_query(current_user.company_id, current_user.id, **args)
+    rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return render("sales/frequencies.html", "sales/_frequency_table.html",
+                  rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page, **args,
+                  pattern_text=lambda f: describe(sales.pattern_of(f), locale()),
+                  end_text=sales.end_text, toggle_form=EmptyForm())
+
+
+@bp.get("/frequencies/export.xlsx")
+def export_frequencies():
+    query = sales.frequency_query(current_user.company_id, current_user.id, **_list_args())
+    content = sales.export_frequencies(db.session.execute(query).all(), locale())
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet", headers={
+                        "Content-Disposition": 'attachment; filename="frekvenser.xlsx"'})
+
+
+def _frequency_form_page(form, frequency=None, status=200):
+    in_dialog = form.context.data == "dialog"
+    template = "sales/_frequency_form.html" if in_dialog or is_htmx_fragment_request() \
+        else "sales/frequency_form.html"
+    from flask import render_template
+
+    return render_template(template, form=form, frequency=frequency), status
+
+
+@bp.route("/frequencies/new", methods=["GET", "POST"])
+def new_frequency():
+    form = FrequencyForm()
+    if request.method == "GET":
+        form.start_date.data = clock.today()
+        form.month_day.data = clock.today().day
+        form.context.data = request.args.get("context", "")
+        return _frequency_form_page(form)
+    if not form.validate():
+        return _frequency_form_page(form, status=422)
+    frequency = sales.save_frequency(current_user.company_id, current_user, form.pattern(),
+                                     form.name.data, clock.now(), locale=locale())
+    db.session.commit()
+    if form.context.data == "dialog":
+        # R-FREQ-5: created inside the subscription dialog; the choice list gets it, chosen.
+        from flask import render_template
+
+        body = render_template("sales/_frequency_select.html",
+                               frequencies=sales.active_frequencies(current_user.company_id),
+                               selected=frequency.id)
+        return body, 200, {"HX-Retarget": "#field-frequency_id", "HX-Reswap": "outerHTML"}
+    flash(_("The frequency %(name)s is saved.", name=frequency.name))
+    return redirect(url_for("sales.frequencies"), 303)
+
+
+@bp.route("/frequencies/<int:frequency_id>/edit", methods=["GET", "POST"])
+def edit_frequency(frequency_id: int):
+    frequency = get_frequency(frequency_id)
+    if request.method == "GET":
+        pattern = sales.pattern_of(frequency)
+        form = FrequencyForm(formdata=None, data={
+            "name": "" if frequency.auto_name else frequency.name, "kind": pattern.kind,
+            "interval": pattern.interval, "weekdays": list(pattern.weekdays),
+            "day_mode": "weekday" if pattern.ordinal else "date",
+            "month_day": pattern.month_day, "ordinal": pattern.ordinal or 1,
+            "weekday": pattern.weekday or 0, "month": pattern.month or 1,
+            "start_date": pattern.start,
+            "end_kind": "count" if pattern.count else "until" if pattern.until else "never",
+            "count": pattern.count, "until": pattern.until})
+        return _frequency_form_page(form, frequency)
+    form = FrequencyForm()
+    if not form.validate():
+        return _frequency_form_page(form, frequency, status=422)
+    sales.save_frequency(current_user.company_id, current_user, form.pattern(), form.name.data,
+                         clock.now(), frequency=frequency, locale=locale())
+    db.session.commit()
+    flash(_("The frequency %(name)s is saved.", name=frequency.name))
+    return redirect(url_for("sales.frequencies"), 303)
+
+
+@bp.post("/frequencies/<int:frequency_id>/active")
+def toggle_frequency(frequency_id: int):
+    frequency = get_frequency(frequency_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        sales.set_frequency_active(frequency, request.form.get("active") == "1", current_user,
+                                   clock.now())
+        db.session.commit()
+    except sales.SalesError as error:
+        db.session.rollback()
+        flash(str(error))
+    return redirect(url_for("sales.frequencies", **request.args), 303)
+
+
+# --- customers ---------------------------------------------------------------------------
+
+@bp.route("/customers", methods=["GET", "POST"])
+def customers():
+    form = CustomerForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            exists = form.organisation_number.data and db.session.scalar(
+                select(Customer.id).where(Customer.company_id == current_user.company_id,
+                                          Customer.organisation_number ==
+                                          form.organisation_number.data))
+            if exists:
+                form.organisation_number.errors.append(
+                    _("A customer with this organisation number is already registered."))
+                status = 422
+            else:
+                db.session.add(Customer(
+                    company_id=current_user.company_id, name=form.name.data.strip(),
+                    organisation_number=form.organisation_number.data or None,
+                    email=form.email.data, address_line=form.address_line.data or None,
+                    postal_code=form.postal_code.data or None,
+                    city=city_for(form.postal_code.data or "") or None, created_at=clock.now()))
+                db.session.commit()
+                flash(_("The customer is registered."))
+                return redirect(url_for("sales.customers"), 303)
+        else:
+            status = 422
+    return render("sales/customers.html", form=form,
+                  customers=sales.company_customers(current_user.company_id), status=status)
+
+
+# --- subscriptions -----------------------------------------------------------------------
+
+@bp.get("/subscriptions")
+def subscriptions():
+    rows = db.session.scalars(select(Subscription).where(
+        Subscription.company_id == current_user.company_id).order_by(
+        func.lower(Subscription.name))).all()
+    return render("sales/subscriptions.html", subscriptions=rows, today=clock.today(),
+                  preview=sales.preview)
+
+
+def _subscription_form(formdata=None, subscription=None):
+    company_id = current_user.company_id
+    frequencies = sales.active_frequencies(company_id)
+    if subscription is not None and not subscription.frequency.active:
+        frequencies.append(subscription.frequency)  # keep showing the current choice
+    form = SubscriptionForm(formdata=formdata, frequencies=frequencies,
+                            customers=sales.company_customers(company_id))
+    return form, frequencies
+
+
+def _subscription_page(form, frequencies, subscription=None, status=200):
+    return render("sales/subscription_form.html", form=form, frequencies=frequencies,
+                  subscription=subscription, status=status,
+                  customers=sales.company_customers(current_user.company_id),
+                  preview=sales.preview(subscription, clock.today()) if subscription else [])
+
+
+def _edit_rows(action: str) -> MultiDict | None:
+    """'Add line' / 'Add subscriber' / 'Remove …' rebuild the posted rows without saving."""
+    data = MultiDict(request.form)
+    for prefix in ("lines", "subscribers"):
+        indexes = sorted({int(k.split("-")[1]) for k in data if k.startswith(prefix + "-")})
+        if action == f"add-{prefix}":
+            new = (max(indexes) + 1) if indexes else 0
+            if prefix == "lines":
+                data[f"lines-{new}-quantity"] = "1"
+                data[f"lines-{new}-vat_percent"] = "25"
+                data[f"lines-{new}-product_text"] = ""
+                data[f"lines-{new}-unit_price"] = ""
+            else:
+                data[f"subscribers-{new}-customer_id"] = ""
+    if action.startswith("remove:"):
+        _, prefix, index = action.split(":")
+        for key in [k for k in data if k.startswith(f"{prefix}-{index}-")]:
+            del data[key]
+    return data
+
+
+def _save_subscription(form, subscription: Subscription | None) -> Subscription:
+    if subscription is None:
+        subscription = Subscription(company_id=current_user.company_id, created_at=clock.now(),
+                                    active=True)
+        db.session.add(subscription)
+    subscription.name = form.name.data.strip()
+    subscription.frequency_id = form.frequency_id.data
+    subscription.lines = [
+        SubscriptionLine(position=index, product_text=entry.form.product_text.data.strip(),
+                         quantity=entry.form.quantity.data, unit_ore=entry.form.unit_ore,
+                         vat_percent=entry.form.vat_percent.data)
+        for index, entry in enumerate(form.lines.entries, start=1)]
+    existing = {s.customer_id: s for s in subscription.subscribers}
+    kept = []
+    for entry in form.subscribers.entries:
+        subscriber = existing.get(entry.form.customer_id.data) or Subscriber(
+            customer_id=entry.form.customer_id.data)
+        subscriber.end_date = entry.form.end_date.data
+        kept.append(subscriber)
+    subscription.subscribers = kept
+    db.session.flush()
+    return subscription
+
+
+def _handle_subscription_post(subscription: Subscription | None):
+    action = request.form.get("action", "save")
+    if action != "save":
+        form, frequencies = _subscription_form(_edit_rows(action), subscription)
+        return _subscription_page(form, frequencies, subscription)
+    form, frequencies = _subscription_form(request.form, subscription)
+    chosen = db.session.get(Frequency, form.frequency_id.data) if form.frequency_id.data \
+        else None
+    valid = form.validate()
+    if chosen is None or chosen.company_id != current_user.company_id or (
+            not chosen.active and (subscription is None
+                                   or subscription.frequency_id != chosen.id)):
+        form.frequency_id.errors = list(form.frequency_id.errors) + [
+            _("Choose an active frequency.")]
+        valid = False
+    owned = {c.id for c in sales.company_customers(current_user.company_id)}
+    if any(entry.form.customer_id.data not in owned for entry in form.subscribers.entries):
+        valid = False
+    if not valid:
+        return _subscription_page(form, frequencies, subscription, status=422)
+    saved = _save_subscription(form, subscription)
+    db.session.commit()
+    flash(_("The subscription %(name)s is saved.", name=saved.name))
+    return redirect(url_for("sales.edit_subscription", subscription_id=saved.id), 303)
+
+
+@bp.route("/subscriptions/new", methods=["GET", "POST"])
+def new_subscription():
+    if request.method == "POST":
+        return _handle_subscription_post(None)
+    form, frequencies = _subscription_form()
+    return _subscription_page(form, frequencies)
+
+
+@bp.route("/subscriptions/<int:subscription_id>", methods=["GET", "POST"])
+def edit_subscription(subscription_id: int):
+    subscription = get_subscription(subscription_id)
+    if request.method == "POST":
+        return _handle_subscription_post(subscription)
+    data = MultiDict({"name": subscription.name, "frequency_id": str(subscription.frequency_id)})
+    for index, line in enumerate(subscription.lines):
+        data.update({f"lines-{index}-product_text": line.product_text,
+                     f"lines-{index}-quantity": str(line.quantity),
+                     f"lines-{index}-unit_price": f"{line.unit_ore // 100},{line.unit_ore % 100:02d}",
+                     f"lines-{index}-vat_percent": str(line.vat_percent)})
+    for index, subscriber in enumerate(subscription.subscribers):
+        data.update({f"subscribers-{index}-customer_id": str(subscriber.customer_id),
+                     f"subscribers-{index}-end_date":
+                         subscriber.end_date.isoformat() if subscriber.end_date else ""})
+    form, frequencies = _subscription_form(data, subscription)
+    return _subscription_page(form, frequencies, subscription)
