@@ -174,3 +174,12 @@ def test_r_freq_1_engine_agrees_with_a_plain_rrule(pattern, after):
         expected.append(moment.date())
         moment = reference.after(moment)
     assert pattern.occurrences(after=after, limit=5) == expected
+
+
+def test_r_freq_2_a_subscriber_end_date_cuts_a_counted_series():
+    pattern = Pattern("monthly", D(2026, 1, 1), month_day=1, count=6)
+    assert pattern.occurrences(limit=99, until=D(2026, 3, 15)) == [
+        D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
+    assert pattern.between(D(2026, 1, 1), D(2026, 12, 31), until=D(2026, 3, 15)) == [
+        D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
+    assert pattern.next_date(D(2026, 3, 2), until=D(2026, 3, 15)) is None

@@ -79,14 +79,12 @@ class Pattern:
         if next(iter(self.rule()), None) is None:
             raise PatternError("until", "no_occurrence")
 
-    def rule(self, until: dt.date | None = None) -> rrule.rrule:
-        """The dateutil rrule (dates as midnight datetimes); `until` may shorten the end."""
+    def rule(self) -> rrule.rrule:
+        """The dateutil rrule (dates as midnight datetimes)."""
         options: dict = {"freq": _RRULE_FREQ[self.kind], "interval": self.interval,
                          "dtstart": dt.datetime.combine(self.start, dt.time())}
-        end = min(d for d in (self.until, until) if d is not None) \
-            if (self.until or until) else None
-        if end is not None:
-            options["until"] = dt.datetime.combine(end, dt.time())
+        if self.until is not None:
+            options["until"] = dt.datetime.combine(self.until, dt.time())
         if self.count is not None:
             options["count"] = self.count
         if self.kind == "weekly":
@@ -104,26 +102,35 @@ class Pattern:
                 options["bymonth"] = self.month
         return rrule.rrule(**options)
 
+    # `until` below is a subscriber's own end date: it cuts the series (after a count, too:
+    # RFC 5545 allows COUNT or UNTIL in one rule, not both).
+
     def occurrences(self, after: dt.date | None = None, limit: int = 10,
                     until: dt.date | None = None) -> list[dt.date]:
         """The next `limit` dates on or after `after` (all from the start without it)."""
         found = []
-        rule = self.rule(until)
+        rule = self.rule()
         moment = rule.after(dt.datetime.combine(after, dt.time()), inc=True) if after \
             else next(iter(rule), None)
-        while moment is not None and len(found) < limit:
+        while moment is not None and len(found) < limit and (
+                until is None or moment.date() <= until):
             found.append(moment.date())
             moment = rule.after(moment)
         return found
 
     def next_date(self, on_or_after: dt.date, until: dt.date | None = None) -> dt.date | None:
-        moment = self.rule(until).after(dt.datetime.combine(on_or_after, dt.time()), inc=True)
-        return moment.date() if moment else None
+        moment = self.rule().after(dt.datetime.combine(on_or_after, dt.time()), inc=True)
+        if moment is None or (until is not None and moment.date() > until):
+            return None
+        return moment.date()
 
     def between(self, first: dt.date, last: dt.date, until: dt.date | None = None
                 ) -> list[dt.date]:
-        """Every occurrence from `first` to `last`, both included."""
-        return [m.date() for m in self.rule(until).between(
+        """Every occurrence from `first` to `last` (and not after `until`), both included."""
+        last = min(last, until) if until else last
+        if last < first:
+            return []
+        return [m.date() for m in self.rule().between(
             dt.datetime.combine(first, dt.time()), dt.datetime.combine(last, dt.time()),
             inc=True)]
 
