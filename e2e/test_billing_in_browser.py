@@ -49,7 +49,7 @@ def test_r_bill_5_operator_registers_payment_and_customer_sees_paid(browser, dem
 
     customer = browser.new_context().new_page()
     log_in(customer, demo_server, "100002", DEMO_ADMIN)
-    customer.get_by_role("link", name="Fakturaer").click()
+    customer.get_by_role("link", name="Fakturaer", exact=True).click()
     expect(customer.locator("#invoice-1 .status")).to_have_text("Betalt")
 
 

@@ -211,3 +211,22 @@ def test_sales_of_another_company_are_not_found(client, admin, app):
     assert client.get(f"/admin/sales/frequencies/{frequency.id}/edit").status_code == 404
     assert client.post(f"/admin/sales/frequencies/{frequency.id}/active",
                        data={"active": "0"}).status_code == 404
+
+
+def test_the_company_sees_its_own_sales_invoices_and_no_one_else_does(client, admin):
+    create(client, WEEKLY_FRIDAY)
+    _subscription(client, db.session.scalar(select(Frequency.id)),
+                  [_customer("Kafé Nord", "nord@example.com")])
+    at(2026, 1, 2, 9, 0)
+    run_due_jobs()
+    invoice = db.session.scalar(select(Invoice).where(Invoice.customer_id.is_not(None)))
+    listing = client.get("/admin/sales/invoices").get_data(as_text=True)
+    assert "Kafé Nord" in listing and "02.01.2026" in listing
+    assert client.get(f"/admin/sales/invoices/{invoice.id}.pdf").data.startswith(b"%PDF")
+    assert "Fjordkaffe AS" in client.get(f"/admin/sales/invoices/{invoice.id}").get_data(
+        as_text=True)
+    client.post("/logout")
+    from tests.views.test_operator import log_in_operator
+
+    log_in_operator(client)
+    assert client.get(f"/operator/invoices/{invoice.id}").status_code == 404

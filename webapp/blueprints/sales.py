@@ -13,8 +13,9 @@ from ..domain.recurrence import describe
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
-from ..models import Customer, Frequency, Subscriber, Subscription, SubscriptionLine
+from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, SubscriptionLine
 from ..services import sales
+from ..services.invoice_pdf import render_invoice_pdf
 from .access import require_permission
 from .common import is_htmx_fragment_request, locale, render
 
@@ -304,3 +305,33 @@ def edit_subscription(subscription_id: int):
                          subscriber.end_date.isoformat() if subscriber.end_date else ""})
     form, frequencies = _subscription_form(data, subscription)
     return _subscription_page(form, frequencies, subscription)
+
+
+# --- the company's own invoices ----------------------------------------------------------
+
+def get_sales_invoice(invoice_id: int) -> Invoice:
+    found = db.session.get(Invoice, invoice_id)
+    if found is None or found.seller_company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+@bp.get("/invoices")
+def invoices():
+    rows = db.session.scalars(select(Invoice).where(
+        Invoice.seller_company_id == current_user.company_id)
+        .order_by(Invoice.number.desc()).limit(500)).all()
+    return render("sales/invoices.html", invoices=rows, today=clock.today())
+
+
+@bp.get("/invoices/<int:invoice_id>")
+def invoice(invoice_id: int):
+    return render("sales/invoice.html", invoice=get_sales_invoice(invoice_id),
+                  today=clock.today())
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+def invoice_pdf(invoice_id: int):
+    found = get_sales_invoice(invoice_id)
+    return Response(render_invoice_pdf(found), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="faktura-{found.number}.pdf"'})
