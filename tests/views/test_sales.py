@@ -54,6 +54,10 @@ def test_r_freq_3_a_new_frequency_is_named_from_its_pattern(client, admin):
     ({"kind": "yearly", "day_mode": "date", "month": "4", "month_day": "31"}, "month_day",
      "Velg en dag som finnes i måneden."),
     ({"end_kind": "count", "count": ""}, "count", "Skriv hvor mange ganger."),
+    ({"start_date": "2025-01-03", "end_kind": "until", "until": "2025-06-30"}, "until",
+     "ingen dato fra i dag"),
+    ({"start_date": "2025-01-03", "end_kind": "count", "count": "3"}, "count",
+     "ingen dato fra i dag"),
 ])
 def test_r_freq_1_impossible_patterns_get_a_message_and_nothing_is_saved(client, admin,
                                                                          change, field,

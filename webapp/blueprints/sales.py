@@ -86,7 +86,7 @@ def _frequency_form_page(form, frequency=None, status=200):
 
 @bp.route("/frequencies/new", methods=["GET", "POST"])
 def new_frequency():
-    form = FrequencyForm()
+    form = FrequencyForm(today=clock.today())
     if request.method == "GET":
         form.start_date.data = clock.today()
         form.month_day.data = clock.today().day
@@ -124,7 +124,7 @@ def edit_frequency(frequency_id: int):
             "end_kind": "count" if pattern.count else "until" if pattern.until else "never",
             "count": pattern.count, "until": pattern.until})
         return _frequency_form_page(form, frequency)
-    form = FrequencyForm()
+    form = FrequencyForm(today=clock.today())
     if not form.validate():
         return _frequency_form_page(form, frequency, status=422)
     sales.save_frequency(current_user.company_id, current_user, form.pattern(), form.name.data,

@@ -31,6 +31,8 @@ PATTERN_MESSAGES = {
     ("count", "range"): _l("Between 1 and 9999 times."),
     ("until", "before_start"): _l("The end date is before the start date."),
     ("until", "no_occurrence"): _l("The pattern has no date before it ends."),
+    ("until", "no_future"): _l("The pattern has no date from today on."),
+    ("count", "no_future"): _l("The pattern has no date from today on."),
 }
 
 
@@ -56,6 +58,10 @@ class FrequencyForm(FlaskForm):
     count = IntegerField(_l("Number of times"), validators=[Optional()])
     until = DateField(_l("End date"), validators=[Optional()])
     context = HiddenField()
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
 
     def pattern(self) -> Pattern:
         kind = self.kind.data
@@ -84,7 +90,10 @@ class FrequencyForm(FlaskForm):
             self.month_day.errors.append(_l("Choose a day that exists in the month."))
             return False
         try:
-            self.pattern().validate()
+            pattern = self.pattern()
+            pattern.validate()
+            if self.today is not None and pattern.next_date(self.today) is None:
+                raise PatternError("count" if pattern.count else "until", "no_future")
         except PatternError as error:
             field = {"count": self.count, "until": self.until, "interval": self.interval,
                      "weekdays": self.weekdays, "month_day": self.month_day,
