@@ -1,0 +1,120 @@
+"""Access to the portal and Admin → Sales, walked over the URL map: another customer's objects
+are not found (404) and change nothing; a group without the module permission gets 403."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from jobs import run_due_jobs
+from webapp.extensions import db
+from webapp.models import (Customer, Frequency, Invoice, Membership, Subscription,
+                           User, UserGroup)
+from tests.billing_setup import active_customer
+from tests.services.test_billing import at
+from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
+
+AREAS = ("portal.", "sales.")
+PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing"}
+
+
+def _log_in(client, user, password="passord-1234"):
+    user.set_password(password)
+    db.session.commit()
+    response = client.post("/login", data={"customer_id": user.company.customer_id,
+                                           "username": user.username, "password": password})
+    assert response.status_code == 303
+
+
+def _admin_of(subscription):
+    return db.session.scalar(select(User).where(
+        User.company_id == subscription.agreement.companies[0].id, User.username == "user0"))
+
+
+@pytest.fixture
+def owner_objects(app, client):
+    """Company A with one of everything that has an id in a URL."""
+    owner = active_customer(dt.date(2026, 1, 5), name="Eier AS")
+    at(2026, 1, 6, 9, 0)
+    run_due_jobs()
+    _log_in(client, _admin_of(owner))
+    create(client, LAST_FRIDAY_6)
+    company = owner.agreement.companies[0]
+    customer = Customer(company_id=company.id, name="Kafé", email="k@example.com",
+                        created_at=dt.datetime(2026, 1, 6, tzinfo=dt.timezone.utc))
+    db.session.add(customer)
+    db.session.commit()
+    _subscription(client, db.session.scalar(select(Frequency.id)), [customer])
+    at(2026, 1, 30, 9, 0)
+    run_due_jobs()
+    client.post("/logout")
+    licence_invoice = db.session.scalar(select(Invoice.id).where(
+        Invoice.agreement_id == owner.agreement_id))
+    sales_invoice = db.session.scalar(select(Invoice.id).where(
+        Invoice.seller_company_id == company.id))
+    return {"frequency_id": db.session.scalar(select(Frequency.id)),
+            "subscription_id": db.session.scalar(select(Subscription.id)),
+            "portal.invoice_id": licence_invoice, "sales.invoice_id": sales_invoice}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(AREAS):
+            for method in sorted({"GET", "POST"} & rule.methods):
+                yield rule, method
+
+
+def _url(rule, ids):
+    values = {}
+    for argument in rule.arguments:
+        key = f"{rule.endpoint.split('.')[0]}.{argument}"
+        values[argument] = ids.get(key, ids.get(argument))
+    return rule.build(values)[1]
+
+
+def _counts():
+    return [db.session.scalar(select(func.count()).select_from(model))
+            for model in (Frequency, Subscription, Invoice, Customer)]
+
+
+def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_objects):
+    stranger = _admin_of(active_customer(dt.date(2026, 1, 5), name="Fremmed AS"))
+    _log_in(client, stranger)
+    before = _counts()
+    checked = 0
+    for rule, method in _routes(app):
+        if not rule.arguments:
+            continue
+        response = client.open(_url(rule, owner_objects), method=method,
+                               data={"active": "0", "name": "x", "action": "save"})
+        assert response.status_code == 404, (rule.rule, method, response.status_code)
+        checked += 1
+    assert checked >= 7
+    assert _counts() == before
+
+
+def test_every_route_needs_its_module_permission(app, client, owner_objects):
+    member = _admin_of(active_customer(dt.date(2026, 1, 5), name="Begrenset AS"))
+    group = db.session.scalar(select(UserGroup).join(
+        Membership, Membership.user_group_id == UserGroup.id).where(
+        Membership.user_id == member.id))
+    group.can_sales = group.can_billing = False
+    db.session.commit()
+    _log_in(client, member)
+    checked = 0
+    for rule, method in _routes(app):
+        permission = next((p for prefix, p in PERMISSION_OF.items()
+                           if rule.endpoint.startswith(prefix)), None)
+        if permission is None:
+            continue
+        response = client.open(_url(rule, owner_objects), method=method)
+        assert response.status_code == 403, (rule.rule, method, response.status_code)
+        checked += 1
+    assert checked >= 15
+
+
+def test_the_portal_and_sales_need_a_login(app, client, owner_objects):
+    for rule, method in _routes(app):
+        response = client.open(_url(rule, owner_objects), method=method)
+        assert response.status_code in (302, 401), (rule.rule, response.status_code)
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]
