@@ -11,7 +11,7 @@ from flask import current_app, has_request_context
 from webapp import clock
 from webapp.database import write_intent
 from webapp.extensions import db
-from webapp.services import billing, mail, payments, sales, shop
+from webapp.services import billing, mail, payments, sales, shop, trials
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("activation_reminders", shop.send_activation_reminders),
     ("expire_orders", shop.expire_orders),
+    ("trial_mails", trials.send_trial_mails),
+    ("expire_trials", trials.expire_trials),
     ("issue_invoices", billing.issue_due_invoices),
     ("frequency_next_dates", sales.refresh_next_dates),
     ("subscription_invoices", sales.issue_subscription_invoices),

@@ -1,7 +1,9 @@
 """Login (customer id + username + password), logout and setting a password from a link."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -9,14 +11,18 @@ from sqlalchemy import select
 from .. import clock
 from ..extensions import db, login_manager
 from ..forms import EmptyForm
-from ..forms.auth import LoginForm, SetPasswordForm
+from ..forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
 from ..models import LicenceSubscription, User
 from ..services.accounts import find_login_user
-from ..services.tokens import TokenError, find_token
+from ..services.mail import queue_mail
+from ..services.tokens import TokenError, find_token, issue_token
 from .common import render
 
 bp = Blueprint("auth", __name__)
 USABLE_STATUSES = ("trial", "active")
+MAX_FAILED_LOGINS = 5
+LOCK_TIME = dt.timedelta(minutes=15)
+RESET_LIFETIME = dt.timedelta(hours=2)
 
 
 @login_manager.user_loader
@@ -31,17 +37,26 @@ def load_user(session_id: str) -> User | None:
 
 
 def account_usable(user: User) -> bool:
-    """Nothing is usable before activation (operators belong to the vendor, always usable)."""
+    """Nothing is usable before activation (operators belong to the vendor, always usable);
+    an ended trial may still log in, to buy."""
     if user.is_operator:
         return True
-    agreement_id = user.company.agreement_id
-    return db.session.scalar(select(LicenceSubscription.id).where(
-        LicenceSubscription.agreement_id == agreement_id,
-        LicenceSubscription.status.in_(USABLE_STATUSES))) is not None
+    return ended_trial(user) is not None or db.session.scalar(
+        select(LicenceSubscription.id).where(
+            LicenceSubscription.agreement_id == user.company.agreement_id,
+            LicenceSubscription.status.in_(USABLE_STATUSES))) is not None
+
+
+def ended_trial(user: User) -> LicenceSubscription | None:
+    return db.session.scalar(select(LicenceSubscription).where(
+        LicenceSubscription.agreement_id == user.company.agreement_id,
+        LicenceSubscription.is_trial, LicenceSubscription.status == "deactivated"))
 
 
 def landing(user: User) -> str:
-    return url_for("operator.orders") if user.is_operator else url_for("portal.home")
+    if user.is_operator:
+        return url_for("operator.orders")
+    return url_for("portal.buy") if ended_trial(user) else url_for("portal.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,15 +66,49 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = find_login_user(form.customer_id.data, form.username.data)
-        if user is None or not user.active or not user.check_password(form.password.data):
+        now = clock.now()
+        if user is not None and user.locked_until and now < user.locked_until:
+            form.password.errors.append(_(
+                "Too many failed attempts. Try again after %(time)s.",
+                time=clock.local(user.locked_until).strftime("%H:%M")))
+        elif user is None or not user.active or not user.check_password(form.password.data):
             form.password.errors.append(_("Wrong customer id, username or password."))
+            if user is not None:
+                _count_failure(user, now)
         elif not account_usable(user):
             form.customer_id.errors.append(_("This account is not activated or is closed."))
         else:
+            user.failed_logins, user.locked_until = 0, None
+            db.session.commit()
             login_user(user)
             return redirect(landing(user), 303)
         return render("auth/login.html", form=form, status=422)
     return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)
+
+
+def _count_failure(user: User, now) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.failed_logins, user.locked_until = 0, now + LOCK_TIME
+    db.session.commit()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Send a link to set a new password; the answer is the same whether the user exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_login_user(form.customer_id.data, form.username.data)
+        if user is not None and user.active:
+            token = issue_token("set_password", RESET_LIFETIME, user_id=user.id)
+            queue_mail("password_reset", user.email, "password_reset.txt", user=user,
+                       link=url_for("auth.set_password", token=token, _external=True))
+            db.session.commit()
+        flash(_("If the account exists, a link to set a new password is on its way by "
+                "e-mail."))
+        return redirect(url_for("auth.login"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/forgot_password.html", form=form, status=status)
 
 
 @bp.post("/logout")

@@ -15,8 +15,9 @@ from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.billing import CreditForm, ImportForm, MatchForm, PaymentForm
-from ..models import DunningEvent, Invoice, Order, OutboxMail, Payment
-from ..services import billing, payments
+from ..models import (Company, DunningEvent, Invoice, LicenceSubscription, Order, OutboxMail,
+                      Payment)
+from ..services import billing, payments, trials
 from ..services.invoice_pdf import render_invoice_pdf
 from .common import render
 
@@ -276,3 +277,28 @@ def debt_collection_export():
                          clock.local(row.handed_over_at).date().isoformat()])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="inkasso.csv"'})
+
+
+@bp.route("/trials", methods=["GET", "POST"])
+def trials_page():
+    """Trials running and ended; support can extend one."""
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        subscription = db.get_or_404(LicenceSubscription, request.form.get("subscription_id",
+                                                                           type=int))
+        try:
+            ends = trials.extend_trial(subscription, request.form.get("days", 0, type=int),
+                                       clock.now())
+        except trials.TrialError:
+            db.session.rollback()
+            flash(_("Extend by 1 to 90 days, and only a trial."))
+        else:
+            db.session.commit()
+            flash(_("The trial now ends %(date)s.", date=ends.strftime("%d.%m.%Y")))
+        return redirect(url_for("operator.trials_page"), 303)
+    rows = db.session.execute(
+        select(LicenceSubscription, Company.name)
+        .join(Company, Company.agreement_id == LicenceSubscription.agreement_id)
+        .where(LicenceSubscription.is_trial,
+               LicenceSubscription.status.in_(("trial", "deactivated")))
+        .order_by(LicenceSubscription.trial_ends_on)).all()
+    return render("operator/trials.html", rows=rows, form=EmptyForm(), today=clock.today())

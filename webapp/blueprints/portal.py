@@ -1,17 +1,22 @@
 """The customer portal: home with company, licence and users."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
 from ..models import LicenceSubscription, User
+from ..domain.postal import city_for
+from ..forms.shop import BuyNowForm
+from ..services import catalog, trials
 from ..services.billing import agreement_invoices
 from ..services.invoice_pdf import render_invoice_pdf
 from .access import get_customer_invoice, require_permission
-from .common import render
+from .auth import ended_trial
+from .common import locale, render
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -21,14 +26,58 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 def require_customer():
     if current_user.is_operator:
         abort(404)
+    if request.endpoint != "portal.buy" and ended_trial(current_user) is not None:
+        return redirect(url_for("portal.buy"), 303)  # an ended trial can only buy
+
+
+def current_subscription() -> LicenceSubscription | None:
+    return db.session.scalar(
+        select(LicenceSubscription)
+        .where(LicenceSubscription.agreement_id == current_user.company.agreement_id)
+        .order_by(LicenceSubscription.id.desc()))
+
+
+@bp.route("/buy", methods=["GET", "POST"])
+def buy():
+    """R-TRIAL-2: "Buy now" checks edition, interval, company, contact, invoice e-mail and
+    address, then converts the trial without losing anything."""
+    require_permission("can_billing")
+    subscription = current_subscription()
+    if subscription is None or not subscription.is_trial:
+        return redirect(url_for("portal.home"), 303)
+    company = current_user.company
+    agreement = subscription.agreement
+    form = BuyNowForm(editions=catalog.shop_editions(), intervals=catalog.intervals(),
+                      locale=locale())
+    if request.method == "GET":
+        form.edition.data = subscription.plan_code
+        form.billing_interval.data = subscription.billing_interval
+        form.company_name.data, form.contact_person.data = company.name, company.contact_person
+        form.invoice_email.data = agreement.invoice_email
+        form.address_line.data = agreement.invoice_address_line or company.address_line
+        form.postal_code.data = agreement.invoice_postal_code or company.postal_code
+        form.city.data = city_for(form.postal_code.data or "") or ""
+    elif form.validate():
+        trials.buy_now(subscription, company, clock.now(), edition=form.edition.data,
+                       interval=form.billing_interval.data,
+                       company_name=form.company_name.data.strip(),
+                       contact_person=form.contact_person.data.strip(),
+                       invoice_email=form.invoice_email.data,
+                       address_line=form.address_line.data.strip(),
+                       postal_code=form.postal_code.data.strip(),
+                       city=city_for(form.postal_code.data))
+        db.session.commit()
+        flash(_("Thank you! Kvitt is yours; the first invoice comes tomorrow."))
+        return redirect(url_for("portal.home"), 303)
+    ended = subscription.status == "deactivated"
+    return render("portal/buy.html", form=form, ended=ended, subscription=subscription,
+                  status=422 if request.method == "POST" else 200)
 
 
 @bp.get("/")
 def home():
     company = current_user.company
-    subscription = db.session.scalar(
-        select(LicenceSubscription).where(LicenceSubscription.agreement_id == company.agreement_id)
-        .order_by(LicenceSubscription.id.desc()))
+    subscription = current_subscription()
     users = db.session.scalars(select(User).where(User.company_id == company.id, User.active)
                                .order_by(User.first_name, User.last_name)).all()
     days_left = None

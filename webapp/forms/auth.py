@@ -21,3 +21,9 @@ class SetPasswordForm(FlaskForm):
         Length(min=10, max=200, message=_l("Use between 10 and 200 characters."))])
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
+                                                             Length(max=12)])
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=40)])

@@ -163,3 +163,30 @@ class ActivationForm(FlaskForm):
 
     def validate_city(self, field):
         field.data = city_for(self.postal_code.data or "") or ""
+
+
+class BuyNowForm(FlaskForm):
+    """R-TRIAL-2: what is checked before a trial becomes a paying subscription."""
+
+    edition = RadioField(_l("Edition"), validators=[InputRequired(REQUIRED)])
+    billing_interval = RadioField(_l("Billing interval"), validators=[
+        InputRequired(_l("Choose a billing interval."))])
+    company_name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=120)])
+    contact_person = StringField(_l("Contact person"), validators=[DataRequired(REQUIRED),
+                                                                   Length(max=120)])
+    invoice_email = StringField(_l("Invoice e-mail"), validators=[
+        DataRequired(REQUIRED), Length(max=320), email_address])
+    address_line = StringField(_l("Invoice address"), validators=[DataRequired(REQUIRED),
+                                                                  Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(REQUIRED),
+                                                             norwegian_postal_code])
+    city = StringField(_l("City"), render_kw={"readonly": True})
+
+    def __init__(self, *args, editions=(), intervals=(), locale="nb", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.edition.choices = [(e.code, e.name(locale)) for e in editions]
+        labels = {"annual": _l("Annual (10 % discount)"),
+                  "semiannual": _l("Semi-annual (5 % discount)"),
+                  "quarterly": _l("Quarterly (no discount)")}
+        self.billing_interval.choices = [(i.code, labels.get(i.code, i.code)) for i in intervals]

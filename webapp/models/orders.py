@@ -63,6 +63,7 @@ class LicenceSubscription(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     is_trial: Mapped[bool] = mapped_column(default=False)
     trial_ends_on: Mapped[dt.date | None] = mapped_column()
+    trial_mails_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     activated_on: Mapped[dt.date | None] = mapped_column()
     paid_through: Mapped[dt.date | None] = mapped_column()
     cancel_on: Mapped[dt.date | None] = mapped_column()

@@ -1,0 +1,146 @@
+"""R-TRIAL-1, R-TRIAL-2 and accounts: upgrade mails, the end of a trial, extension by support,
+"Buy now", limited login attempts and a forgotten password."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from jobs import run_due_jobs
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import Invoice, LicenceSubscription, OutboxMail, User
+from tests.services.test_billing import at
+from tests.shopping import order_through
+from tests.views.test_activation import link_in, mails
+from tests.views.test_operator import log_in_operator
+
+D = dt.date
+PASSWORD = "ingrid-passord"
+
+
+def trial_customer(client):
+    at(2026, 4, 20, 10, 0)
+    order = order_through(client, trial=True)
+    client.post(link_in(mails("order_confirmation")[0], "/activate/"), data={})
+    set_path = link_in(mails("welcome", to="ingrid@bakeriet.example")[0], "/password/set/")
+    client.post(set_path, data={"password": PASSWORD, "confirm": PASSWORD})
+    client.post("/logout")
+    return order
+
+
+def log_in(client, order, password=PASSWORD):
+    return client.post("/login", data={"customer_id": order.company.customer_id,
+                                       "username": "ingrid", "password": password})
+
+
+def test_r_trial_1_upgrade_mails_during_the_trial_then_deactivation(client):
+    order = trial_customer(client)
+    for day in range(21, 31):
+        at(2026, 4, day, 9, 0)
+        run_due_jobs()
+    for day in range(1, 22):
+        at(2026, 5, day, 9, 0)
+        run_due_jobs()
+        run_due_jobs()
+    upgrade = mails("trial_upgrade")
+    assert [m.created_at.astimezone(clock.OSLO).date() for m in upgrade] == [
+        D(2026, 5, 10), D(2026, 5, 17)]
+    assert "/portal/buy" in upgrade[0].body_text
+    subscription = db.session.scalar(select(LicenceSubscription))
+    assert subscription.status == "deactivated"
+    response = log_in(client, order)
+    assert response.status_code == 303 and response.headers["Location"] == "/portal/buy"
+    elsewhere = client.get("/portal/invoices")  # everything else leads to buying
+    assert elsewhere.status_code == 303 and elsewhere.headers["Location"] == "/portal/buy"
+    assert "prøveperioden er over" in client.get("/portal/buy").get_data(as_text=True)
+
+
+def test_r_trial_1_support_extends_a_trial(client):
+    trial_customer(client)
+    at(2026, 5, 25, 9, 0)
+    run_due_jobs()
+    subscription = db.session.scalar(select(LicenceSubscription))
+    assert subscription.status == "deactivated"
+    log_in_operator(client)
+    response = client.post("/operator/trials", data={"subscription_id": subscription.id,
+                                                     "days": "14"})
+    assert response.status_code == 303
+    db.session.refresh(subscription)
+    assert (subscription.status, subscription.trial_ends_on) == ("trial", D(2026, 6, 8))
+    client.post("/operator/trials", data={"subscription_id": subscription.id, "days": "500"})
+    db.session.refresh(subscription)
+    assert subscription.trial_ends_on == D(2026, 6, 8)
+
+
+def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
+    order = trial_customer(client)
+    at(2026, 5, 2, 12, 0)
+    log_in(client, order)
+    page = client.get("/portal/buy").get_data(as_text=True)
+    assert 'value="Bakeriet Lille AS"' in page and 'value="ingrid@bakeriet.example"' in page
+    bad = client.post("/portal/buy", data={
+        "edition": "office-professional", "billing_interval": "quarterly",
+        "company_name": "Bakeriet Lille AS", "contact_person": "Ingrid Hansen",
+        "invoice_email": "faktura@", "address_line": "Storgata 1", "postal_code": "0000"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "gyldig e-postadresse" in html and "finnes ikke i postnummerregisteret" in html
+    good = client.post("/portal/buy", data={
+        "edition": "office-professional", "billing_interval": "quarterly",
+        "company_name": "Bakeriet Lille AS", "contact_person": "Ingrid Hansen",
+        "invoice_email": "faktura@bakeriet.example", "address_line": "Storgata 1",
+        "postal_code": "0150"})
+    assert good.status_code == 303
+    subscription = db.session.scalar(select(LicenceSubscription))
+    assert (subscription.status, subscription.is_trial, subscription.activated_on) == (
+        "active", False, D(2026, 5, 2))
+    assert subscription.agreement.invoice_city == "OSLO"
+    assert db.session.scalar(select(User).where(User.username == "per")) is not None
+    at(2026, 5, 3, 8, 30)
+    run_due_jobs()
+    [invoice] = db.session.scalars(select(Invoice)).all()
+    assert (invoice.period_start, invoice.period_end) == (D(2026, 5, 2), D(2026, 8, 31))
+    assert invoice.buyer_email == "faktura@bakeriet.example"
+
+
+def test_login_attempts_are_limited(client):
+    order = trial_customer(client)
+    at(2026, 4, 21, 10, 0)
+    for _ in range(5):
+        assert log_in(client, order, "feil-passord").status_code == 422
+    locked = log_in(client, order)
+    assert locked.status_code == 422 and "For mange mislykkede forsøk" in locked.get_data(
+        as_text=True)
+    at(2026, 4, 21, 10, 16)
+    assert log_in(client, order).status_code == 303
+
+
+def test_a_forgotten_password_is_set_again_from_an_emailed_link(client):
+    order = trial_customer(client)
+    unknown = client.post("/password/forgot", data={"customer_id": "999999",
+                                                    "username": "nobody"})
+    assert unknown.status_code == 303
+    assert client.post("/password/forgot", data={
+        "customer_id": order.company.customer_id, "username": "INGRID"}).status_code == 303
+    [mail] = db.session.scalars(select(OutboxMail).where(
+        OutboxMail.kind == "password_reset")).all()
+    path = link_in(mail, "/password/set/")
+    client.post(path, data={"password": "et-nytt-passord", "confirm": "et-nytt-passord"})
+    client.post("/logout")
+    assert log_in(client, order).status_code == 422
+    assert log_in(client, order, "et-nytt-passord").status_code == 303
+
+
+def test_a_new_password_logs_out_every_other_session(client, app):
+    order = trial_customer(client)
+    at(2026, 4, 21, 10, 0)
+    other_browser = app.test_client()
+    assert log_in(other_browser, order).status_code == 303
+    assert other_browser.get("/portal/").status_code == 200
+    client.post("/password/forgot", data={"customer_id": order.company.customer_id,
+                                          "username": "ingrid"})
+    [mail] = db.session.scalars(select(OutboxMail).where(
+        OutboxMail.kind == "password_reset")).all()
+    client.post(link_in(mail, "/password/set/"), data={"password": "et-nytt-passord",
+                                                       "confirm": "et-nytt-passord"})
+    assert other_browser.get("/portal/").status_code == 302  # back to the login page
+    assert client.get("/portal/").status_code == 200  # the browser that changed it stays in
