@@ -14,7 +14,8 @@ from tests.services.test_billing import at
 from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
 
 AREAS = ("portal.", "sales.")
-PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing"}
+PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing",
+                 "portal.buy": "can_billing", "portal.cancel": "can_admin"}
 
 
 def _log_in(client, user, password="passord-1234"):
@@ -97,7 +98,7 @@ def test_every_route_needs_its_module_permission(app, client, owner_objects):
     group = db.session.scalar(select(UserGroup).join(
         Membership, Membership.user_group_id == UserGroup.id).where(
         Membership.user_id == member.id))
-    group.can_sales = group.can_billing = False
+    group.can_sales = group.can_billing = group.can_admin = False
     db.session.commit()
     _log_in(client, member)
     checked = 0
@@ -109,7 +110,7 @@ def test_every_route_needs_its_module_permission(app, client, owner_objects):
         response = client.open(_url(rule, owner_objects), method=method)
         assert response.status_code == 403, (rule.rule, method, response.status_code)
         checked += 1
-    assert checked >= 15
+    assert checked >= 19
 
 
 def test_the_portal_and_sales_need_a_login(app, client, owner_objects):

@@ -17,7 +17,7 @@ from ..forms import EmptyForm
 from ..forms.billing import CreditForm, ImportForm, MatchForm, PaymentForm
 from ..models import (Company, DunningEvent, Invoice, LicenceSubscription, Order, OutboxMail,
                       Payment)
-from ..services import billing, payments, trials
+from ..services import billing, cancellation, payments, trials
 from ..services.invoice_pdf import render_invoice_pdf
 from .common import render
 
@@ -302,3 +302,23 @@ def trials_page():
                LicenceSubscription.status.in_(("trial", "deactivated")))
         .order_by(LicenceSubscription.trial_ends_on)).all()
     return render("operator/trials.html", rows=rows, form=EmptyForm(), today=clock.today())
+
+
+@bp.route("/cancellations", methods=["GET", "POST"])
+def cancellations():
+    """Cancellations waiting to take effect; one can be taken back before its day."""
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        subscription = db.get_or_404(LicenceSubscription, request.form.get("subscription_id",
+                                                                           type=int))
+        try:
+            cancellation.undo(subscription, clock.now())
+            db.session.commit()
+            flash(_("The cancellation is undone."))
+        except cancellation.CancellationError:
+            db.session.rollback()
+            flash(_("Too late: the cancellation has taken effect."))
+        return redirect(url_for("operator.cancellations"), 303)
+    rows = [(s, db.session.scalar(select(Company.name).where(
+        Company.agreement_id == s.agreement_id))) for s in cancellation.pending_cancellations()]
+    return render("operator/cancellations.html", rows=rows, form=EmptyForm(),
+                  today=clock.today())

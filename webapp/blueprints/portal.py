@@ -9,9 +9,11 @@ from sqlalchemy import select
 from .. import clock
 from ..extensions import db
 from ..models import LicenceSubscription, User
+from ..domain import billing as billing_rules
 from ..domain.postal import city_for
 from ..forms.shop import BuyNowForm
-from ..services import catalog, trials
+from ..forms import EmptyForm
+from ..services import cancellation, catalog, trials
 from ..services.billing import agreement_invoices
 from ..services.invoice_pdf import render_invoice_pdf
 from .access import get_customer_invoice, require_permission
@@ -84,7 +86,17 @@ def home():
     if subscription is not None and subscription.status == "trial":
         days_left = max(0, (subscription.trial_ends_on - clock.today()).days)
     return render("portal/home.html", company=company, subscription=subscription, users=users,
-                  days_left=days_left)
+                  days_left=days_left, next_invoice=_next_invoice_date(subscription))
+
+
+def _next_invoice_date(subscription):
+    """When the next licence invoice is dated, from the billing rules."""
+    if subscription is None or subscription.status != "active" or subscription.cancel_on:
+        return None
+    months = catalog.price_list().intervals.get(subscription.billing_interval, (12, 0))[0]
+    if subscription.billed_through is None:
+        return billing_rules.first_invoice(subscription.activated_on, months).invoice_date
+    return billing_rules.next_invoice(subscription.billed_through, months).invoice_date
 
 
 @bp.get("/invoices")
@@ -108,3 +120,27 @@ def invoice_pdf(invoice_id: int):
     name = "kreditnota" if found.kind == "credit_note" else "faktura"
     return Response(render_invoice_pdf(found), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}-{found.number}.pdf"'})
+
+
+@bp.route("/cancel", methods=["GET", "POST"])
+def cancel():
+    """Cancel the subscription (an administrator only); the date follows the rules."""
+    require_permission("can_admin")
+    subscription = current_subscription()
+    if subscription is None:
+        abort(404)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            ends_on = cancellation.cancel(subscription, current_user, clock.now())
+        except cancellation.CancellationError:
+            db.session.rollback()
+            flash(_("The subscription is already cancelled."))
+            return redirect(url_for("portal.cancel"), 303)
+        db.session.commit()
+        flash(_("Cancelled. You have access until and including %(date)s; a confirmation is "
+                "on its way by e-mail.", date=ends_on.strftime("%d.%m.%Y")))
+        return redirect(url_for("portal.home"), 303)
+    return render("portal/cancel.html", form=form, subscription=subscription,
+                  ends_on=subscription.cancel_on or cancellation.effective_date(
+                      subscription, clock.today()))
