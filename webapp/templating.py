@@ -10,6 +10,7 @@ from markupsafe import Markup
 from flask_babel import get_locale, gettext as _
 from . import clock
 from .domain.money import format_nok
+from .domain.postal import city_for
 from .services import catalog
 from .services.accounts import group_label
 
@@ -101,5 +102,6 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
-                   group_label, invoice_status_label, invoice_filter_label, dunning_stage_label):
+                   group_label, invoice_status_label, invoice_filter_label, dunning_stage_label,
+                   city_for):
         app.add_template_global(helper)

@@ -15,7 +15,8 @@ from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
 
 AREAS = ("portal.", "sales.")
 PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing",
-                 "portal.buy": "can_billing", "portal.cancel": "can_admin"}
+                 "portal.buy": "can_billing", "portal.cancel": "can_admin",
+                 "portal.company_profile": "can_admin"}
 
 
 def _log_in(client, user, password="passord-1234"):
@@ -110,7 +111,7 @@ def test_every_route_needs_its_module_permission(app, client, owner_objects):
         response = client.open(_url(rule, owner_objects), method=method)
         assert response.status_code == 403, (rule.rule, method, response.status_code)
         checked += 1
-    assert checked >= 19
+    assert checked >= 21
 
 
 def test_the_portal_and_sales_need_a_login(app, client, owner_objects):

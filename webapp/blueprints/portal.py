@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import LicenceSubscription, User
+from ..models import Company, LicenceSubscription, User
 from ..domain import billing as billing_rules
 from ..domain.postal import city_for
+from ..forms.portal import CompanyProfileForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
 from ..services import cancellation, catalog, trials
@@ -144,3 +145,35 @@ def cancel():
     return render("portal/cancel.html", form=form, subscription=subscription,
                   ends_on=subscription.cancel_on or cancellation.effective_date(
                       subscription, clock.today()))
+
+
+@bp.route("/company", methods=["GET", "POST"])
+def company_profile():
+    """R-PLAN-4: the company profile; an organisation number already registered is explained."""
+    require_permission("can_admin")
+    company = current_user.company
+    form = CompanyProfileForm(obj=company if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            taken = form.organisation_number.data and db.session.scalar(
+                select(Company.id).where(Company.organisation_number ==
+                                         form.organisation_number.data,
+                                         Company.id != company.id))
+            if taken:
+                form.organisation_number.errors.append(_(
+                    "Organisation number %(number)s is already registered in Kvitt for "
+                    "another account. Perhaps a colleague has ordered already; ask support "
+                    "to move it to this account if it belongs here.",
+                    number=form.organisation_number.data))
+            else:
+                company.name = form.name.data.strip()
+                company.organisation_number = form.organisation_number.data or None
+                company.address_line = form.address_line.data or None
+                company.postal_code = form.postal_code.data or None
+                company.city = city_for(form.postal_code.data or "") or None
+                db.session.commit()
+                flash(_("The company profile is saved."))
+                return redirect(url_for("portal.company_profile"), 303)
+    return render("portal/company.html", form=form, status=status)
