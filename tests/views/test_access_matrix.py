@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from jobs import run_due_jobs
 from webapp.extensions import db
-from webapp.models import (Customer, Frequency, Invoice, Membership, Subscription,
+from webapp.models import (Customer, Employee, Frequency, Invoice, Membership, Subscription,
                            User, UserGroup)
 from tests.billing_setup import active_customer
 from tests.services.test_billing import at
@@ -16,7 +16,8 @@ from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
 AREAS = ("portal.", "sales.")
 PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing",
                  "portal.buy": "can_billing", "portal.cancel": "can_admin",
-                 "portal.company_profile": "can_admin"}
+                 "portal.company_profile": "can_admin", "portal.user": "can_admin",
+                 "portal.employee": "can_admin"}
 
 
 def _log_in(client, user, password="passord-1234"):
@@ -53,7 +54,11 @@ def owner_objects(app, client):
         Invoice.agreement_id == owner.agreement_id))
     sales_invoice = db.session.scalar(select(Invoice.id).where(
         Invoice.seller_company_id == company.id))
-    return {"frequency_id": db.session.scalar(select(Frequency.id)),
+    owner_admin = _admin_of(owner)
+    return {"user_id": owner_admin.id, "action": "deactivate",
+            "employee_id": db.session.scalar(select(Employee.id).where(
+                Employee.user_id == owner_admin.id)),
+            "frequency_id": db.session.scalar(select(Frequency.id)),
             "subscription_id": db.session.scalar(select(Subscription.id)),
             "portal.invoice_id": licence_invoice, "sales.invoice_id": sales_invoice}
 
@@ -90,7 +95,7 @@ def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_o
                                data={"active": "0", "name": "x", "action": "save"})
         assert response.status_code == 404, (rule.rule, method, response.status_code)
         checked += 1
-    assert checked >= 7
+    assert checked >= 9
     assert _counts() == before
 
 
@@ -111,7 +116,7 @@ def test_every_route_needs_its_module_permission(app, client, owner_objects):
         response = client.open(_url(rule, owner_objects), method=method)
         assert response.status_code == 403, (rule.rule, method, response.status_code)
         checked += 1
-    assert checked >= 21
+    assert checked >= 25
 
 
 def test_the_portal_and_sales_need_a_login(app, client, owner_objects):

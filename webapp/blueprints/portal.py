@@ -8,13 +8,14 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import Company, LicenceSubscription, User
+from ..models import Company, Employee, LicenceSubscription, User
 from ..domain import billing as billing_rules
 from ..domain.postal import city_for
-from ..forms.portal import CompanyProfileForm
+from ..forms.portal import CompanyProfileForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
 from ..services import cancellation, catalog, trials
+from ..services import users as users_service
 from ..services.billing import agreement_invoices
 from ..services.invoice_pdf import render_invoice_pdf
 from .access import get_customer_invoice, require_permission
@@ -177,3 +178,94 @@ def company_profile():
                 flash(_("The company profile is saved."))
                 return redirect(url_for("portal.company_profile"), 303)
     return render("portal/company.html", form=form, status=status)
+
+
+# --- Admin → Employees and users ---------------------------------------------------------
+
+def get_company_user(user_id: int) -> User:
+    found = db.session.get(User, user_id)
+    if found is None or found.company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+def get_company_employee(employee_id: int) -> Employee:
+    found = db.session.get(Employee, employee_id)
+    if found is None or found.company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+USER_ERRORS = {
+    "upgrade_first": lambda: _("Kvitt eFaktura Free includes one user. Upgrade to Basic "
+                               "before you add users."),
+    "username_taken": lambda: _("The username is already in use in your company."),
+    "last_admin": lambda: _("The company must keep at least one administrator."),
+}
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    require_permission("can_admin")
+    company = current_user.company
+    form = NewUserForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                user, beyond = users_service.create_user(
+                    company, clock.now(), first_name=form.first_name.data,
+                    last_name=form.last_name.data, email=form.email.data,
+                    username=form.username.data, group_key=form.user_group.data)
+            except users_service.UserAdminError as error:
+                db.session.rollback()
+                field = form.username if error.code == "username_taken" else form.first_name
+                field.errors.append(USER_ERRORS[error.code]())
+            else:
+                db.session.commit()
+                used, licensed = users_service.licensed_users(company)
+                flash(_("%(name)s is added and gets the login by e-mail.", name=user.full_name))
+                if beyond:
+                    flash(_("You now have %(used)s users and %(licensed)s licences: the users "
+                            "beyond the licence are billed afterwards on the next invoice.",
+                            used=used, licensed=licensed))
+                return redirect(url_for("portal.users"), 303)
+    show_all = request.args.get("show") == "all"
+    employees = db.session.scalars(
+        select(Employee).where(Employee.company_id == company.id,
+                               Employee.employed if not show_all else True)
+        .order_by(Employee.first_name, Employee.last_name)).all()
+    used, licensed = users_service.licensed_users(company)
+    return render("portal/users.html", form=form, employees=employees, used=used,
+                  licensed=licensed, action_form=EmptyForm(), show_all=show_all,
+                  status=status)
+
+
+@bp.post("/users/<int:user_id>/<action>")
+def user_action(user_id: int, action: str):
+    require_permission("can_admin")
+    user = get_company_user(user_id)
+    if action not in ("deactivate", "delete") or not EmptyForm().validate_on_submit():
+        abort(404)
+    try:
+        if action == "deactivate":
+            users_service.deactivate_user(current_user.company, user, clock.now())
+        else:
+            users_service.delete_user(current_user.company, user, clock.now())
+        db.session.commit()
+        flash(_("Done: %(name)s.", name=user.full_name))
+    except users_service.UserAdminError as error:
+        db.session.rollback()
+        flash(USER_ERRORS[error.code]())
+    return redirect(url_for("portal.users"), 303)
+
+
+@bp.post("/employees/<int:employee_id>/employed")
+def employee_employed(employee_id: int):
+    require_permission("can_admin")
+    employee = get_company_employee(employee_id)
+    if EmptyForm().validate_on_submit():
+        users_service.set_employed(employee, request.form.get("employed") == "1")
+        db.session.commit()
+    return redirect(url_for("portal.users"), 303)

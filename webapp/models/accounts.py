@@ -127,6 +127,8 @@ class Employee(db.Model):
     email: Mapped[str] = mapped_column(String(320))
     employed: Mapped[bool] = mapped_column(default=True)
 
+    user: Mapped[User | None] = relationship()
+
 
 class UserGroup(db.Model):
     __tablename__ = "user_group"

@@ -1,0 +1,72 @@
+"""R-PLAN-1, R-PLAN-2, R-BILL-6: administrators add, deactivate and delete users; the employee
+record stays; users beyond the licence are warned about; Free must upgrade first."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Employee, OutboxMail, User
+from tests.billing_setup import active_customer
+from tests.views.test_access_matrix import _admin_of, _log_in
+
+NEW = {"first_name": "Per", "last_name": "Olsen", "email": "per@example.com",
+       "username": "per", "user_group": "users"}
+
+
+def test_r_plan_2_an_administrator_adds_a_user_who_gets_the_login_by_email(client):
+    subscription = active_customer(dt.date(2026, 4, 20), quantity=1)
+    _log_in(client, _admin_of(subscription))
+    response = client.post("/portal/users", data=NEW)
+    assert response.status_code == 303
+    page = client.get("/portal/users").get_data(as_text=True)
+    assert "utover lisensen faktureres etterskuddsvis" in page  # R-BILL-6
+    assert "2 av 1 i bruk" in page
+    [mail] = db.session.scalars(select(OutboxMail).where(OutboxMail.to_address ==
+                                                         "per@example.com"))
+    assert "Brukernavn: per" in mail.body_text and "/password/set/" in mail.body_text
+    again = client.post("/portal/users", data={**NEW, "username": "PER"})
+    assert again.status_code == 422 and "allerede i bruk" in again.get_data(as_text=True)
+
+
+def test_r_plan_1_free_must_upgrade_before_adding_users(client):
+    subscription = active_customer(dt.date(2026, 4, 20), "monthly", plan="efaktura-free",
+                                   addons=())
+    _log_in(client, _admin_of(subscription))
+    response = client.post("/portal/users", data=NEW)
+    assert response.status_code == 422
+    assert "Oppgrader til Basic" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.username == "per")) is None
+
+
+def test_r_plan_2_deactivate_and_delete_keep_the_employee_and_one_administrator(client):
+    subscription = active_customer(dt.date(2026, 4, 20), users=2)
+    admin = _admin_of(subscription)
+    _log_in(client, admin)
+    other = db.session.scalar(select(User).where(User.username == "user1",
+                                                 User.company_id == admin.company_id))
+    assert client.post(f"/portal/users/{other.id}/delete").status_code == 303
+    db.session.refresh(other)
+    assert not other.active and other.password_hash is None
+    employee = db.session.scalar(select(Employee).where(Employee.email == "user1@example.com"))
+    assert employee is not None and employee.user_id is None
+    client.post(f"/portal/users/{admin.id}/deactivate")
+    db.session.refresh(admin)
+    assert admin.active  # the last administrator stays
+    client.post(f"/portal/employees/{employee.id}/employed", data={"employed": "0"})
+    table = client.get("/portal/users").get_data(as_text=True).split("<table")[1]
+    assert "User1" not in table
+    assert "User1" in client.get("/portal/users?show=all").get_data(as_text=True).split(
+        "<table")[1]
+
+
+def test_r_plan_2_users_of_another_company_are_not_found(client):
+    mine = active_customer(dt.date(2026, 4, 20))
+    theirs = active_customer(dt.date(2026, 4, 20), name="Andre AS", users=2)
+    _log_in(client, _admin_of(mine))
+    target = _admin_of(theirs)
+    assert client.post(f"/portal/users/{target.id}/deactivate").status_code == 404
+    employee = db.session.scalar(select(Employee).where(Employee.user_id == target.id))
+    assert client.post(f"/portal/employees/{employee.id}/employed",
+                       data={"employed": "0"}).status_code == 404
+    db.session.refresh(target)
+    assert target.active

@@ -1,0 +1,112 @@
+"""Admin → Employees and users (R-PLAN-1, R-PLAN-2, R-BILL-6): add, deactivate, delete."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+from flask_babel import force_locale
+from sqlalchemy import delete, func, select
+
+from ..domain import usernames
+from ..extensions import db
+from ..models import (ActionToken, Company, Employee, LicenceSubscription, Membership, User,
+                      UserGroup)
+from . import catalog
+from .accounts import add_user
+from .mail import queue_mail
+from .tokens import issue_token
+
+WELCOME_LINK_LIFETIME = dt.timedelta(days=14)
+
+
+class UserAdminError(Exception):
+    """A refusal; `code` says which."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def licensed_users(company: Company) -> tuple[int, int]:
+    """(active users with access to the agreement's companies, licences in the subscription)."""
+    used = db.session.scalar(
+        select(func.count(func.distinct(User.id)))
+        .join(Membership, Membership.user_id == User.id)
+        .join(Company, Company.id == Membership.company_id)
+        .where(Company.agreement_id == company.agreement_id, User.active, Membership.active))
+    subscription = db.session.scalar(select(LicenceSubscription).where(
+        LicenceSubscription.agreement_id == company.agreement_id)
+        .order_by(LicenceSubscription.id.desc()))
+    if subscription is None:
+        return used, 0
+    plan = catalog.price_list().items.get(subscription.plan_code or "")
+    licensed = subscription.quantity
+    if plan is not None and plan.kind == "plan" and (plan.price_ore or 0) == 0:
+        licensed = plan.included_licences  # Free: the included licence only
+    return used, licensed
+
+
+def is_free_plan(company: Company) -> bool:
+    subscription = db.session.scalar(select(LicenceSubscription).where(
+        LicenceSubscription.agreement_id == company.agreement_id))
+    plan = catalog.price_list().items.get(subscription.plan_code or "") if subscription else None
+    return plan is not None and plan.kind == "plan" and (plan.price_ore or 0) == 0
+
+
+def create_user(company: Company, now: dt.datetime, **fields) -> tuple[User, bool]:
+    """Add a user who gets the login by e-mail. Returns (user, beyond the licence?)."""
+    used, licensed = licensed_users(company)
+    if is_free_plan(company) and used >= licensed:
+        raise UserAdminError("upgrade_first")
+    if db.session.scalar(select(User.id).where(
+            User.company_id == company.id,
+            User.username_key == usernames.key(fields["username"]))):
+        raise UserAdminError("username_taken")
+    user = add_user(company, now, first_name=fields["first_name"],
+                    last_name=fields["last_name"], email=fields["email"],
+                    username=fields["username"], group_key=fields["group_key"])
+    token = issue_token("set_password", WELCOME_LINK_LIFETIME, user_id=user.id)
+    with force_locale("nb"):
+        queue_mail("welcome", user.email, "welcome.txt", user=user, company=company,
+                   set_password_link=url_for("auth.set_password", token=token, _external=True),
+                   login_link=url_for("auth.login", _external=True),
+                   guide_link=url_for("pages.guide", _external=True),
+                   support_link=url_for("pages.support", _external=True))
+    return user, used + 1 > licensed
+
+
+def _administrators_left(company: Company, without: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Membership)
+        .join(UserGroup, UserGroup.id == Membership.user_group_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.company_id == company.id, UserGroup.can_admin, User.active,
+               Membership.active, User.id != without.id))
+
+
+def deactivate_user(company: Company, user: User, now: dt.datetime) -> None:
+    if _administrators_left(company, user) == 0:
+        raise UserAdminError("last_admin")
+    user.active, user.deactivated_at = False, now
+    user.session_version += 1  # logged out at once
+    db.session.flush()
+
+
+def delete_user(company: Company, user: User, now: dt.datetime) -> None:
+    """Delete the login; the employee record stays (it keeps the history)."""
+    if _administrators_left(company, user) == 0:
+        raise UserAdminError("last_admin")
+    if user.active:
+        deactivate_user(company, user, now)
+    db.session.execute(delete(Membership).where(Membership.user_id == user.id))
+    db.session.execute(delete(ActionToken).where(ActionToken.user_id == user.id))
+    for employee in db.session.scalars(select(Employee).where(Employee.user_id == user.id)):
+        employee.user_id = None
+    user.username = user.username_key = f"deleted-{user.id}"
+    user.password_hash = None
+    db.session.flush()
+
+
+def set_employed(employee: Employee, employed: bool) -> None:
+    employee.employed = employed
+    db.session.flush()
