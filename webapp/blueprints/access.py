@@ -18,6 +18,14 @@ def require_permission(permission: str) -> None:
         abort(403)
 
 
+def get_owned(model, object_id: int):
+    """An object of the user's own company (by its company_id), else 404."""
+    found = db.session.get(model, object_id)
+    if found is None or found.company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
 def get_customer_invoice(invoice_id: int) -> Invoice:
     """The invoice if it belongs to the user's agreement, else 404."""
     invoice = db.session.get(Invoice, invoice_id)

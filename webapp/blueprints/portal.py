@@ -18,7 +18,7 @@ from ..services import cancellation, catalog, trials
 from ..services import users as users_service
 from ..services.billing import agreement_invoices
 from ..services.invoice_pdf import render_invoice_pdf
-from .access import get_customer_invoice, require_permission
+from .access import get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
 from .common import locale, render
 
@@ -182,20 +182,6 @@ def company_profile():
 
 # --- Admin → Employees and users ---------------------------------------------------------
 
-def get_company_user(user_id: int) -> User:
-    found = db.session.get(User, user_id)
-    if found is None or found.company_id != current_user.company_id:
-        abort(404)
-    return found
-
-
-def get_company_employee(employee_id: int) -> Employee:
-    found = db.session.get(Employee, employee_id)
-    if found is None or found.company_id != current_user.company_id:
-        abort(404)
-    return found
-
-
 USER_ERRORS = {
     "upgrade_first": lambda: _("Kvitt eFaktura Free includes one user. Upgrade to Basic "
                                "before you add users."),
@@ -245,7 +231,7 @@ def users():
 @bp.post("/users/<int:user_id>/<action>")
 def user_action(user_id: int, action: str):
     require_permission("can_admin")
-    user = get_company_user(user_id)
+    user = get_owned(User, user_id)
     if action not in ("deactivate", "delete") or not EmptyForm().validate_on_submit():
         abort(404)
     try:
@@ -264,7 +250,7 @@ def user_action(user_id: int, action: str):
 @bp.post("/employees/<int:employee_id>/employed")
 def employee_employed(employee_id: int):
     require_permission("can_admin")
-    employee = get_company_employee(employee_id)
+    employee = get_owned(Employee, employee_id)
     if EmptyForm().validate_on_submit():
         users_service.set_employed(employee, request.form.get("employed") == "1")
         db.session.commit()

@@ -16,7 +16,7 @@ from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
 from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, SubscriptionLine
 from ..services import sales
 from ..services.invoice_pdf import render_invoice_pdf
-from .access import require_permission
+from .access import get_owned, require_permission
 from .common import is_htmx_fragment_request, locale, render
 
 bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
@@ -32,17 +32,11 @@ def require_sales():
 
 
 def get_frequency(frequency_id: int) -> Frequency:
-    found = db.session.get(Frequency, frequency_id)
-    if found is None or found.company_id != current_user.company_id:
-        abort(404)
-    return found
+    return get_owned(Frequency, frequency_id)
 
 
 def get_subscription(subscription_id: int) -> Subscription:
-    found = db.session.get(Subscription, subscription_id)
-    if found is None or found.company_id != current_user.company_id:
-        abort(404)
-    return found
+    return get_owned(Subscription, subscription_id)
 
 
 # --- frequencies -------------------------------------------------------------------------
@@ -310,6 +304,7 @@ def edit_subscription(subscription_id: int):
 # --- the company's own invoices ----------------------------------------------------------
 
 def get_sales_invoice(invoice_id: int) -> Invoice:
+    """An invoice the user's company sent (as the seller), else 404."""
     found = db.session.get(Invoice, invoice_id)
     if found is None or found.seller_company_id != current_user.company_id:
         abort(404)
