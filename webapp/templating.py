@@ -93,6 +93,9 @@ def _newstyle(translations):
 
 
 def register_templating(app: Flask) -> None:
+    from .blueprints.access import can
+
+    app.add_template_global(can)
     @app.context_processor
     def bound_gettext():
         return _newstyle(get_translations())

@@ -17,7 +17,7 @@ AREAS = ("portal.", "sales.")
 PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing",
                  "portal.buy": "can_billing", "portal.cancel": "can_admin",
                  "portal.company_profile": "can_admin", "portal.user": "can_admin",
-                 "portal.employee": "can_admin"}
+                 "portal.employee": "can_admin", "portal.group": "can_admin"}
 
 
 def _log_in(client, user, password="passord-1234"):
@@ -58,6 +58,8 @@ def owner_objects(app, client):
     return {"user_id": owner_admin.id, "action": "deactivate",
             "employee_id": db.session.scalar(select(Employee.id).where(
                 Employee.user_id == owner_admin.id)),
+            "group_id": db.session.scalar(select(UserGroup.id).where(
+                UserGroup.company_id == owner_admin.company_id)),
             "frequency_id": db.session.scalar(select(Frequency.id)),
             "subscription_id": db.session.scalar(select(Subscription.id)),
             "portal.invoice_id": licence_invoice, "sales.invoice_id": sales_invoice}

@@ -70,3 +70,44 @@ def test_r_plan_2_users_of_another_company_are_not_found(client):
                        data={"employed": "0"}).status_code == 404
     db.session.refresh(target)
     assert target.active
+
+
+def test_a_custom_group_without_sales_loses_the_sales_pages(client):
+    subscription = active_customer(dt.date(2026, 4, 20), users=2)
+    admin = _admin_of(subscription)
+    _log_in(client, admin)
+    assert client.post("/portal/groups", data={"name": "Regnskap", "can_billing": "y",
+                                               "can_reports": "y"}).status_code == 303
+    duplicate = client.post("/portal/groups", data={"name": "regnskap"})
+    assert duplicate.status_code == 422 and "finnes allerede" in duplicate.get_data(
+        as_text=True)
+    from webapp.models import UserGroup
+
+    group = db.session.scalar(select(UserGroup).where(UserGroup.name == "Regnskap"))
+    member = db.session.scalar(select(User).where(User.username == "user1",
+                                                  User.company_id == admin.company_id))
+    assert client.post(f"/portal/users/{member.id}/group",
+                       data={"group_id": group.id}).status_code == 303
+    client.post("/logout")
+    _log_in(client, member)
+    home = client.get("/portal/").get_data(as_text=True)
+    assert "/portal/invoices" in home and "/admin/sales/frequencies" not in home
+    assert client.get("/admin/sales/frequencies").status_code == 403
+    assert client.get("/portal/invoices").status_code == 200
+
+
+def test_administrators_keep_the_admin_module(client):
+    subscription = active_customer(dt.date(2026, 4, 20))
+    admin = _admin_of(subscription)
+    _log_in(client, admin)
+    from webapp.models import UserGroup
+
+    administrators = db.session.scalar(select(UserGroup).where(
+        UserGroup.company_id == admin.company_id, UserGroup.key == "administrators"))
+    client.post(f"/portal/groups/{administrators.id}", data={"can_billing": "y"})
+    db.session.refresh(administrators)
+    assert administrators.can_admin
+    users = db.session.scalar(select(UserGroup).where(
+        UserGroup.company_id == admin.company_id, UserGroup.key == "users"))
+    client.post(f"/portal/users/{admin.id}/group", data={"group_id": users.id})
+    assert client.get("/portal/users").status_code == 200  # still an administrator

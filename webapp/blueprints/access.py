@@ -9,12 +9,7 @@ from ..models import Invoice, Membership, UserGroup
 
 def require_permission(permission: str) -> None:
     """403 unless the user's group in their company grants the module permission."""
-    allowed = db.session.scalar(
-        select(getattr(UserGroup, permission)).join(Membership,
-                                                    Membership.user_group_id == UserGroup.id)
-        .where(Membership.user_id == current_user.id,
-               Membership.company_id == current_user.company_id, Membership.active))
-    if not allowed:
+    if not can(permission):
         abort(403)
 
 
@@ -33,3 +28,25 @@ def get_customer_invoice(invoice_id: int) -> Invoice:
             invoice.agreement_id != current_user.company.agreement_id:
         abort(404)
     return invoice
+
+
+PERMISSIONS = ("can_admin", "can_billing", "can_sales", "can_reports", "can_vouchers")
+
+
+def user_permissions() -> set[str]:
+    """The module permissions of the current user's group in their company (once a request)."""
+    from flask import g
+
+    if not current_user.is_authenticated or current_user.is_operator:
+        return set()
+    if "kvitt_permissions" not in g:
+        group = db.session.scalar(
+            select(UserGroup).join(Membership, Membership.user_group_id == UserGroup.id)
+            .where(Membership.user_id == current_user.id,
+                   Membership.company_id == current_user.company_id, Membership.active))
+        g.kvitt_permissions = {p for p in PERMISSIONS if group is not None and getattr(group, p)}
+    return g.kvitt_permissions
+
+
+def can(permission: str) -> bool:
+    return permission in user_permissions()

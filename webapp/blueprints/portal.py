@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import Company, Employee, LicenceSubscription, User
+from ..models import Company, Employee, LicenceSubscription, Membership, User, UserGroup
 from ..domain import billing as billing_rules
 from ..domain.postal import city_for
 from ..forms.portal import CompanyProfileForm, NewUserForm
@@ -18,7 +18,7 @@ from ..services import cancellation, catalog, trials
 from ..services import users as users_service
 from ..services.billing import agreement_invoices
 from ..services.invoice_pdf import render_invoice_pdf
-from .access import get_customer_invoice, get_owned, require_permission
+from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
 from .common import locale, render
 
@@ -187,6 +187,7 @@ USER_ERRORS = {
                                "before you add users."),
     "username_taken": lambda: _("The username is already in use in your company."),
     "last_admin": lambda: _("The company must keep at least one administrator."),
+    "no_access": lambda: _("The user has no access to this company."),
 }
 
 
@@ -223,9 +224,13 @@ def users():
                                Employee.employed if not show_all else True)
         .order_by(Employee.first_name, Employee.last_name)).all()
     used, licensed = users_service.licensed_users(company)
+    groups_of_company = db.session.scalars(select(UserGroup).where(
+        UserGroup.company_id == company.id).order_by(UserGroup.id)).all()
+    group_of = dict(db.session.execute(select(Membership.user_id, Membership.user_group_id)
+                                       .where(Membership.company_id == company.id)).all())
     return render("portal/users.html", form=form, employees=employees, used=used,
                   licensed=licensed, action_form=EmptyForm(), show_all=show_all,
-                  status=status)
+                  groups=groups_of_company, group_of=group_of, status=status)
 
 
 @bp.post("/users/<int:user_id>/<action>")
@@ -254,4 +259,63 @@ def employee_employed(employee_id: int):
     if EmptyForm().validate_on_submit():
         users_service.set_employed(employee, request.form.get("employed") == "1")
         db.session.commit()
+    return redirect(url_for("portal.users"), 303)
+
+
+# --- Admin → User groups -----------------------------------------------------------------
+
+@bp.route("/groups", methods=["GET", "POST"])
+def groups():
+    """The four default groups and custom ones, each with its module permissions."""
+    require_permission("can_admin")
+    company = current_user.company
+    error = None
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        name = (request.form.get("name") or "").strip()
+        if not name or len(name) > 80:
+            error = _("Give the group a name of at most 80 characters.")
+        else:
+            try:
+                users_service.create_group(company, name, {
+                    p for p in PERMISSIONS if request.form.get(p) == "y"})
+                db.session.commit()
+                flash(_("The group %(name)s is created.", name=name))
+                return redirect(url_for("portal.groups"), 303)
+            except users_service.UserAdminError:
+                db.session.rollback()
+                error = _("There is already a group with this name.")
+    rows = db.session.scalars(select(UserGroup).where(UserGroup.company_id == company.id)
+                              .order_by(UserGroup.id)).all()
+    return render("portal/groups.html", groups=rows, permissions=PERMISSIONS, error=error,
+                  form=EmptyForm(), status=422 if error else 200)
+
+
+@bp.post("/groups/<int:group_id>")
+def group_permissions(group_id: int):
+    require_permission("can_admin")
+    group = get_owned(UserGroup, group_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            users_service.set_group_permissions(group, {
+                p for p in PERMISSIONS if request.form.get(p) == "y"})
+            db.session.commit()
+            flash(_("The permissions of %(name)s are saved.", name=group.name))
+        except users_service.UserAdminError as error:
+            db.session.rollback()
+            flash(USER_ERRORS[error.code]())
+    return redirect(url_for("portal.groups"), 303)
+
+
+@bp.post("/users/<int:user_id>/group")
+def user_group(user_id: int):
+    require_permission("can_admin")
+    user = get_owned(User, user_id)
+    group = get_owned(UserGroup, request.form.get("group_id", 0, type=int))
+    if EmptyForm().validate_on_submit():
+        try:
+            users_service.move_to_group(current_user.company, user, group)
+            db.session.commit()
+        except users_service.UserAdminError as error:
+            db.session.rollback()
+            flash(USER_ERRORS[error.code]())
     return redirect(url_for("portal.users"), 303)

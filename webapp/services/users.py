@@ -110,3 +110,40 @@ def delete_user(company: Company, user: User, now: dt.datetime) -> None:
 def set_employed(employee: Employee, employed: bool) -> None:
     employee.employed = employed
     db.session.flush()
+
+
+def create_group(company: Company, name: str, permissions: set[str]) -> UserGroup:
+    """A custom user group with its module permissions."""
+    if db.session.scalar(select(UserGroup.id).where(UserGroup.company_id == company.id,
+                                                    func.lower(UserGroup.name) == name.lower())):
+        raise UserAdminError("group_exists")
+    count = db.session.scalar(select(func.count()).select_from(UserGroup).where(
+        UserGroup.company_id == company.id))
+    group = UserGroup(company_id=company.id, key=f"custom{count + 1}", name=name,
+                      **{p: p in permissions for p in GROUP_PERMISSIONS})
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def set_group_permissions(group: UserGroup, permissions: set[str]) -> None:
+    """Change a group's permissions; Administrators always keep the Admin module."""
+    if group.key == "administrators" and "can_admin" not in permissions:
+        raise UserAdminError("last_admin")
+    for permission in GROUP_PERMISSIONS:
+        setattr(group, permission, permission in permissions)
+    db.session.flush()
+
+
+def move_to_group(company: Company, user: User, group: UserGroup) -> None:
+    membership = db.session.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.company_id == company.id))
+    if membership is None:
+        raise UserAdminError("no_access")
+    if not group.can_admin and _administrators_left(company, user) == 0:
+        raise UserAdminError("last_admin")
+    membership.user_group_id = group.id
+    db.session.flush()
+
+
+GROUP_PERMISSIONS = ("can_admin", "can_billing", "can_sales", "can_reports", "can_vouchers")
