@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import re
 import socket
-import tempfile
 import threading
 from email import message_from_bytes, policy
 

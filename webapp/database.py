@@ -1,4 +1,4 @@
-"""Whether the current unit of work will write (SQLite then takes its write lock at BEGIN)."""
+"""Database helpers: write intent (SQLite takes its write lock at BEGIN) and idempotent inserts."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -25,3 +25,13 @@ def write_intent() -> Iterator[None]:
 
 def wants_write_lock() -> bool:
     return _write_intent.get()
+
+
+def insert_ignoring_conflicts(table):
+    """INSERT … ON CONFLICT DO NOTHING for the database in use (SQLite or PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from .extensions import db
+
+    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()

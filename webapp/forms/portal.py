@@ -1,12 +1,12 @@
 """Customer portal forms: the company profile and users."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from stdnum.no import orgnr
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from .shop import GROUP_CHOICES
-from .validators import email_address, norwegian_postal_code
+from .validators import (email_address, norwegian_organisation_number,
+                         norwegian_postal_code)
 
 REQUIRED = _l("This field is required.")
 
@@ -14,17 +14,9 @@ REQUIRED = _l("This field is required.")
 class CompanyProfileForm(FlaskForm):
     name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     organisation_number = StringField(_l("Organisation number"), validators=[
-        Optional(), Length(max=11)])
+        Optional(), Length(max=11), norwegian_organisation_number])
     address_line = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), norwegian_postal_code])
-
-    def validate_organisation_number(self, field):
-        """Norwegian organisation numbers carry a MOD11 check digit."""
-        if field.data:
-            if not orgnr.is_valid(field.data):
-                raise ValidationError(_l("Not a valid Norwegian organisation number: check "
-                                         "the nine digits."))
-            field.data = orgnr.compact(field.data)
 
 
 class NewUserForm(FlaskForm):

@@ -2,15 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
-from stdnum.no import orgnr
 from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField,
                      RadioField, SelectField, StringField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, \
-    ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
 
 from ..domain.recurrence import Pattern, PatternError
 from .shop import MultiCheckboxField
-from .validators import email_address, norwegian_postal_code
+from .validators import (email_address, norwegian_organisation_number,
+                         norwegian_postal_code)
 
 REQUIRED = _l("This field is required.")
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
@@ -106,18 +106,12 @@ class FrequencyForm(FlaskForm):
 
 class CustomerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    organisation_number = StringField(_l("Organisation number (optional)"),
-                                      validators=[Optional(), Length(max=11)])
+    organisation_number = StringField(_l("Organisation number (optional)"), validators=[
+        Optional(), Length(max=11), norwegian_organisation_number])
     email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED),
                                                           Length(max=320), email_address])
     address_line = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), norwegian_postal_code])
-
-    def validate_organisation_number(self, field):
-        if field.data and not orgnr.is_valid(field.data):
-            raise ValidationError(_l("Not a valid Norwegian organisation number."))
-        if field.data:
-            field.data = orgnr.compact(field.data)
 
 
 class LineForm(Form):

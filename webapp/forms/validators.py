@@ -6,6 +6,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from stdnum.no import orgnr
+
 from ..domain.postal import city_for
 
 
@@ -35,3 +37,13 @@ def norwegian_postal_code(form, field) -> None:
     if city_for(code) is None:
         raise ValidationError(_l("Postal code %(code)s is not in the postal register.",
                                  code=code))
+
+
+def norwegian_organisation_number(form, field) -> None:
+    """A Norwegian organisation number (MOD11 check digit); stored as nine digits."""
+    if not field.data:
+        return
+    if not orgnr.is_valid(field.data):
+        raise ValidationError(_l("Not a valid Norwegian organisation number: check the nine "
+                                 "digits."))
+    field.data = orgnr.compact(field.data)

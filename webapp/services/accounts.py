@@ -65,6 +65,24 @@ def add_user(company: Company, now: dt.datetime, *, first_name: str, last_name: 
     return user
 
 
+def send_welcome_mail(user: User, company: Company, lifetime: dt.timedelta,
+                      order_id: int | None = None) -> None:
+    """R-SHOP-9: customer id, username, a single-use link to set the password, and links to
+    login, the user guide and support."""
+    from flask import url_for
+
+    from .mail import queue_mail
+    from .tokens import issue_token
+
+    token = issue_token("set_password", lifetime, user_id=user.id)
+    queue_mail("welcome", user.email, "welcome.txt", order_id=order_id, user=user,
+               company=company,
+               set_password_link=url_for("auth.set_password", token=token, _external=True),
+               login_link=url_for("auth.login", _external=True),
+               guide_link=url_for("pages.guide", _external=True),
+               support_link=url_for("pages.support", _external=True))
+
+
 def find_login_user(customer_id: str, username: str) -> User | None:
     return db.session.scalar(
         select(User).join(Company, User.company_id == Company.id)

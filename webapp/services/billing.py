@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..domain import billing as rules
 from ..domain.pricing import band_lines
+from ..database import insert_ignoring_conflicts
 from ..extensions import db
 from ..models.types import UTCDateTime
 from ..models import (BilledPeriod, Company, CustomerAgreement, Invoice, InvoiceLine,
@@ -206,12 +206,6 @@ def _plan_invoice(row, today: dt.date, addons: tuple[str, ...], spans, cache: di
     return schedule, amounts, excess_through
 
 
-def _insert_ignoring_conflicts(table):
-    dialect = db.engine.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
-
-
 def _copy_rows(table, rows: list[dict]) -> None:
     """PostgreSQL: COPY the rows in (far faster than INSERT for thousands of rows)."""
     columns = list(rows[0])
@@ -251,9 +245,9 @@ def _insert_invoices(rows: list[dict]) -> list[tuple[int, int]]:
         rows).all()]
 
 
-def _take_numbers(seller_id: int, count: int) -> int:
+def take_invoice_numbers(seller_id: int, count: int) -> int:
     """Reserve `count` consecutive invoice numbers; return the first."""
-    db.session.execute(_insert_ignoring_conflicts(InvoiceSequence.__table__).values(
+    db.session.execute(insert_ignoring_conflicts(InvoiceSequence.__table__).values(
         seller_company_id=seller_id, next_number=1))
     after = db.session.execute(
         update(InvoiceSequence).where(InvoiceSequence.seller_company_id == seller_id)
@@ -302,14 +296,14 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
     if not planned:
         return 0
     claimed = db.session.execute(
-        _insert_ignoring_conflicts(BilledPeriod.__table__).returning(
+        insert_ignoring_conflicts(BilledPeriod.__table__).returning(
             BilledPeriod.__table__.c.subscription_id, BilledPeriod.__table__.c.id),
         [{"subscription_id": sid, "period_start": schedule.start, "period_end": schedule.end}
          for sid, (_row, schedule, _amounts, _excess) in planned.items()]).all()
     if not claimed:
         return 0
     claimed.sort()
-    first_number = _take_numbers(seller_id, len(claimed))
+    first_number = take_invoice_numbers(seller_id, len(claimed))
     invoice_rows, order = [], []
     for offset, (subscription_id, billed_id) in enumerate(claimed):
         row, schedule, amounts, _excess = planned[subscription_id]
@@ -400,7 +394,7 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime) -> Invoice:
     if locked.rowcount != 1:
         raise BillingError(_("This invoice is already credited."))
     db.session.refresh(invoice)
-    number = _take_numbers(invoice.seller_company_id, 1)
+    number = take_invoice_numbers(invoice.seller_company_id, 1)
     today = clock.local(now).date()
     note = Invoice(
         seller_company_id=invoice.seller_company_id, number=number, kind="credit_note",

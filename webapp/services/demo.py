@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import Company, CustomerAgreement, LicenceSubscription, User
+from ..models import CustomerAgreement, LicenceSubscription, User
 from .accounts import add_user, create_company
 from .billing import vendor_company
 from .catalog import load_catalog

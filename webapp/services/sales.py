@@ -8,16 +8,16 @@ from collections import defaultdict
 
 from flask_babel import gettext as _
 from sqlalchemy import String, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
 from ..domain import billing as rules
 from ..domain.money import percent_of
-from ..domain.recurrence import Pattern, PatternError, describe
+from ..domain.recurrence import Pattern, describe
+from ..database import insert_ignoring_conflicts
 from ..extensions import db
 from ..models import (Company, Customer, Frequency, Invoice, InvoiceLine, LicenceSubscription,
                       Subscriber, Subscription, SubscriptionOccurrence, User)
-from .billing import _take_numbers, send_moment
+from .billing import send_moment, take_invoice_numbers
 
 SORTABLE = ("name", "pattern", "next_date", "end", "in_use", "modified_at", "by")
 FILTERS = ("active", "mine", "deactivated", "all")
@@ -168,11 +168,6 @@ def preview(subscription: Subscription, today: dt.date, limit: int = 6) -> list[
 
 # --- invoicing on every occurrence --------------------------------------------------------
 
-def _insert_ignoring_conflicts(table):
-    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
-
-
 def subscription_amounts(subscription: Subscription) -> tuple[list[dict], int, int]:
     """Lines (amounts in øre) and VAT per rate, rounded half up per rate."""
     lines, per_rate = [], defaultdict(int)
@@ -226,7 +221,7 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
         lines, net, vat = subscription_amounts(subscription)
         for occurs_on in dates:
             claimed = db.session.execute(
-                _insert_ignoring_conflicts(SubscriptionOccurrence.__table__)
+                insert_ignoring_conflicts(SubscriptionOccurrence.__table__)
                 .values(subscriber_id=subscriber.id, occurs_on=occurs_on)
                 .returning(SubscriptionOccurrence.__table__.c.id)).scalar()
             if claimed is None:
@@ -244,7 +239,7 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
 
 def _subscription_invoice(company, customer, subscription, occurs_on, lines, net, vat, trial,
                           now) -> Invoice:
-    number = _take_numbers(company.id, 1)
+    number = take_invoice_numbers(company.id, 1)
     invoice = Invoice(
         seller_company_id=company.id, number=number, kind="invoice", customer_id=customer.id,
         buyer_name=customer.name, buyer_organisation_number=customer.organisation_number,

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import (CustomerAgreement, LicenceSubscription, Order, Company,
                       SubscriptionAddOn, User)
 from . import catalog
-from .accounts import add_user, create_company
+from .accounts import add_user, create_company, send_welcome_mail
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
 
@@ -201,14 +201,7 @@ def _send_welcome_mails(order: Order, locale: str) -> None:
                                .order_by(User.id))
     with force_locale(locale):
         for user in users:
-            token = issue_token("set_password", SET_PASSWORD_LIFETIME, user_id=user.id)
-            queue_mail("welcome", user.email, "welcome.txt", order_id=order.id, user=user,
-                       company=company,
-                       set_password_link=url_for("auth.set_password", token=token,
-                                                 _external=True),
-                       login_link=url_for("auth.login", _external=True),
-                       guide_link=url_for("pages.guide", _external=True),
-                       support_link=url_for("pages.support", _external=True))
+            send_welcome_mail(user, company, SET_PASSWORD_LIFETIME, order_id=order.id)
 
 
 def send_activation_reminders(now: dt.datetime, locale: str = "nb") -> int:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import delete, func, select
 
@@ -12,9 +11,7 @@ from ..extensions import db
 from ..models import (ActionToken, Company, Employee, LicenceSubscription, Membership, User,
                       UserGroup)
 from . import catalog
-from .accounts import add_user
-from .mail import queue_mail
-from .tokens import issue_token
+from .accounts import add_user, send_welcome_mail
 
 WELCOME_LINK_LIFETIME = dt.timedelta(days=14)
 
@@ -65,13 +62,8 @@ def create_user(company: Company, now: dt.datetime, **fields) -> tuple[User, boo
     user = add_user(company, now, first_name=fields["first_name"],
                     last_name=fields["last_name"], email=fields["email"],
                     username=fields["username"], group_key=fields["group_key"])
-    token = issue_token("set_password", WELCOME_LINK_LIFETIME, user_id=user.id)
     with force_locale("nb"):
-        queue_mail("welcome", user.email, "welcome.txt", user=user, company=company,
-                   set_password_link=url_for("auth.set_password", token=token, _external=True),
-                   login_link=url_for("auth.login", _external=True),
-                   guide_link=url_for("pages.guide", _external=True),
-                   support_link=url_for("pages.support", _external=True))
+        send_welcome_mail(user, company, WELCOME_LINK_LIFETIME)
     return user, used + 1 > licensed
 
 
