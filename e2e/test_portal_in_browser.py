@@ -1,0 +1,92 @@
+"""The portal in real Chromium: add a user and see the licence count; a custom group loses a
+page; a trial bought with "Buy now"; a cancellation with its e-mail and date."""
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import link, wait_for_mail
+from e2e.test_billing_in_browser import log_in, set_clock
+from e2e.test_order_in_browser import add_second_user, fill_company
+from webapp.services.demo import DEMO_ADMIN, OPERATOR
+
+pytestmark = pytest.mark.e2e
+
+
+def test_admin_adds_a_user_and_a_custom_group_loses_sales(browser, demo_server, inbox):
+    page = browser.new_context().new_page()
+    log_in(page, demo_server, "100002", DEMO_ADMIN)
+    expect(page.get_by_text("1 av 3 i bruk")).to_be_visible()
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_label("Fornavn").fill("Per")
+    page.get_by_label("Etternavn").fill("Olsen")
+    page.get_by_label("E-postadresse").fill("per@fjordkaffe.example")
+    page.get_by_label("Brukernavn").fill("per")
+    page.get_by_role("button", name="Legg til bruker").click()
+    expect(page.get_by_text("Per Olsen er lagt til")).to_be_visible()
+    expect(page.locator("[data-licences]")).to_have_text("2 av 3 i bruk")
+    welcome = wait_for_mail(inbox, "per@fjordkaffe.example", "Velkommen")
+
+    page.get_by_role("link", name="Brukergrupper").click()
+    page.get_by_label("Navn", exact=True).fill("Regnskap")
+    page.locator("form", has=page.get_by_role("button", name="Opprett gruppe")) \
+        .get_by_label("Lisens og fakturering").check()
+    page.get_by_role("button", name="Opprett gruppe").click()
+    expect(page.get_by_text("Gruppen Regnskap er opprettet.")).to_be_visible()
+    page.get_by_role("link", name="Admin").click()
+    row = page.locator("tr", has_text="Per Olsen")
+    row.get_by_label("Brukergruppe").select_option(label="Regnskap")
+    row.get_by_role("button", name="Flytt").click()
+
+    per = browser.new_context().new_page()
+    per.goto(link(welcome, "/password/set/"))
+    per.get_by_label("Nytt passord").fill("per-sitt-passord")
+    per.get_by_label("Gjenta passordet").fill("per-sitt-passord")
+    per.get_by_role("button", name="Lagre passord").click()
+    expect(per.get_by_role("link", name="Fakturaer", exact=True)).to_be_visible()
+    expect(per.get_by_role("link", name="Frekvenser")).to_have_count(0)
+    per.goto(demo_server + "/admin/sales/frequencies")
+    expect(per.get_by_role("heading", name="Ingen tilgang")).to_be_visible()
+
+
+def test_r_trial_2_buy_now_converts_a_trial(browser, server, inbox):
+    page = browser.new_context().new_page()
+    page.goto(server + "/order?trial=1")
+    page.get_by_label("Professional").check()
+    page.get_by_label("Antall brukere").fill("2")
+    page.get_by_role("button", name="Neste").click()
+    fill_company(page)
+    page.get_by_role("button", name="Neste").click()
+    add_second_user(page)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_label("Jeg godtar vilkårene i lisensavtalen").check()
+    page.get_by_role("button", name="Bekreft bestillingen").click()
+    page.goto(link(wait_for_mail(inbox, "ingrid@bakeriet.example", "aktiver"), "/activate/"))
+    page.get_by_role("button", name="Aktiver").click()
+    expect(page.get_by_role("heading", name="Kontoen din er aktivert")).to_be_visible()
+    page.goto(link(wait_for_mail(inbox, "ingrid@bakeriet.example", "Velkommen"),
+                   "/password/set/"))
+    page.get_by_label("Nytt passord").fill("ingrid-sitt-passord")
+    page.get_by_label("Gjenta passordet").fill("ingrid-sitt-passord")
+    page.get_by_role("button", name="Lagre passord").click()
+    page.get_by_role("link", name="Kjøp nå").click()
+    page.get_by_label("Fakturaadresse").fill("Storgata 1")
+    page.get_by_label("Postnummer").press_sequentially("0150")
+    expect(page.get_by_label("Poststed")).to_have_value("OSLO")
+    page.get_by_label("Kvartalsvis (ingen rabatt)").check()
+    page.get_by_role("button", name="Kjøp nå").click()
+    expect(page.get_by_text("Kvitt er ditt")).to_be_visible()
+    expect(page.get_by_text("Prøveperiode")).to_have_count(0)
+    wait_for_mail(inbox, "ingrid@bakeriet.example", "Takk for at du kjøpte Kvitt")
+
+
+def test_r_bill_7_cancel_and_see_the_confirmation_and_the_date(browser, demo_server, inbox):
+    operator = browser.new_context().new_page()
+    log_in(operator, demo_server, "100001", OPERATOR)
+    set_clock(operator, demo_server, "2026-04-21T09:00")  # the first invoice is issued
+    page = browser.new_context().new_page()
+    log_in(page, demo_server, "100002", DEMO_ADMIN)
+    page.get_by_role("link", name="Si opp Kvitt").click()
+    expect(page.get_by_text("til og med 30.04.2027")).to_be_visible()
+    page.get_by_role("button", name="Si opp abonnementet").click()
+    expect(page.get_by_text("Du har tilgang til og med 30.04.2027")).to_be_visible()
+    mail = wait_for_mail(inbox, "kari@fjordkaffe.example", "Oppsigelsen av Kvitt er mottatt")
+    assert "30.04.2027" in mail.get_body(("plain",)).get_content()
