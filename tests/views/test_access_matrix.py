@@ -17,7 +17,8 @@ AREAS = ("portal.", "sales.")
 PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing",
                  "portal.buy": "can_billing", "portal.cancel": "can_admin",
                  "portal.company_profile": "can_admin", "portal.user": "can_admin",
-                 "portal.employee": "can_admin", "portal.group": "can_admin"}
+                 "portal.employee": "can_admin", "portal.group": "can_admin",
+                 "portal.plan": "can_billing"}
 
 
 def _log_in(client, user, password="passord-1234"):

@@ -14,7 +14,7 @@ from ..domain.postal import city_for
 from ..forms.portal import CompanyProfileForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
-from ..services import cancellation, catalog, trials
+from ..services import cancellation, catalog, plans, trials
 from ..services import users as users_service
 from ..services.billing import agreement_invoices
 from ..services.invoice_pdf import render_invoice_pdf
@@ -319,3 +319,44 @@ def user_group(user_id: int):
             db.session.rollback()
             flash(USER_ERRORS[error.code]())
     return redirect(url_for("portal.users"), 303)
+
+
+# --- Plan, add-ons and billing interval ----------------------------------------------------
+
+PLAN_MESSAGES = {
+    "now": lambda: _("Upgraded. It works at once; the rest of the paid period is invoiced "
+                     "tomorrow morning."),
+    "next_period": lambda: _("The change takes effect from the next period."),
+    "unchanged": lambda: _("Nothing changed."),
+}
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+def plan():
+    require_permission("can_billing")
+    subscription = current_subscription()
+    if subscription is None or subscription.status != "active":
+        return redirect(url_for("portal.home"), 303)
+    prices = catalog.price_list()
+    current = prices.items.get(subscription.plan_code or "")
+    choices = sorted((item for item in prices.items.values() if current is not None
+                      and item.kind == current.kind and item.product == current.product
+                      and item.price_ore is not None), key=lambda item: item.sort_order)
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            outcome = plans.change_plan(subscription, request.form.get("plan", ""), clock.now())
+            if current is not None and current.kind == "edition":
+                plans.set_addons(subscription, set(request.form.getlist("addons")), clock.now())
+                plans.change_interval(subscription, request.form.get("interval", ""))
+        except plans.PlanError:
+            db.session.rollback()
+            flash(_("Choose from the lists."))
+            return redirect(url_for("portal.plan"), 303)
+        db.session.commit()
+        flash(PLAN_MESSAGES[outcome]())
+        return redirect(url_for("portal.plan"), 303)
+    return render("portal/plan.html", subscription=subscription, choices=choices,
+                  addons=catalog.shop_addons() if current and current.kind == "edition" else [],
+                  intervals=catalog.intervals(), form=EmptyForm(),
+                  chosen_addons={a.addon_code for a in subscription.addons
+                                 if a.removed_from is None})

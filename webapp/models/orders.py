@@ -74,6 +74,9 @@ class LicenceSubscription(db.Model):
     # Enterprise terms set by an operator (monthly, øre); otherwise the catalog price.
     custom_monthly_ore: Mapped[int | None] = mapped_column()
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Changes that take effect from the next period (a downgrade, another interval).
+    next_plan_code: Mapped[str | None] = mapped_column(String(40))
+    next_billing_interval: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     agreement = relationship("CustomerAgreement", backref="licence_subscriptions")
@@ -97,5 +100,7 @@ class SubscriptionAddOn(db.Model):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("licence_subscription.id"))
     addon_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"))
     added_on: Mapped[dt.date] = mapped_column()
+    # A removed add-on is billed to the end of the paid period, not from this day on.
+    removed_from: Mapped[dt.date | None] = mapped_column()
 
     subscription: Mapped[LicenceSubscription] = relationship(back_populates="addons")

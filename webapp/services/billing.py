@@ -126,6 +126,9 @@ def renewal_threshold(today: dt.date) -> dt.date:
 def _due_subscriptions(today: dt.date, after_id: int, limit: int):
     threshold = renewal_threshold(today)
     s, a, c = LicenceSubscription, CustomerAgreement, Company
+    # Free plans cost nothing: no invoice is issued for them.
+    free = [code for code, item in catalog.price_list().items.items()
+            if item.kind == "plan" and item.price_ore == 0]
     query = (
         select(s.id, s.agreement_id, s.plan_code, s.quantity, s.billing_interval,
                s.activated_on, s.billed_through, s.excess_billed_through,
@@ -134,7 +137,7 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
                c.organisation_number)
         .join(a, a.id == s.agreement_id)
         .join(c, c.id == a.invoice_recipient_id)
-        .where(s.status == "active", s.id > after_id,
+        .where(s.status == "active", s.id > after_id, s.plan_code.not_in(free),
                or_(and_(s.billed_through.is_(None), s.activated_on < today),
                    s.billed_through < threshold),
                or_(s.cancel_on.is_(None), s.billed_through.is_(None),

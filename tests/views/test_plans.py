@@ -1,0 +1,86 @@
+"""Plans: an upgrade at once with the rest of the period invoiced pro rata, a downgrade and
+another interval from the next period, add-ons, eFaktura Free → Basic; Free is not invoiced."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from jobs import run_due_jobs
+from webapp.extensions import db
+from webapp.models import Invoice, SubscriptionAddOn
+from tests.billing_setup import active_customer
+from tests.services.test_billing import at, invoices
+from tests.views.test_access_matrix import _admin_of, _log_in
+
+D = dt.date
+
+
+def test_upgrade_now_is_invoiced_pro_rata_the_next_morning(client):
+    subscription = active_customer(D(2026, 4, 20), "quarterly", addons=())
+    at(2026, 4, 21, 9, 0)
+    run_due_jobs()
+    _log_in(client, _admin_of(subscription))
+    at(2026, 6, 16, 12, 0)
+    response = client.post("/portal/plan", data={"plan": "office-enterprise",
+                                                 "interval": "quarterly"})
+    assert response.status_code == 303
+    db.session.refresh(subscription)
+    assert subscription.plan_code == "office-enterprise"
+    upgrade = invoices()[-1]
+    # 3 users × (449 − 349) = 300 kr a month, 16–30 June (15/30) and July: 150 + 300 = 450 kr
+    assert (upgrade.invoice_date, upgrade.period_start, upgrade.period_end) == (
+        D(2026, 6, 17), D(2026, 6, 16), D(2026, 7, 31))
+    assert upgrade.net_ore == 45_000 and upgrade.total_ore == 56_250
+    assert upgrade.lines[0].description == "Oppgradering til Enterprise"
+
+
+def test_downgrade_and_interval_take_effect_from_the_next_period(client):
+    subscription = active_customer(D(2026, 4, 20), "quarterly",
+                                   addons=("office-mobile", "office-ehf"))
+    at(2026, 4, 21, 9, 0)
+    run_due_jobs()
+    _log_in(client, _admin_of(subscription))
+    at(2026, 6, 1, 12, 0)
+    client.post("/portal/plan", data={"plan": "office-invoicing", "interval": "annual",
+                                      "addons": ["office-mobile"]})
+    db.session.refresh(subscription)
+    assert (subscription.plan_code, subscription.next_plan_code) == (
+        "office-professional", "office-invoicing")
+    assert subscription.next_billing_interval == "annual"
+    assert len(invoices()) == 1  # nothing to invoice now
+    at(2026, 7, 11, 9, 0)
+    run_due_jobs()
+    renewal = invoices()[-1]
+    assert (renewal.period_start, renewal.period_end) == (D(2026, 8, 1), D(2027, 7, 31))
+    descriptions = [line.description for line in renewal.lines]
+    assert any("Invoicing Edition" in d for d in descriptions)
+    assert "Sending av EHF-faktura" not in descriptions and "Mobile Edition" in descriptions
+    assert db.session.scalar(select(SubscriptionAddOn.addon_code).where(
+        SubscriptionAddOn.addon_code == "office-ehf")) is None
+
+
+def test_efaktura_free_to_basic_and_free_is_never_invoiced(client):
+    subscription = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-free", addons=(),
+                                   quantity=1)
+    for day in (21, 30):
+        at(2026, 4, day, 9, 0)
+        run_due_jobs()
+    assert invoices() == []
+    _log_in(client, _admin_of(subscription))
+    client.post("/portal/plan", data={"plan": "efaktura-basic"})
+    db.session.refresh(subscription)
+    assert subscription.plan_code == "efaktura-basic"
+    at(2026, 5, 1, 9, 0)
+    run_due_jobs()
+    [first] = db.session.scalars(select(Invoice)).all()
+    assert first.lines[0].description == "Kvitt eFaktura Basic"
+    # Billing starts with the upgrade on 30 April: the first invoice the next day.
+    assert (first.invoice_date, first.period_start, first.period_end) == (
+        D(2026, 5, 1), D(2026, 4, 30), D(2026, 5, 31))
+
+
+def test_a_plan_of_another_product_is_refused(client):
+    subscription = active_customer(D(2026, 4, 20), "quarterly")
+    _log_in(client, _admin_of(subscription))
+    client.post("/portal/plan", data={"plan": "efaktura-premium", "interval": "quarterly"})
+    db.session.refresh(subscription)
+    assert subscription.plan_code == "office-professional"
