@@ -234,3 +234,12 @@ def test_the_company_sees_its_own_sales_invoices_and_no_one_else_does(client, ad
 
     log_in_operator(client)
     assert client.get(f"/operator/invoices/{invoice.id}").status_code == 404
+
+
+@pytest.mark.parametrize("action", ["remove:lines", "remove:x:y:z", "add-nothing", "remove:"])
+def test_odd_form_actions_never_break_the_subscription_form(client, admin, action):
+    create(client, WEEKLY_FRIDAY)
+    response = client.post("/admin/sales/subscriptions/new", data={
+        "name": "Kaffe", "frequency_id": str(db.session.scalar(select(Frequency.id))),
+        "action": action, "lines-x-product_text": "Kaffe", "lines-0-product_text": "Te"})
+    assert response.status_code == 200 and 'value="Te"' in response.get_data(as_text=True)

@@ -1,6 +1,8 @@
 """Admin → Sales: frequencies, the customer register and subscriptions (R-FREQ-1 … 5)."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -207,7 +209,8 @@ def _edit_rows(action: str) -> MultiDict | None:
     """'Add line' / 'Add subscriber' / 'Remove …' rebuild the posted rows without saving."""
     data = MultiDict(request.form)
     for prefix in ("lines", "subscribers"):
-        indexes = sorted({int(k.split("-")[1]) for k in data if k.startswith(prefix + "-")})
+        indexes = sorted({int(match.group(1)) for k in data
+                          if (match := re.match(rf"^{prefix}-(\d+)-", k))})
         if action == f"add-{prefix}":
             new = (max(indexes) + 1) if indexes else 0
             if prefix == "lines":
@@ -217,8 +220,9 @@ def _edit_rows(action: str) -> MultiDict | None:
                 data[f"lines-{new}-unit_price"] = ""
             else:
                 data[f"subscribers-{new}-customer_id"] = ""
-    if action.startswith("remove:"):
-        _, prefix, index = action.split(":")
+    removal = re.fullmatch(r"remove:(lines|subscribers):(\d+)", action)
+    if removal:
+        prefix, index = removal.groups()
         for key in [k for k in data if k.startswith(f"{prefix}-{index}-")]:
             del data[key]
     return data
