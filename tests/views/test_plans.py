@@ -84,3 +84,23 @@ def test_a_plan_of_another_product_is_refused(client):
     client.post("/portal/plan", data={"plan": "efaktura-premium", "interval": "quarterly"})
     db.session.refresh(subscription)
     assert subscription.plan_code == "office-professional"
+
+
+def test_operator_sets_enterprise_terms_and_they_are_invoiced(client):
+    from tests.views.test_operator import log_in_operator
+
+    subscription = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-basic",
+                                   addons=(), quantity=3)
+    customer_id = subscription.agreement.companies[0].customer_id
+    log_in_operator(client)
+    bad = client.post("/operator/enterprise", data={"customer_id": "424242",
+                                                    "monthly_price": "abc", "licences": "0"})
+    assert bad.status_code == 422
+    response = client.post("/operator/enterprise", data={
+        "customer_id": customer_id, "monthly_price": "2500", "licences": "40"})
+    assert response.status_code == 303
+    at(2026, 5, 11, 9, 0)
+    run_due_jobs()
+    renewal = [i for i in invoices() if i.period_start == D(2026, 6, 1)][0]
+    assert [(l.description, l.amount_ore) for l in renewal.lines] == [
+        ("Kvitt eFaktura Enterprise", 250_000)]

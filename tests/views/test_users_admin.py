@@ -111,3 +111,22 @@ def test_administrators_keep_the_admin_module(client):
         UserGroup.company_id == admin.company_id, UserGroup.key == "users"))
     client.post(f"/portal/users/{admin.id}/group", data={"group_id": users.id})
     assert client.get("/portal/users").status_code == 200  # still an administrator
+
+
+def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client):
+    subscription = active_customer(dt.date(2026, 4, 20), users=2)
+    admin = _admin_of(subscription)
+    _log_in(client, admin)
+    other = db.session.scalar(select(User).where(User.username == "user1",
+                                                 User.company_id == admin.company_id))
+    page = client.get(f"/portal/users/{other.id}/edit").get_data(as_text=True)
+    assert 'value="User1"' in page
+    taken = client.post(f"/portal/users/{other.id}/edit", data={
+        "first_name": "Kari", "last_name": "Li", "email": "kari@example.com",
+        "username": "USER0"})
+    assert taken.status_code == 422 and "allerede i bruk" in taken.get_data(as_text=True)
+    assert client.post(f"/portal/users/{other.id}/edit", data={
+        "first_name": "Kari", "last_name": "Li", "email": "kari@example.com",
+        "username": "kari"}).status_code == 303
+    employee = db.session.scalar(select(Employee).where(Employee.user_id == other.id))
+    assert (employee.first_name, employee.email) == ("Kari", "kari@example.com")

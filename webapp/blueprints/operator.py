@@ -14,7 +14,7 @@ from .. import clock
 from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
-from ..forms.billing import CreditForm, ImportForm, MatchForm, PaymentForm
+from ..forms.billing import CreditForm, EnterpriseTermsForm, ImportForm, MatchForm, PaymentForm
 from ..models import (Company, DunningEvent, Invoice, LicenceSubscription, Order, OutboxMail,
                       Payment)
 from ..services import billing, cancellation, payments, trials
@@ -322,3 +322,28 @@ def cancellations():
         Company.agreement_id == s.agreement_id))) for s in cancellation.pending_cancellations()]
     return render("operator/cancellations.html", rows=rows, form=EmptyForm(),
                   today=clock.today())
+
+
+@bp.route("/enterprise", methods=["GET", "POST"])
+def enterprise_terms():
+    """Kvitt eFaktura Enterprise: the monthly price and the licences are set by contract."""
+    form = EnterpriseTermsForm()
+    if request.method == "POST":
+        if form.validate():
+            company = db.session.scalar(select(Company).where(
+                Company.customer_id == form.customer_id.data.strip()))
+            subscription = company and db.session.scalar(select(LicenceSubscription).where(
+                LicenceSubscription.agreement_id == company.agreement_id,
+                LicenceSubscription.status.in_(("active", "trial"))))
+            if subscription is None:
+                form.customer_id.errors.append(_("No active customer with this customer id."))
+            else:
+                subscription.plan_code = "efaktura-enterprise"
+                subscription.custom_monthly_ore = form.monthly_ore
+                subscription.quantity = form.licences.data
+                subscription.next_plan_code = None
+                db.session.commit()
+                flash(_("Enterprise terms are set for %(name)s.", name=company.name))
+                return redirect(url_for("operator.enterprise_terms"), 303)
+        return render("operator/enterprise.html", form=form, status=422)
+    return render("operator/enterprise.html", form=form)

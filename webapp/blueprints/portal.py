@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Company, Employee, LicenceSubscription, Membership, User, UserGroup
 from ..domain import billing as billing_rules
 from ..domain.postal import city_for
-from ..forms.portal import CompanyProfileForm, NewUserForm
+from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
 from ..services import cancellation, catalog, plans, trials
@@ -360,3 +360,26 @@ def plan():
                   intervals=catalog.intervals(), form=EmptyForm(),
                   chosen_addons={a.addon_code for a in subscription.addons
                                  if a.removed_from is None})
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    require_permission("can_admin")
+    user = get_owned(User, user_id)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
+    if request.method == "POST":
+        if form.validate():
+            try:
+                users_service.update_user(user, first_name=form.first_name.data.strip(),
+                                          last_name=form.last_name.data.strip(),
+                                          email=form.email.data,
+                                          username=form.username.data.strip())
+            except users_service.UserAdminError as error:
+                db.session.rollback()
+                form.username.errors.append(USER_ERRORS[error.code]())
+            else:
+                db.session.commit()
+                flash(_("%(name)s is saved.", name=user.full_name))
+                return redirect(url_for("portal.users"), 303)
+        return render("portal/edit_user.html", form=form, user=user, status=422)
+    return render("portal/edit_user.html", form=form, user=user)

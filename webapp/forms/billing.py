@@ -37,3 +37,18 @@ class ImportForm(FlaskForm):
 class MatchForm(FlaskForm):
     invoice_number = IntegerField(_l("Invoice number"), validators=[
         DataRequired(_l("Write the invoice number.")), NumberRange(min=1)])
+
+
+class EnterpriseTermsForm(FlaskForm):
+    customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
+                                                             Length(max=12)])
+    monthly_price = StringField(_l("Price per month (NOK, excl. VAT)"), validators=[
+        DataRequired(REQUIRED), Length(max=20)])
+    licences = IntegerField(_l("Licences included"), validators=[
+        DataRequired(REQUIRED), NumberRange(min=1, max=100000)])
+
+    def validate_monthly_price(self, field):
+        try:
+            self.monthly_ore = parse_amount(field.data)
+        except PaymentError as error:
+            raise ValidationError(str(error)) from None

@@ -27,3 +27,12 @@ class NewUserForm(FlaskForm):
                                                           Length(max=320), email_address])
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=30)])
     user_group = SelectField(_l("User group"), choices=GROUP_CHOICES)
+
+
+class EditUserForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=80)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED),
+                                                          Length(max=320), email_address])
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=30)])

@@ -93,7 +93,8 @@ def tariff(plan_code: str | None, quantity: int, addon_codes: tuple[str, ...], i
         monthly = custom_monthly_ore if custom_monthly_ore is not None else plan.price_ore or 0
         components.append(rules.Component(f"Kvitt eFaktura {plan.name_nb}", 1, monthly))
         extra = prices.items.get("efaktura-extra-licence")
-        extra_count = max(0, quantity - plan.included_licences)
+        # A contract plan (Enterprise) includes the licences the operator set.
+        extra_count = 0 if plan.price_ore is None else max(0, quantity - plan.included_licences)
         if extra is not None:
             excess_unit = extra.price_ore or 0
             if extra_count:

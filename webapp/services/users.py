@@ -139,3 +139,17 @@ def move_to_group(company: Company, user: User, group: UserGroup) -> None:
 
 
 GROUP_PERMISSIONS = ("can_admin", "can_billing", "can_sales", "can_reports", "can_vouchers")
+
+
+def update_user(user: User, *, first_name: str, last_name: str, email: str,
+                username: str) -> None:
+    """Change a user's name, e-mail or username; the employee record follows."""
+    if usernames.key(username) != user.username_key and db.session.scalar(
+            select(User.id).where(User.company_id == user.company_id,
+                                  User.username_key == usernames.key(username))):
+        raise UserAdminError("username_taken")
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.username, user.username_key = username, usernames.key(username)
+    for employee in db.session.scalars(select(Employee).where(Employee.user_id == user.id)):
+        employee.first_name, employee.last_name, employee.email = first_name, last_name, email
+    db.session.flush()
