@@ -59,7 +59,10 @@ def test_r_shop_order_activate_and_log_in_in_chromium(page, server, inbox):
     page.get_by_role("button", name="Neste").click()
 
     fill_company(page)
-    page.get_by_label("Kvartalsvis (ingen rabatt)").check()
+    # Each change is saved as it is made; wait for the save that carries the interval.
+    with page.expect_response(lambda r: r.url.endswith("/company/save") and
+                              "billing_interval=quarterly" in (r.request.post_data or "")):
+        page.get_by_label("Kvartalsvis (ingen rabatt)").check()
     expect(page.locator('[data-price="total"]')).to_have_text(re.compile(r"14\s527,13"))
     page.reload()  # the draft is kept server-side
     expect(page.get_by_label("Foretakets navn")).to_have_value("Bakeriet Lille AS")

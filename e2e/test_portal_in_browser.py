@@ -82,6 +82,7 @@ def test_r_bill_7_cancel_and_see_the_confirmation_and_the_date(browser, demo_ser
     operator = browser.new_context().new_page()
     log_in(operator, demo_server, "100001", OPERATOR)
     set_clock(operator, demo_server, "2026-04-21T09:00")  # the first invoice is issued
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Faktura 1")
     page = browser.new_context().new_page()
     log_in(page, demo_server, "100002", DEMO_ADMIN)
     page.get_by_role("link", name="Si opp Kvitt").click()
