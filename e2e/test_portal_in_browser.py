@@ -11,20 +11,39 @@ from webapp.services.demo import DEMO_ADMIN, OPERATOR
 pytestmark = pytest.mark.e2e
 
 
-def test_admin_adds_a_user_and_a_custom_group_loses_sales(browser, demo_server, inbox):
+def add_user(page, first, last, username):
+    page.get_by_label("Fornavn").fill(first)
+    page.get_by_label("Etternavn").fill(last)
+    page.get_by_label("E-postadresse").fill(f"{username}@fjordkaffe.example")
+    page.get_by_label("Brukernavn").fill(username)
+    page.get_by_role("button", name="Legg til bruker").click()
+    expect(page.get_by_text(f"{first} {last} er lagt til")).to_be_visible()
+
+
+def test_admin_adds_users_sees_licences_and_next_invoice_then_a_group_loses_sales(
+        browser, demo_server, inbox):
+    operator = browser.new_context().new_page()
+    log_in(operator, demo_server, "100001", OPERATOR)
+    set_clock(operator, demo_server, "2026-04-21T09:00")
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Faktura 1")  # paid through April 2027
     page = browser.new_context().new_page()
     log_in(page, demo_server, "100002", DEMO_ADMIN)
     expect(page.get_by_text("1 av 3 i bruk")).to_be_visible()
+    next_invoice = page.locator("[data-next-invoice]")
+    expect(next_invoice).to_contain_text("11.04.2027")
+    before = next_invoice.inner_text()
     page.get_by_role("link", name="Admin").click()
-    page.get_by_label("Fornavn").fill("Per")
-    page.get_by_label("Etternavn").fill("Olsen")
-    page.get_by_label("E-postadresse").fill("per@fjordkaffe.example")
-    page.get_by_label("Brukernavn").fill("per")
-    page.get_by_role("button", name="Legg til bruker").click()
-    expect(page.get_by_text("Per Olsen er lagt til")).to_be_visible()
-    expect(page.locator("[data-licences]")).to_have_text("2 av 3 i bruk")
+    add_user(page, "Per", "Olsen", "per")
+    add_user(page, "Pål", "Berg", "paal")
+    expect(page.locator("[data-licences]")).to_have_text("3 av 3 i bruk")
+    add_user(page, "Siri", "Dahl", "siri")
+    expect(page.locator("[data-licences]")).to_have_text("4 av 3 i bruk")
+    expect(page.get_by_text("utover lisensen faktureres etterskuddsvis")).to_be_visible()
+    page.get_by_role("link", name="Min konto").click()
+    expect(next_invoice).not_to_have_text(before)  # the fourth user is billed afterwards
     welcome = wait_for_mail(inbox, "per@fjordkaffe.example", "Velkommen")
 
+    page.get_by_role("link", name="Admin").click()
     page.get_by_role("link", name="Brukergrupper").click()
     page.get_by_label("Navn", exact=True).fill("Regnskap")
     page.locator("form", has=page.get_by_role("button", name="Opprett gruppe")) \

@@ -130,3 +130,30 @@ def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client)
         "username": "kari"}).status_code == 303
     employee = db.session.scalar(select(Employee).where(Employee.user_id == other.id))
     assert (employee.first_name, employee.email) == ("Kari", "kari@example.com")
+
+
+def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
+    from tests.services.test_billing import at
+    from jobs import run_due_jobs
+
+    subscription = active_customer(dt.date(2026, 4, 20), "quarterly", quantity=1)
+    at(2026, 4, 21, 9, 0)
+    run_due_jobs()
+    _log_in(client, _admin_of(subscription))
+    at(2026, 6, 1, 9, 0)
+
+    def next_invoice():
+        home = client.get("/portal/").get_data(as_text=True)
+        return home.split("data-next-invoice>")[1].split("</dd>")[0]
+
+    before = next_invoice()
+    assert before.startswith("11.07.2026, ")
+    client.post("/portal/users", data=NEW)
+    after = next_invoice()
+    # Professional + Mobile Edition (378 kr a month) for Per from 1 June to 10 July:
+    # 378 + 378 × 10/31 = 499,935 → 499,94 net (one rounding per line). VAT is 25 % of the
+    # invoice's net total: 1 134,00 → 1 633,94 net moves VAT from 283,50 to 408,49 (408,485
+    # rounded half up), so the total grows by 499,94 + 124,99 = 624,93.
+    amount = lambda text: int(text.split(", ")[1].replace("kr\u00a0", "").replace(
+        "\u00a0", "").replace(" inkl. mva.", "").replace(",", ""))
+    assert amount(after) - amount(before) == 62_493

@@ -9,14 +9,13 @@ from sqlalchemy import select
 from .. import clock
 from ..extensions import db
 from ..models import Company, Employee, LicenceSubscription, Membership, User, UserGroup
-from ..domain import billing as billing_rules
 from ..domain.postal import city_for
 from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
 from ..services import cancellation, catalog, plans, trials
 from ..services import users as users_service
-from ..services.billing import agreement_invoices
+from ..services.billing import agreement_invoices, estimate_next_invoice
 from ..services.invoice_pdf import render_invoice_pdf
 from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
@@ -88,17 +87,14 @@ def home():
     if subscription is not None and subscription.status == "trial":
         days_left = max(0, (subscription.trial_ends_on - clock.today()).days)
     return render("portal/home.html", company=company, subscription=subscription, users=users,
-                  days_left=days_left, next_invoice=_next_invoice_date(subscription))
+                  days_left=days_left, next_invoice=_next_invoice(subscription))
 
 
-def _next_invoice_date(subscription):
-    """When the next licence invoice is dated, from the billing rules."""
-    if subscription is None or subscription.status != "active" or subscription.cancel_on:
+def _next_invoice(subscription):
+    """When the next licence invoice comes and what it will be as things stand."""
+    if subscription is None or subscription.cancel_on:
         return None
-    months = catalog.price_list().intervals.get(subscription.billing_interval, (12, 0))[0]
-    if subscription.billed_through is None:
-        return billing_rules.first_invoice(subscription.activated_on, months).invoice_date
-    return billing_rules.next_invoice(subscription.billed_through, months).invoice_date
+    return estimate_next_invoice(subscription)
 
 
 @bp.get("/invoices")

@@ -452,3 +452,19 @@ def agreement_invoices(agreement_id: int) -> list[Invoice]:
 
 def invoice_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Invoice))
+
+
+def estimate_next_invoice(subscription: LicenceSubscription):
+    """The next licence invoice as things stand today (date and amounts), for the portal:
+    the same rules as issuing, with today's users carried on to the invoice day."""
+    if subscription.status != "active" or subscription.activated_on is None:
+        return None
+    addons = tuple(a.addon_code for a in subscription.addons if a.removed_from is None)
+    spans = _user_spans([subscription.agreement_id]).get(subscription.agreement_id, [])
+    if len(spans) <= subscription.quantity:
+        spans = []
+    planned = _plan_invoice(subscription, dt.date.max, addons, spans, {})
+    if planned is None:
+        return None
+    schedule, amounts, _excess = planned
+    return schedule, amounts
