@@ -23,11 +23,26 @@ def fill_company(page):
 def add_second_user(page):
     page.get_by_role("button", name="Legg til bruker").click()
     row = page.locator("#user-1")
+    expect(row).to_be_visible()
+    # The new row arrives by a boosted swap; type only once htmx has settled it.
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
     row.get_by_label("Fornavn").fill("Per")
     row.get_by_label("Fornavn").press("Tab")  # the username is suggested on change
     expect(row.get_by_label("Brukernavn")).to_have_value("per")
     row.get_by_label("Etternavn").fill("Olsen")
     row.get_by_label("E-postadresse").fill("per@bakeriet.example")
+
+
+def confirm_after_product_step(page):
+    """Steps 2–4 as a new customer: company, a second user, terms, confirm."""
+    page.get_by_role("button", name="Neste").click()
+    fill_company(page)
+    page.get_by_role("button", name="Neste").click()
+    add_second_user(page)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_label("Jeg godtar vilkårene i lisensavtalen").check()
+    page.get_by_role("button", name="Bekreft bestillingen").click()
+    expect(page.get_by_role("heading", name="Takk for bestillingen")).to_be_visible()
 
 
 def set_password_and_log_in(page, inbox, server, customer_id):
@@ -99,14 +114,7 @@ def test_r_trial_1_trial_order_activate_and_log_in_in_chromium(page, server, inb
     page.get_by_label("Enterprise").check()
     page.get_by_label("Antall brukere").fill("2")
     expect(page.get_by_text("Kjøper du etter prøveperioden")).to_be_visible()
-    page.get_by_role("button", name="Neste").click()
-    fill_company(page)
-    page.get_by_role("button", name="Neste").click()
-    add_second_user(page)
-    page.get_by_role("button", name="Neste").click()
-    page.get_by_label("Jeg godtar vilkårene i lisensavtalen").check()
-    page.get_by_role("button", name="Bekreft bestillingen").click()
-    expect(page.get_by_role("heading", name="Takk for bestillingen")).to_be_visible()
+    confirm_after_product_step(page)
 
     confirmation = wait_for_mail(inbox, "ingrid@bakeriet.example", "aktiver kontoen")
     page.goto(link(confirmation, "/activate/"))

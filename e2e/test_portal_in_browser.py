@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import link, wait_for_mail
 from e2e.test_billing_in_browser import log_in, set_clock
-from e2e.test_order_in_browser import add_second_user, fill_company
+from e2e.test_order_in_browser import confirm_after_product_step
 from webapp.services.demo import DEMO_ADMIN, OPERATOR
 
 pytestmark = pytest.mark.e2e
@@ -71,13 +71,7 @@ def test_r_trial_2_buy_now_converts_a_trial(browser, server, inbox):
     page.goto(server + "/order?trial=1")
     page.get_by_label("Professional").check()
     page.get_by_label("Antall brukere").fill("2")
-    page.get_by_role("button", name="Neste").click()
-    fill_company(page)
-    page.get_by_role("button", name="Neste").click()
-    add_second_user(page)
-    page.get_by_role("button", name="Neste").click()
-    page.get_by_label("Jeg godtar vilkårene i lisensavtalen").check()
-    page.get_by_role("button", name="Bekreft bestillingen").click()
+    confirm_after_product_step(page)
     page.goto(link(wait_for_mail(inbox, "ingrid@bakeriet.example", "aktiver"), "/activate/"))
     page.get_by_role("button", name="Aktiver").click()
     expect(page.get_by_role("heading", name="Kontoen din er aktivert")).to_be_visible()

@@ -8,7 +8,7 @@ from jobs import run_due_jobs
 from webapp.extensions import db
 from webapp.models import Membership, User, UserGroup
 from tests.billing_setup import active_customer
-from tests.services.test_billing import at, invoices
+from tests.services.test_billing import at, invoices, walk
 from tests.views.test_operator import log_in_operator
 
 D = dt.date
@@ -114,12 +114,7 @@ def test_operator_imports_a_bank_file_and_sees_every_line(client):
 
 def test_operator_dunning_queue_and_debt_collection_export(client):
     customer_with_invoice(client)
-    for day in range(5, 32):
-        at(2026, 5, day, 9, 0)
-        run_due_jobs()
-    for day in range(1, 10):
-        at(2026, 6, day, 9, 0)
-        run_due_jobs()
+    walk(D(2026, 5, 5), D(2026, 6, 9), pay=False)
     log_in_operator(client)
     queue = client.get("/operator/dunning").get_data(as_text=True)
     assert "Overlevert til inkasso" in queue

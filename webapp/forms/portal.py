@@ -19,16 +19,6 @@ class CompanyProfileForm(FlaskForm):
     postal_code = StringField(_l("Postal code"), validators=[Optional(), norwegian_postal_code])
 
 
-class NewUserForm(FlaskForm):
-    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED),
-                                                           Length(max=80)])
-    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=80)])
-    email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED),
-                                                          Length(max=320), email_address])
-    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=30)])
-    user_group = SelectField(_l("User group"), choices=GROUP_CHOICES)
-
-
 class EditUserForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED),
                                                            Length(max=80)])
@@ -36,3 +26,7 @@ class EditUserForm(FlaskForm):
     email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED),
                                                           Length(max=320), email_address])
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=30)])
+
+
+class NewUserForm(EditUserForm):
+    user_group = SelectField(_l("User group"), choices=GROUP_CHOICES)
