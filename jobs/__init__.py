@@ -11,8 +11,8 @@ from flask import current_app, has_request_context
 from webapp import clock
 from webapp.database import write_intent
 from webapp.extensions import db
-from webapp.services import (billing, cancellation, mail, payments, plans, sales, shop,
-                             trials)
+from webapp.services import (billing, cancellation, collaboration, mail, payments, plans,
+                             sales, shop, trials)
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("trial_mails", trials.send_trial_mails),
     ("expire_trials", trials.expire_trials),
     ("close_cancelled", cancellation.close_cancelled),
+    ("collaboration_changes", collaboration.apply_changes),
     ("plan_changes", plans.apply_pending_changes),
     ("issue_invoices", billing.issue_due_invoices),
     ("frequency_next_dates", sales.refresh_next_dates),

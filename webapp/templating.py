@@ -49,6 +49,11 @@ def dunning_stage_label(stage: int) -> str:
             3: _("Handed over to debt collection; access suspended")}.get(stage, str(stage))
 
 
+def collaboration_status_label(status: str) -> str:
+    return {"invited": _("Waiting for the client's approval"), "active": _("Active"),
+            "ended": _("Ended")}.get(status, status)
+
+
 def local_date(day: dt.date | None) -> str:
     return "" if day is None else day.strftime("%d.%m.%Y")
 
@@ -105,6 +110,6 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
-                   group_label, invoice_status_label, invoice_filter_label, dunning_stage_label,
+                   group_label, invoice_status_label, collaboration_status_label, invoice_filter_label, dunning_stage_label,
                    city_for):
         app.add_template_global(helper)

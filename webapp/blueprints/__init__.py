@@ -3,8 +3,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, operator, pages, portal, sales, shop
+    from . import agreements, auth, operator, pages, partner, portal, sales, shop
 
-    for module in (pages, shop, auth, portal, operator, sales):
+    for module in (pages, shop, auth, portal, agreements, partner, operator, sales):
         app.register_blueprint(module.bp)
     pages.register_error_pages(app)

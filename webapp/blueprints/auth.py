@@ -12,7 +12,8 @@ from .. import clock
 from ..extensions import db, login_manager
 from ..forms import EmptyForm
 from ..forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
-from ..models import LicenceSubscription, User
+from ..models import Collaboration, LicenceSubscription, User
+from ..services import collaboration as collaboration_service
 from ..services.accounts import find_login_user
 from ..services.mail import queue_mail
 from ..services.tokens import TokenError, find_token, issue_token
@@ -44,13 +45,15 @@ def account_usable(user: User) -> bool:
     return ended_trial(user) is not None or db.session.scalar(
         select(LicenceSubscription.id).where(
             LicenceSubscription.agreement_id == user.company.agreement_id,
-            LicenceSubscription.status.in_(USABLE_STATUSES))) is not None
+            LicenceSubscription.status.in_(USABLE_STATUSES))) is not None or db.session.scalar(
+        select(Collaboration.id).where(Collaboration.client_company_id == user.company_id,
+                                       Collaboration.status == "active")) is not None
 
 
 def ended_trial(user: User) -> LicenceSubscription | None:
     return db.session.scalar(select(LicenceSubscription).where(
         LicenceSubscription.agreement_id == user.company.agreement_id,
-        LicenceSubscription.is_trial, LicenceSubscription.status == "deactivated"))
+        LicenceSubscription.kind == "licence", LicenceSubscription.is_trial, LicenceSubscription.status == "deactivated"))
 
 
 def landing(user: User) -> str:
@@ -140,3 +143,24 @@ def set_password(token: str):
         return redirect(landing(user), 303)
     status = 422 if request.method == "POST" else 200
     return render("auth/set_password.html", form=form, user=user, status=status)
+
+
+@bp.route("/collaboration/approve/<token>", methods=["GET", "POST"])
+def approve_collaboration(token: str):
+    """R-COLLAB-5: the client reads what the firm asks for and approves it, once."""
+    try:
+        found = collaboration_service.approval(token)
+    except TokenError as error:
+        return render("auth/approval_refused.html", reason=error.reason,
+                      status=410 if error.reason in ("used", "expired") else 404)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            found = collaboration_service.approve(token, clock.now())
+        except TokenError as error:
+            db.session.rollback()
+            return render("auth/approval_refused.html", reason=error.reason, status=410)
+        db.session.commit()
+        return render("auth/approved.html", collaboration=found)
+    return render("auth/approve.html", collaboration=found, form=form,
+                  status=422 if request.method == "POST" else 200)

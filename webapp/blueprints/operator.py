@@ -17,9 +17,11 @@ from ..forms import EmptyForm
 from ..forms.billing import CreditForm, EnterpriseTermsForm, ImportForm, MatchForm, PaymentForm
 from ..models import (Company, DunningEvent, Invoice, LicenceSubscription, Order, OutboxMail,
                       Payment)
-from ..services import billing, cancellation, payments, trials
+from ..forms.agreements import PartnerRegistrationForm
+from ..services import billing, cancellation, catalog, payments, trials
+from ..services import collaboration as collaboration_service
 from ..services.invoice_pdf import render_invoice_pdf
-from .common import render
+from .common import locale, render
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -334,6 +336,7 @@ def enterprise_terms():
                 Company.customer_id == form.customer_id.data.strip()))
             subscription = company and db.session.scalar(select(LicenceSubscription).where(
                 LicenceSubscription.agreement_id == company.agreement_id,
+                LicenceSubscription.kind == "licence",
                 LicenceSubscription.status.in_(("active", "trial"))))
             if subscription is None:
                 form.customer_id.errors.append(_("No active customer with this customer id."))
@@ -347,3 +350,34 @@ def enterprise_terms():
                 return redirect(url_for("operator.enterprise_terms"), 303)
         return render("operator/enterprise.html", form=form, status=422)
     return render("operator/enterprise.html", form=form)
+
+
+@bp.route("/partners", methods=["GET", "POST"])
+def partners():
+    """Accounting firms: the list, and registering one with its first administrator."""
+    form = PartnerRegistrationForm(editions=catalog.shop_editions(),
+                                   intervals=catalog.intervals(), locale=locale())
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                company, admin = collaboration_service.register_partner(
+                    clock.now(), company_name=form.company_name.data,
+                    organisation_number=form.organisation_number.data, email=form.email.data,
+                    phone=form.phone.data, first_name=form.first_name.data.strip(),
+                    last_name=form.last_name.data.strip(), edition=form.edition.data,
+                    interval=form.billing_interval.data, users=form.users.data)
+            except collaboration_service.CollaborationError:
+                db.session.rollback()
+                form.organisation_number.errors.append(
+                    _("A company with this organisation number is already registered."))
+            else:
+                db.session.commit()
+                flash(_("%(name)s is registered as a partner (customer id %(id)s); %(user)s "
+                        "gets the login by e-mail.", name=company.name, id=company.customer_id,
+                        user=admin.full_name))
+                return redirect(url_for("operator.partners"), 303)
+    rows = db.session.scalars(select(Company).where(Company.kind == "partner")
+                              .order_by(Company.name)).all()
+    return render("operator/partners.html", form=form, partners=rows, status=status)

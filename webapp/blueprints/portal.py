@@ -36,7 +36,8 @@ def require_customer():
 def current_subscription() -> LicenceSubscription | None:
     return db.session.scalar(
         select(LicenceSubscription)
-        .where(LicenceSubscription.agreement_id == current_user.company.agreement_id)
+        .where(LicenceSubscription.agreement_id == current_user.company.agreement_id,
+               LicenceSubscription.kind == "licence")
         .order_by(LicenceSubscription.id.desc()))
 
 

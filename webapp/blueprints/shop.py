@@ -131,7 +131,7 @@ def raw_input(step: str) -> dict | list:
                 "users": form.get("users", ""), "addons": form.getlist("addons")}
     if step == "company":
         names = ("company_name", "contact_person", "email", "phone", "billing_interval",
-                 "employee_count", "comment")
+                 "employee_count", "comment", "is_partner")
         return {name: form.get(name, "") for name in names}
     if step == "users":
         rows: dict[int, dict] = {}

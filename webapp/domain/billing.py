@@ -166,6 +166,19 @@ def invoice_lines(components: list[Component], periods: tuple[Period, ...],
     return InvoiceAmounts(tuple(lines), net, vat, net + vat)
 
 
+def merge_spans(spans: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """One person's days of access as disjoint stretches (overlapping or adjoining joined), so
+    access to several companies of one agreement counts once (R-AGR-1)."""
+    merged: list[tuple[dt.date, dt.date]] = []
+    for first, last in sorted(spans):
+        if merged and (merged[-1][1] == dt.date.max
+                       or first <= merged[-1][1] + dt.timedelta(days=1)):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
 def excess_user_days(spans: list[tuple[dt.date, dt.date | None]], licensed: int,
                      window: Period) -> list[tuple[Period, int]]:
     """R-BILL-6: the stretches of the window in which more users existed than were licensed.

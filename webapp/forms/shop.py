@@ -73,6 +73,8 @@ class CompanyForm(FlaskForm):
         Optional(), NumberRange(min=1, max=1_000_000)])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(),
                                                                   Length(max=1000)])
+    # An accounting firm signs up as a partner: it gets customer agreements for its clients.
+    is_partner = BooleanField(_l("We are an accounting firm and sign up as a partner"))
 
     def __init__(self, *args, intervals=(), **kwargs):
         super().__init__(*args, **kwargs)

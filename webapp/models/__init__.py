@@ -5,10 +5,13 @@ from .billing import (BilledPeriod, DunningEvent, Invoice, InvoiceLine, InvoiceS
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionLine,
                     SubscriptionOccurrence)
+from .partners import (Assignment, Collaboration, CompanyDraft, CompanyMove,
+                       PartnerClient)
 from .orders import LicenceSubscription, Order, SubscriptionAddOn
 from .system import ActionToken, ClockSetting, OutboxMail
 
 __all__ = [
+    "Assignment", "Collaboration", "CompanyDraft", "CompanyMove", "PartnerClient",
     "ActionToken", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
     "Payment", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",

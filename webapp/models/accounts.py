@@ -59,6 +59,8 @@ class CustomerAgreement(db.Model):
     invoice_city: Mapped[str | None] = mapped_column(String(60))
     billing_interval: Mapped[str] = mapped_column(ForeignKey("billing_interval.code"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # R-AGR-3: only an empty agreement is deleted; it is kept (hidden) for its invoices.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     companies: Mapped[list[Company]] = relationship(
         back_populates="agreement", foreign_keys=[Company.agreement_id]
@@ -156,6 +158,10 @@ class Membership(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
     user_group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The access counts for licences from this day (None: since the user was created) ...
+    granted_on: Mapped[dt.date | None] = mapped_column()
+    # ... until the day before this one (access removed).
+    revoked_on: Mapped[dt.date | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="memberships")
     company: Mapped[Company] = relationship()

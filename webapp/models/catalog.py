@@ -25,7 +25,8 @@ class CatalogItem(db.Model):
 
     __table_args__ = (
         CheckConstraint("price_ore is null or price_ore >= 0", name="ck_catalog_price"),
-        CheckConstraint("kind in ('edition','addon','plan','extra_licence','variant')",
+        CheckConstraint("kind in ('edition','addon','plan','extra_licence','variant',"
+                        "'transaction')",
                         name="ck_catalog_kind"),
     )
 

@@ -61,6 +61,11 @@ class LicenceSubscription(db.Model):
     quantity: Mapped[int] = mapped_column()
     billing_interval: Mapped[str] = mapped_column(ForeignKey("billing_interval.code"))
     status: Mapped[str] = mapped_column(String(12), default="pending")
+    # "licence": the agreement's users (Office, eFaktura); "service": a Kvitt Regnskap variant
+    # started for a collaboration (one per client company).
+    kind: Mapped[str] = mapped_column(String(10), default="licence", server_default="licence")
+    # Printed on the invoice lines (which client a service is for).
+    label: Mapped[str | None] = mapped_column(String(120))
     is_trial: Mapped[bool] = mapped_column(default=False)
     trial_ends_on: Mapped[dt.date | None] = mapped_column()
     trial_mails_sent: Mapped[int] = mapped_column(default=0, server_default="0")

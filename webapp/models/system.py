@@ -65,7 +65,10 @@ class ActionToken(db.Model):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    collaboration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collaboration.id", name="fk_action_token_collaboration"))
 
     __table_args__ = (
-        CheckConstraint("purpose in ('activate','set_password')", name="ck_action_token_purpose"),
+        CheckConstraint("purpose in ('activate','set_password','approve')",
+                        name="ck_action_token_purpose"),
     )

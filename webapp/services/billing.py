@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -22,8 +22,9 @@ from ..domain.pricing import band_lines
 from ..database import insert_ignoring_conflicts
 from ..extensions import db
 from ..models.types import UTCDateTime
-from ..models import (BilledPeriod, Company, CustomerAgreement, Invoice, InvoiceLine,
-                      InvoiceSequence, LicenceSubscription, Membership, SubscriptionAddOn, User)
+from ..models import (BilledPeriod, Company, CompanyMove, CustomerAgreement, Invoice,
+                      InvoiceLine, InvoiceSequence, LicenceSubscription, Membership,
+                      SubscriptionAddOn, User)
 from . import catalog
 from .mail import queue_mail
 
@@ -72,7 +73,7 @@ class Tariff:
 
 
 def tariff(plan_code: str | None, quantity: int, addon_codes: tuple[str, ...], interval: str,
-           custom_monthly_ore: int | None) -> Tariff:
+           custom_monthly_ore: int | None, label: str | None = None) -> Tariff:
     """The monthly components of a subscription from the catalog (names in bokmål)."""
     prices = catalog.price_list()
     months, discount = prices.intervals.get(interval, (12, 0))
@@ -80,6 +81,11 @@ def tariff(plan_code: str | None, quantity: int, addon_codes: tuple[str, ...], i
     components: list[rules.Component] = []
     per_user_addons = 0
     excess_unit = 0
+    if plan is not None and plan.kind == "variant":
+        # Kvitt Regnskap for a client: a flat monthly price for the agreement period, no
+        # interval discount (that belongs to Kvitt Office).
+        text = f"Kvitt Regnskap {plan.name_nb}" + (f" – {label}" if label else "")
+        return Tariff((rules.Component(text, 1, plan.price_ore or 0),), months, 0, 0)
     if plan is not None and plan.kind == "edition":
         bands = prices.bands.get(plan.product, [])
         for line in band_lines(plan.price_ore or 0, quantity, bands):
@@ -133,7 +139,7 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
     query = (
         select(s.id, s.agreement_id, s.plan_code, s.quantity, s.billing_interval,
                s.activated_on, s.billed_through, s.excess_billed_through,
-               s.custom_monthly_ore, s.cancel_on, a.name, a.customer_number, a.invoice_email,
+               s.custom_monthly_ore, s.cancel_on, s.label, a.name, a.customer_number, a.invoice_email,
                a.invoice_address_line, a.invoice_postal_code, a.invoice_city,
                c.organisation_number)
         .join(a, a.id == s.agreement_id)
@@ -159,24 +165,81 @@ def _addons_of(subscription_ids: list[int]) -> dict[int, tuple[str, ...]]:
     return {key: tuple(value) for key, value in found.items()}
 
 
+def agreement_stays(agreement_ids: list[int]) -> dict[int, list[tuple[int, dt.date, dt.date]]]:
+    """R-AGR-4: for every company that is or was in one of the agreements, its stays as
+    (agreement, first day, last day); a move counts from its day (date.min/max: open)."""
+    moved_companies = set(db.session.scalars(
+        select(CompanyMove.company_id)
+        .where(or_(CompanyMove.from_agreement_id.in_(agreement_ids),
+                   CompanyMove.to_agreement_id.in_(agreement_ids)))))
+    current = db.session.execute(
+        select(Company.id, Company.agreement_id).where(or_(
+            Company.agreement_id.in_(agreement_ids),
+            Company.id.in_(moved_companies) if moved_companies else false()))).all()
+    by_company: dict[int, list] = defaultdict(list)
+    if moved_companies:
+        for move in db.session.execute(
+                select(CompanyMove.company_id, CompanyMove.from_agreement_id,
+                       CompanyMove.moved_on)
+                .where(CompanyMove.company_id.in_(moved_companies))
+                .order_by(CompanyMove.company_id, CompanyMove.moved_on, CompanyMove.id)):
+            by_company[move.company_id].append(move)
+    stays: dict[int, list[tuple[int, dt.date, dt.date]]] = defaultdict(list)
+    for company_id, agreement_id in current:
+        start = dt.date.min
+        for move in by_company.get(company_id, ()):
+            if move.moved_on > start:
+                stays[company_id].append((move.from_agreement_id, start,
+                                          move.moved_on - dt.timedelta(days=1)))
+            start = move.moved_on
+        stays[company_id].append((agreement_id, start, dt.date.max))
+    return stays
+
+
 def _user_spans(agreement_ids: list[int]) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
-    """R-AGR-1: each user counts once per agreement, from creation until deactivation."""
+    """Every user's days of access in each agreement, as (first, last or None) stretches."""
+    return {agreement_id: [(a, None if b == dt.date.max else b)
+                           for spans in users.values() for a, b in spans]
+            for agreement_id, users in user_spans_by_user(agreement_ids).items()}
+
+
+def user_spans_by_user(agreement_ids: list[int]) -> dict[int, dict[int, list]]:
+    """R-AGR-1: each user counts once per agreement while it has access to any of the
+    agreement's companies (from the access given until removed or the user deactivated), and
+    R-AGR-4: a moved company's users count in each agreement for the days it was in it.
+    Returns {agreement: {user: disjoint (first, last) stretches}}; date.max is open."""
+    if not agreement_ids:
+        return {}
+    wanted = set(agreement_ids)
+    stays = agreement_stays(agreement_ids)
     rows = db.session.execute(
-        select(Company.agreement_id, User.id, User.created_at, User.deactivated_at)
-        .join(Membership, Membership.company_id == Company.id)
+        select(Membership.company_id, User.id, User.created_at, User.deactivated_at,
+               Membership.granted_on, Membership.revoked_on)
         .join(User, User.id == Membership.user_id)
-        .where(Company.agreement_id.in_(agreement_ids)).distinct())
-    spans: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for agreement_id, user_id, created_at, deactivated_at in rows:
-        last = None if deactivated_at is None else \
-            clock.local(deactivated_at).date() - dt.timedelta(days=1)
-        spans[agreement_id][user_id] = (clock.local(created_at).date(), last)
-    return {key: list(value.values()) for key, value in spans.items()}
+        .where(Membership.company_id.in_(list(stays)))).all()
+    found: dict[int, dict[int, list[tuple[dt.date, dt.date]]]] = defaultdict(
+        lambda: defaultdict(list))
+    for company_id, user_id, created_at, deactivated_at, granted_on, revoked_on in rows:
+        first = clock.local(created_at).date()
+        if granted_on is not None:
+            first = max(first, granted_on)
+        last = dt.date.max
+        if deactivated_at is not None:
+            last = clock.local(deactivated_at).date() - dt.timedelta(days=1)
+        if revoked_on is not None:
+            last = min(last, revoked_on - dt.timedelta(days=1))
+        for agreement_id, stay_first, stay_last in stays[company_id]:
+            if agreement_id in wanted and max(first, stay_first) <= min(last, stay_last):
+                found[agreement_id][user_id].append((max(first, stay_first),
+                                                     min(last, stay_last)))
+    return {agreement_id: {user_id: rules.merge_spans(spans) for user_id, spans in users.items()}
+            for agreement_id, users in found.items()}
 
 
 def _plan_invoice(row, today: dt.date, addons: tuple[str, ...], spans, cache: dict):
     """Return (schedule, amounts, excess_through) for one due subscription, or None."""
-    key = (row.plan_code, row.quantity, addons, row.billing_interval, row.custom_monthly_ore)
+    key = (row.plan_code, row.quantity, addons, row.billing_interval, row.custom_monthly_ore,
+           row.label)
     if key not in cache:
         cache[key] = tariff(*key)
     rate = cache[key]
@@ -268,24 +331,26 @@ def issue_due_invoices(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
     db.session.commit()
     issued, cache = 0, {}
     while True:
-        count = _issue_round(today, now, seller_id, batch_size, cache)
+        progress, count = _issue_round(today, now, seller_id, batch_size, cache)
         issued += count
-        if not count:
+        if not progress:
             return issued
 
 
-def _issue_round(today, now, seller_id, batch_size, cache) -> int:
-    issued, after_id = 0, 0
+def _issue_round(today, now, seller_id, batch_size, cache) -> tuple[int, int]:
+    """Returns (periods claimed, invoices issued)."""
+    progress, issued, after_id = 0, 0, 0
     while True:
         rows = _due_subscriptions(today, after_id, batch_size)
         if not rows:
-            return issued
+            return progress, issued
         after_id = rows[-1].id
-        issued += _issue_batch(rows, today, now, seller_id, cache)
+        claimed, count = _issue_batch(rows, today, now, seller_id, cache)
+        progress, issued = progress + claimed, issued + count
         db.session.commit()
 
 
-def _issue_batch(rows, today, now, seller_id, cache) -> int:
+def _issue_batch(rows, today, now, seller_id, cache) -> tuple[int, int]:
     addons = _addons_of([row.id for row in rows])
     over = [row for row in rows if row.billed_through is not None]
     spans = _user_spans(sorted({row.agreement_id for row in over})) if over else {}
@@ -298,18 +363,20 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
         if plan is not None:
             planned[row.id] = (row, *plan)
     if not planned:
-        return 0
+        return 0, 0
     claimed = db.session.execute(
         insert_ignoring_conflicts(BilledPeriod.__table__).returning(
             BilledPeriod.__table__.c.subscription_id, BilledPeriod.__table__.c.id),
         [{"subscription_id": sid, "period_start": schedule.start, "period_end": schedule.end}
          for sid, (_row, schedule, _amounts, _excess) in planned.items()]).all()
     if not claimed:
-        return 0
+        return 0, 0
     claimed.sort()
-    first_number = take_invoice_numbers(seller_id, len(claimed))
+    # A period that costs nothing (an agreement without users yet) is claimed, not invoiced.
+    charged = [(sid, bid) for sid, bid in claimed if planned[sid][2].total_ore]
+    first_number = take_invoice_numbers(seller_id, len(charged)) if charged else 0
     invoice_rows, order = [], []
-    for offset, (subscription_id, billed_id) in enumerate(claimed):
+    for offset, (subscription_id, billed_id) in enumerate(charged):
         row, schedule, amounts, _excess = planned[subscription_id]
         number = first_number + offset
         order.append((subscription_id, billed_id))
@@ -327,22 +394,22 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
             "total_ore": amounts.total_ore, "paid_ore": 0, "credited_ore": 0,
             "is_trial": False, "dunning_stage": 0, "in_dialogue": False, "created_at": now,
         })
-    invoice_ids = _insert_invoices(invoice_rows)
-    line_rows, excess_updates = [], []
+    invoice_ids = _insert_invoices(invoice_rows) if invoice_rows else []
+    line_rows = []
     for (subscription_id, _billed_id), (invoice_id, _number) in zip(order, invoice_ids):
-        row, schedule, amounts, excess = planned[subscription_id]
+        _row, _schedule, amounts, _excess = planned[subscription_id]
         for position, line in enumerate(amounts.lines, start=1):
             line_rows.append({
                 "invoice_id": invoice_id, "position": position, "description": line.description,
                 "period_start": line.period.start, "period_end": line.period.end,
                 "quantity": line.quantity, "unit_ore": line.unit_ore,
                 "amount_ore": line.amount_ore})
-        if excess != row.excess_billed_through:
-            excess_updates.append({"s_id": subscription_id, "s_excess": excess})
+    excess_updates = [{"s_id": sid, "s_excess": planned[sid][3]} for sid, _ in claimed
+                      if planned[sid][3] != planned[sid][0].excess_billed_through]
     _bulk_insert(InvoiceLine.__table__, line_rows)
     # One statement moves every claimed subscription's billed-through day to its period end.
     subs, billed = LicenceSubscription.__table__, BilledPeriod.__table__
-    claimed_ids = [subscription_id for subscription_id, _ in order]
+    claimed_ids = [subscription_id for subscription_id, _ in claimed]
     db.session.execute(
         subs.update().where(subs.c.id.in_(claimed_ids))
         .values(billed_through=select(func.max(billed.c.period_end))
@@ -351,7 +418,7 @@ def _issue_batch(rows, today, now, seller_id, cache) -> int:
         db.session.connection().execute(
             subs.update().where(subs.c.id == bindparam("s_id"))
             .values(excess_billed_through=bindparam("s_excess")), excess_updates)
-    return len(invoice_ids)
+    return len(claimed), len(invoice_ids)
 
 
 # --- sending -----------------------------------------------------------------------------

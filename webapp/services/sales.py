@@ -3,7 +3,6 @@ invoices they issue on every occurrence (one pipeline with the licence invoices)
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from ..extensions import db
 from ..models import (Company, Customer, Frequency, Invoice, InvoiceLine, LicenceSubscription,
                       Subscriber, Subscription, SubscriptionOccurrence, User)
 from .billing import send_moment, take_invoice_numbers
+from .export import workbook
 
 SORTABLE = ("name", "pattern", "next_date", "end", "in_use", "modified_at", "by")
 FILTERS = ("active", "mine", "deactivated", "all")
@@ -134,19 +134,12 @@ def end_text(frequency: Frequency) -> str:
 
 def export_frequencies(rows, locale: str) -> bytes:
     """The list as it is filtered and sorted, as an Excel workbook."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Frequencies"))
-    sheet.append([_("Name"), _("Pattern"), _("Next date"), _("End"), _("In use"),
-                  _("Last modified"), _("By")])
-    for frequency, in_use, initials in rows:
-        sheet.append([frequency.name, describe(pattern_of(frequency), locale),
+    return workbook(_("Frequencies"), [_("Name"), _("Pattern"), _("Next date"), _("End"),
+                                       _("In use"), _("Last modified"), _("By")],
+                    ([frequency.name, describe(pattern_of(frequency), locale),
                       frequency.next_date, end_text(frequency), in_use,
-                      clock.local(frequency.modified_at).replace(tzinfo=None), initials])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+                      clock.local(frequency.modified_at).replace(tzinfo=None), initials]
+                     for frequency, in_use, initials in rows))
 
 
 # --- customers and subscriptions ----------------------------------------------------------

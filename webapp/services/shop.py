@@ -90,7 +90,8 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
     chosen = selection(order)
     data = order.company_data
     company = create_company(
-        now, name=data["company_name"].strip(), contact_person=data["contact_person"].strip(),
+        now, kind="partner" if data.get("is_partner") else "customer",
+        name=data["company_name"].strip(), contact_person=data["contact_person"].strip(),
         email=data["email"].strip(), phone=data["phone"].strip(),
         employee_count=int(data["employee_count"]) if data.get("employee_count") else None)
     agreement = CustomerAgreement(
@@ -128,7 +129,8 @@ def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
     """Product "None": add the chosen add-ons to an existing customer's subscription at once."""
     company = db.session.get(Company, order.existing_company_id)
     subscription = db.session.scalar(
-        select(LicenceSubscription).where(LicenceSubscription.agreement_id == company.agreement_id)
+        select(LicenceSubscription).where(LicenceSubscription.agreement_id == company.agreement_id,
+                                          LicenceSubscription.kind == "licence")
         .order_by(LicenceSubscription.id.desc()))
     if subscription is None:
         raise OrderError("no_subscription")

@@ -1,4 +1,4 @@
-"""Signed, single-use, expiring links (activation and password)."""
+"""Signed, single-use, expiring links (activation, password, collaboration approval)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,12 +32,13 @@ def _hash(secret: str) -> str:
 
 
 def issue_token(purpose: str, lifetime: dt.timedelta, *, order_id: int | None = None,
-                user_id: int | None = None) -> str:
+                user_id: int | None = None, collaboration_id: int | None = None) -> str:
     """Create a token row and return the signed string for the link."""
     secret = secrets.token_urlsafe(24)
     now = clock.now()
     db.session.add(ActionToken(purpose=purpose, secret_hash=_hash(secret), created_at=now,
-                               expires_at=now + lifetime, order_id=order_id, user_id=user_id))
+                               expires_at=now + lifetime, order_id=order_id, user_id=user_id,
+                               collaboration_id=collaboration_id))
     db.session.flush()
     return _serializer(purpose).dumps(secret)
 

@@ -32,7 +32,8 @@ def licensed_users(company: Company) -> tuple[int, int]:
         .join(Company, Company.id == Membership.company_id)
         .where(Company.agreement_id == company.agreement_id, User.active, Membership.active))
     subscription = db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == company.agreement_id)
+        LicenceSubscription.agreement_id == company.agreement_id,
+        LicenceSubscription.kind == "licence")
         .order_by(LicenceSubscription.id.desc()))
     if subscription is None:
         return used, 0
@@ -45,7 +46,8 @@ def licensed_users(company: Company) -> tuple[int, int]:
 
 def is_free_plan(company: Company) -> bool:
     subscription = db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == company.agreement_id))
+        LicenceSubscription.agreement_id == company.agreement_id,
+        LicenceSubscription.kind == "licence"))
     plan = catalog.price_list().items.get(subscription.plan_code or "") if subscription else None
     return plan is not None and plan.kind == "plan" and (plan.price_ore or 0) == 0
 

@@ -1,0 +1,208 @@
+"""The partner workspace (R-COLLAB-1…5): the accounting firm's clients with assignments, and
+collaborations in Kvitt Regnskap activated for them."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..extensions import db
+from ..forms import EmptyForm
+from ..forms.agreements import (ActivateForm, AssignmentForm, ChangeCollaborationForm,
+                                ClientForm)
+from ..models import Collaboration, PartnerClient
+from ..services import collaboration as service
+from .access import require_permission
+from .common import locale, render
+
+bp = Blueprint("partner", __name__, url_prefix="/partner")
+
+REFUSALS = {
+    "client_exists": lambda: _("This client is already in your client list."),
+    "no_assignment": lambda: _("Choose an assignment; without one a collaboration cannot be "
+                               "activated."),
+    "already_open": lambda: _("There is already a collaboration with this client. Change or "
+                              "end it first."),
+    "no_variant": lambda: _("Choose a variant."),
+    "no_recipient": lambda: _("Choose who pays for the service."),
+    "no_period": lambda: _("Choose an agreement period."),
+    "no_contact": lambda: _("A new client needs a contact person who becomes its "
+                            "administrator."),
+    "organisation_number_taken": lambda: _("A company with this organisation number is already "
+                                           "registered in Kvitt."),
+    "not_active": lambda: _("Only an active collaboration can be changed."),
+    "already_ended": lambda: _("The collaboration has already ended."),
+}
+
+
+def refusal(error: service.CollaborationError) -> str:
+    return REFUSALS.get(error.code, lambda: error.code)()
+
+
+@bp.before_request
+@login_required
+def require_partner():
+    if current_user.is_operator or current_user.company.kind != "partner":
+        abort(404)
+    require_permission("can_admin")
+
+
+def _client(client_id: int) -> PartnerClient:
+    found = db.session.get(PartnerClient, client_id)
+    if found is None or found.partner_company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+def _collaboration(collaboration_id: int) -> Collaboration:
+    found = db.session.get(Collaboration, collaboration_id)
+    if found is None or found.partner_company_id != current_user.company_id:
+        abort(404)
+    return found
+
+
+@bp.route("/clients", methods=["GET", "POST"])
+def clients():
+    form = ClientForm()
+    if request.method == "POST" and form.validate():
+        try:
+            client = service.add_client(current_user.company, clock.now(), name=form.name.data,
+                                        organisation_number=form.organisation_number.data,
+                                        email=form.email.data,
+                                        customer_number=form.customer_number.data)
+        except service.CollaborationError as error:
+            db.session.rollback()
+            form.organisation_number.errors = [refusal(error)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s is in your client list. Add an assignment to work with it.",
+                    name=client.name))
+            return redirect(url_for("partner.client", client_id=client.id), 303)
+    rows = [(c, service.open_collaboration(current_user.company_id, c.id))
+            for c in service.clients(current_user.company_id)]
+    return render("partner/clients.html", rows=rows, form=form,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/clients/<int:client_id>")
+def client(client_id: int):
+    found = _client(client_id)
+    return _client_page(found, _activate_form(found), AssignmentForm())
+
+
+def _activate_form(found: PartnerClient) -> ActivateForm:
+    form = ActivateForm(scenario=service.scenario(found), assignments=found.assignments,
+                        variants=service.variants(), locale=locale())
+    if request.method == "GET":
+        form.period.data, form.invoice_recipient.data = "12", "client"
+    return form
+
+
+def _client_page(found: PartnerClient, form: ActivateForm, assignment_form: AssignmentForm,
+                 status: int = 200):
+    company = service.client_company(found)
+    return render("partner/client.html", client=found, form=form,
+                  assignment_form=assignment_form, scenario=form.scenario,
+                  service_subscription=service.current_service(company),
+                  open_collaboration=service.open_collaboration(current_user.company_id,
+                                                                found.id),
+                  status=status)
+
+
+@bp.post("/clients/<int:client_id>/assignments")
+def add_assignment(client_id: int):
+    found = _client(client_id)
+    form = AssignmentForm()
+    if not form.validate():
+        return _client_page(found, _activate_form(found), form, status=422)
+    service.add_assignment(found, form.title.data, clock.now())
+    db.session.commit()
+    flash(_("The assignment is added."))
+    return redirect(url_for("partner.client", client_id=found.id), 303)
+
+
+@bp.post("/clients/<int:client_id>/activate")
+def activate(client_id: int):
+    """R-COLLAB-1…4: activate with an assignment; the client approves by e-mail."""
+    found = _client(client_id)
+    form = _activate_form(found)
+    if form.validate():
+        try:
+            collaboration = service.activate(
+                current_user.company, found, current_user, clock.now(),
+                assignment_id=form.assignment_id.data, variant=form.variant.data,
+                recipient=form.invoice_recipient.data,
+                period_months=int(form.period.data) if form.period.data else None,
+                contact={"first_name": form.contact_first_name.data.strip(),
+                         "last_name": form.contact_last_name.data.strip(),
+                         "email": form.contact_email.data.strip(),
+                         "phone": form.contact_phone.data.strip()})
+        except service.CollaborationError as error:
+            db.session.rollback()
+            field = {"no_assignment": form.assignment_id, "no_variant": form.variant,
+                     "no_recipient": form.invoice_recipient, "no_period": form.period,
+                     "no_contact": form.contact_first_name}.get(error.code, form.assignment_id)
+            field.errors = list(field.errors) + [refusal(error)]
+        else:
+            db.session.commit()
+            flash(_("The collaboration is activated. %(client)s has been asked by e-mail to "
+                    "approve it; it starts when they do.", client=found.name))
+            return redirect(url_for("partner.collaborations", _anchor=f"c{collaboration.id}"),
+                            303)
+    return _client_page(found, form, AssignmentForm(), status=422)
+
+
+@bp.get("/collaborations")
+def collaborations():
+    rows = service.collaborations(current_user.company_id)
+    forms = {}
+    for row in rows:
+        form = ChangeCollaborationForm(prefix=f"c{row.id}", variants=service.variants(),
+                                       locale=locale())
+        form.variant.data = row.next_variant_code or row.variant_code
+        form.invoice_recipient.data = row.next_invoice_recipient or row.invoice_recipient
+        forms[row.id] = form
+    return render("partner/collaborations.html", rows=rows, forms=forms,
+                  action_form=EmptyForm())
+
+
+@bp.post("/collaborations/<int:collaboration_id>/change")
+def change(collaboration_id: int):
+    """R-COLLAB-5: another variant or invoice recipient, from the next renewal."""
+    found = _collaboration(collaboration_id)
+    form = ChangeCollaborationForm(prefix=f"c{found.id}", variants=service.variants(),
+                                   locale=locale())
+    if form.validate():
+        try:
+            service.change(found, variant=form.variant.data,
+                           recipient=form.invoice_recipient.data)
+        except service.CollaborationError as error:
+            db.session.rollback()
+            flash(refusal(error))
+        else:
+            db.session.commit()
+            flash(_("Saved. The change takes effect from the next renewal."))
+    else:
+        flash(_("Choose a variant and who pays."))
+    return redirect(url_for("partner.collaborations", _anchor=f"c{found.id}"), 303)
+
+
+@bp.post("/collaborations/<int:collaboration_id>/end")
+def end(collaboration_id: int):
+    found = _collaboration(collaboration_id)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        last_day = service.end(found, clock.now())
+    except service.CollaborationError as error:
+        db.session.rollback()
+        flash(refusal(error))
+    else:
+        db.session.commit()
+        if last_day is not None:
+            flash(_("The collaboration has ended. The service runs until and including "
+                    "%(date)s.", date=last_day.strftime("%d.%m.%Y")))
+        else:
+            flash(_("The collaboration has ended."))
+    return redirect(url_for("partner.collaborations"), 303)
