@@ -7,14 +7,16 @@ from sqlalchemy import func, select
 
 from jobs import run_due_jobs
 from webapp.extensions import db
-from webapp.models import (Customer, Employee, Frequency, Invoice, Membership, Subscription,
-                           User, UserGroup)
+from webapp import clock
+from webapp.models import (CompanyDraft, CompanyMove, Customer, CustomerAgreement, Employee,
+                           Frequency, Invoice, Membership, Subscription, User, UserGroup)
+from webapp.services import agreements
 from tests.billing_setup import active_customer
 from tests.services.test_billing import at
 from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
 
-AREAS = ("portal.", "sales.")
-PERMISSION_OF = {"sales.": "can_sales", "portal.invoice": "can_billing",
+AREAS = ("portal.", "sales.", "agreements.")
+PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "portal.invoice": "can_billing",
                  "portal.buy": "can_billing", "portal.cancel": "can_admin",
                  "portal.company_profile": "can_admin", "portal.user": "can_admin",
                  "portal.employee": "can_admin", "portal.group": "can_admin",
@@ -56,7 +58,12 @@ def owner_objects(app, client):
     sales_invoice = db.session.scalar(select(Invoice.id).where(
         Invoice.seller_company_id == company.id))
     owner_admin = _admin_of(owner)
-    return {"user_id": owner_admin.id, "action": "deactivate",
+    second = agreements.create_agreement(company, clock.now(), name="Andre", customer_number="2")
+    draft = agreements.start_draft(second, owner_admin, clock.now())
+    db.session.commit()
+    return {"agreement_id": second.id, "draft_id": draft.id, "step": "company",
+            "company_id": company.id, "membership_id": db.session.scalar(
+                select(Membership.id).where(Membership.user_id == owner_admin.id)),"user_id": owner_admin.id, "action": "deactivate",
             "employee_id": db.session.scalar(select(Employee.id).where(
                 Employee.user_id == owner_admin.id)),
             "group_id": db.session.scalar(select(UserGroup.id).where(
@@ -83,7 +90,10 @@ def _url(rule, ids):
 
 def _counts():
     return [db.session.scalar(select(func.count()).select_from(model))
-            for model in (Frequency, Subscription, Invoice, Customer)]
+            for model in (Frequency, Subscription, Invoice, Customer, CustomerAgreement,
+                          CompanyDraft, CompanyMove)] + [
+        db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.active))]
 
 
 def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_objects):
@@ -98,7 +108,7 @@ def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_o
                                data={"active": "0", "name": "x", "action": "save"})
         assert response.status_code == 404, (rule.rule, method, response.status_code)
         checked += 1
-    assert checked >= 9
+    assert checked >= 15
     assert _counts() == before
 
 
@@ -119,7 +129,7 @@ def test_every_route_needs_its_module_permission(app, client, owner_objects):
         response = client.open(_url(rule, owner_objects), method=method)
         assert response.status_code == 403, (rule.rule, method, response.status_code)
         checked += 1
-    assert checked >= 25
+    assert checked >= 38
 
 
 def test_the_portal_and_sales_need_a_login(app, client, owner_objects):

@@ -134,10 +134,10 @@ def activate(client_id: int):
                 assignment_id=form.assignment_id.data, variant=form.variant.data,
                 recipient=form.invoice_recipient.data,
                 period_months=int(form.period.data) if form.period.data else None,
-                contact={"first_name": form.contact_first_name.data.strip(),
-                         "last_name": form.contact_last_name.data.strip(),
-                         "email": form.contact_email.data.strip(),
-                         "phone": form.contact_phone.data.strip()})
+                contact={"first_name": (form.contact_first_name.data or "").strip(),
+                         "last_name": (form.contact_last_name.data or "").strip(),
+                         "email": (form.contact_email.data or "").strip(),
+                         "phone": (form.contact_phone.data or "").strip()})
         except service.CollaborationError as error:
             db.session.rollback()
             field = {"no_assignment": form.assignment_id, "no_variant": form.variant,

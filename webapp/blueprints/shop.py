@@ -160,6 +160,7 @@ def _store_clean(order: Order, step: str, form) -> None:
         data = {name: form[name].data for name in ("company_name", "contact_person", "email",
                                                    "phone", "billing_interval", "comment")}
         data["employee_count"] = str(form.employee_count.data or "")
+        data["is_partner"] = "y" if form.is_partner.data else ""
         shop.save_step(order, step, data, clock.now())
     elif step == "users":
         rows = [{name: (entry.form[name].data or "").strip() for name in

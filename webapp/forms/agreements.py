@@ -102,9 +102,11 @@ class ActivateForm(FlaskForm):
     assignment_id = SelectField(_l("Assignment"), coerce=int, validators=[
         InputRequired(_l("Choose an assignment; without one a collaboration cannot be "
                          "activated."))])
-    variant = RadioField(_l("Variant"))
-    invoice_recipient = RadioField(_l("Invoice recipient"), choices=RECIPIENT_CHOICES)
-    period = RadioField(_l("Agreement period"), choices=PERIOD_CHOICES)
+    # Not asked when the client already subscribes (R-COLLAB-2): checked below instead.
+    variant = RadioField(_l("Variant"), validate_choice=False)
+    invoice_recipient = RadioField(_l("Invoice recipient"), choices=RECIPIENT_CHOICES,
+                                   validate_choice=False)
+    period = RadioField(_l("Agreement period"), choices=PERIOD_CHOICES, validate_choice=False)
     contact_first_name = StringField(_l("First name"), validators=[Length(max=80)])
     contact_last_name = StringField(_l("Last name"), validators=[Length(max=80)])
     contact_email = StringField(_l("E-mail address"), validators=[Length(max=320)])
@@ -124,7 +126,7 @@ class ActivateForm(FlaskForm):
                                      "be activated."))
 
     def _needed(self, field, message):
-        if self.scenario != "existing" and not field.data:
+        if self.scenario != "existing" and field.data not in {v for v, _ in field.choices}:
             raise ValidationError(message)
 
     def validate_variant(self, field):

@@ -307,7 +307,7 @@ def apply_changes(now: dt.datetime) -> int:
 
 def register_partner(now: dt.datetime, *, company_name: str, organisation_number: str,
                      email: str, phone: str, first_name: str, last_name: str, edition: str,
-                     interval: str, users: int) -> tuple[Company, User]:
+                     interval: str, users: int, welcome: bool = True) -> tuple[Company, User]:
     """An operator registers an accounting firm: the partner company, its own agreement and
     licence (active from today), and its first administrator, who gets the login by e-mail."""
     if db.session.scalar(select(Company.id).where(
@@ -329,6 +329,7 @@ def register_partner(now: dt.datetime, *, company_name: str, organisation_number
     admin = add_user(company, now, first_name=first_name, last_name=last_name, email=email,
                      username=usernames.suggest(first_name), group_key="administrators",
                      is_superuser=True)
-    with force_locale("nb"):
-        send_welcome_mail(admin, company, WELCOME_LIFETIME)
+    if welcome:
+        with force_locale("nb"):
+            send_welcome_mail(admin, company, WELCOME_LIFETIME)
     return company, admin

@@ -1,4 +1,5 @@
-"""Demo data: the catalog, the vendor company with an operator, and one active customer."""
+"""Demo data: the catalog, the vendor company with an operator, one active customer and one
+accounting firm (partner)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from .catalog import load_catalog
 
 OPERATOR = {"customer_id": "100001", "username": "operator", "password": "operator-demo-1"}
 DEMO_ADMIN = {"customer_id": "100002", "username": "kari", "password": "kari-demo-1"}
+DEMO_PARTNER = {"customer_id": "100003", "username": "rita", "password": "rita-demo-1"}
 
 
 def seed_demo_data() -> str:
@@ -46,7 +48,19 @@ def seed_demo_data() -> str:
                                        quantity=3, billing_interval="annual", status="active",
                                        activated_on=clock.local(now).date(), created_at=now))
     db.session.flush()
+    from .collaboration import register_partner
+
+    _firm, rita = register_partner(now, company_name="Regnskapshuset AS",
+                                   organisation_number="912346781",
+                                   email="rita@regnskapshuset.example", phone="+4791234568",
+                                   first_name="Rita", last_name="Revisor",
+                                   edition="office-professional", interval="quarterly", users=2,
+                                   welcome=False)
+    rita.set_password(DEMO_PARTNER["password"])
+    db.session.flush()
     return (f"operator: customer id {vendor.customer_id}, username {OPERATOR['username']}, "
             f"password {OPERATOR['password']}\n"
             f"customer admin: customer id {customer.customer_id}, username "
-            f"{DEMO_ADMIN['username']}, password {DEMO_ADMIN['password']}")
+            f"{DEMO_ADMIN['username']}, password {DEMO_ADMIN['password']}\n"
+            f"partner admin: customer id {rita.company.customer_id}, username "
+            f"{DEMO_PARTNER['username']}, password {DEMO_PARTNER['password']}")

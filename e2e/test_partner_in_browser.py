@@ -1,0 +1,126 @@
+"""An accounting firm in real Chromium: a customer agreement with the company wizard abandoned
+and resumed, one person invited to two companies is one licence, a company moved to a new
+agreement in the dialog; a collaboration for a new client, approved from the e-mail."""
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import link, wait_for_mail
+from e2e.test_billing_in_browser import log_in
+from webapp.services.demo import DEMO_PARTNER
+
+pytestmark = pytest.mark.e2e
+
+
+def create_company(page, name, postal_code=None):
+    page.get_by_label("Foretakets navn").fill(name)
+    page.get_by_role("button", name="Neste").click()
+    if postal_code:
+        page.get_by_label("Postnummer").fill(postal_code)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_role("button", name="Opprett selskap").click()
+    expect(page.get_by_text(f"{name} er opprettet i kundeavtalen")).to_be_visible()
+
+
+def invite(page, company, email):
+    form = page.locator("#invite")
+    form.get_by_label("Foretak").select_option(label=company)
+    form.get_by_label("Fornavn").fill("Ola")
+    form.get_by_label("Etternavn").fill("Nordmann")
+    form.get_by_label("E-postadresse").fill(email)
+    form.get_by_role("button", name="Inviter").click()
+    expect(page.get_by_text(f"tilgang til {company}")).to_be_visible()
+
+
+def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo_server, inbox):
+    log_in(page, demo_server, DEMO_PARTNER["customer_id"], DEMO_PARTNER)
+    page.get_by_role("link", name="Kundeavtaler").click()
+    page.get_by_label("Navn på kundeavtalen").fill("Bakerkjeden")
+    page.get_by_label("Kundenummer").fill("10001")
+    page.get_by_role("button", name="Opprett kundeavtale").click()
+    # Straight on into the new-company wizard; abandoned after the first field.
+    expect(page.get_by_role("heading", name="Nytt selskap i Bakerkjeden")).to_be_visible()
+    page.get_by_label("Foretakets navn").fill("Baker Nord AS")
+    page.get_by_role("button", name="Fullfør senere").click()
+    expect(page.get_by_text("Lagret. Fortsett å opprette selskapet")).to_be_visible()
+    page.get_by_role("link", name="Kundeavtaler").click()
+    # Resumed later from the list, with what was typed.
+    page.get_by_role("link", name="Fortsett å opprette Baker Nord AS").click()
+    expect(page.get_by_label("Foretakets navn")).to_have_value("Baker Nord AS")
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_label("Postnummer").fill("5003")
+    page.get_by_role("button", name="Neste").click()
+    expect(page.get_by_text("BERGEN")).to_be_visible()
+    page.get_by_role("button", name="Opprett selskap").click()
+    expect(page.get_by_text("Baker Nord AS er opprettet i kundeavtalen")).to_be_visible()
+    page.get_by_role("button", name="Nytt selskap").click()
+    create_company(page, "Baker Sør AS")
+
+    invite(page, "Baker Nord AS", "ola@bakerkjeden.example")
+    invite(page, "Baker Sør AS", "ola@bakerkjeden.example")
+    expect(page.locator("dd[data-licences]")).to_have_text("1")
+    expect(page.get_by_text("fortsatt én lisens i denne kundeavtalen")).to_be_visible()
+    welcome = wait_for_mail(inbox, "ola@bakerkjeden.example", "Velkommen")
+    assert "/password/set/" in link(welcome, "/password/set/")
+    wait_for_mail(inbox, "ola@bakerkjeden.example", "tilgang til Baker Sør AS")
+
+    # Move Baker Sør to a new agreement, in the dialog.
+    page.get_by_role("link", name="Flytt selskap Baker Sør AS").click()
+    dialog = page.locator("#dialog")
+    expect(dialog.get_by_role("heading", name="Flytt Baker Sør AS")).to_be_visible()
+    dialog.get_by_label("En ny kundeavtale").check()
+    dialog.get_by_role("button", name="Flytt selskap").click()
+    expect(dialog.get_by_text("Gi den nye avtalen et navn")).to_be_visible()
+    dialog.get_by_label("Navn på den nye kundeavtalen").fill("Baker Sør")
+    dialog.get_by_label("Kundenummer").fill("10002")
+    dialog.get_by_role("button", name="Flytt selskap").click()
+    expect(page.get_by_text("Baker Sør AS er flyttet til Baker Sør fra i dag")).to_be_visible()
+    expect(page.get_by_role("heading", name="Baker Sør", exact=True)).to_be_visible()
+    expect(page.locator("dd[data-licences]")).to_have_text("1")
+    page.get_by_role("link", name="Kundeavtaler").click()
+    row = page.locator("#agreements tr", has_text="Bakerkjeden")
+    expect(row.locator("[data-licences]")).to_have_text("1")
+    expect(page.locator("table.moves")).to_contain_text("Rita Revisor")
+
+
+def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail(
+        browser, page, demo_server, inbox):
+    log_in(page, demo_server, DEMO_PARTNER["customer_id"], DEMO_PARTNER)
+    page.get_by_role("link", name="Kunder", exact=True).click()
+    page.get_by_label("Foretakets navn").fill("Kafé Sentrum AS")
+    page.get_by_label("Organisasjonsnummer").fill("912 360 113")
+    page.get_by_label("E-postadresse").fill("post@kafe.example")
+    page.get_by_role("button", name="Legg til kunde").click()
+    expect(page.get_by_role("heading", name="Kafé Sentrum AS")).to_be_visible()
+    # Without an assignment there is no collaboration.
+    page.get_by_role("button", name="Aktiver").click()
+    expect(page.get_by_text("uten oppgave kan et samarbeid ikke aktiveres").first) \
+        .to_be_visible()
+    page.locator("#assignment-form").get_by_label("Oppgave").fill("Løpende bokføring 2026")
+    page.get_by_role("button", name="Legg til oppgave").click()
+    expect(page.get_by_text("Oppgaven er lagt til.")).to_be_visible()
+    page.locator("#activate-form").get_by_label("Oppgave").select_option(
+        label="Løpende bokføring 2026")
+    page.get_by_label("Kvitt Regnskap Smart").check()
+    page.get_by_label("Vårt byrå").check()
+    page.get_by_label("3 måneder").check()
+    contact = page.locator("fieldset", has_text="Obligatorisk kontaktperson")
+    contact.get_by_label("Fornavn").fill("Kari")
+    contact.get_by_label("Etternavn").fill("Kafé")
+    contact.get_by_label("E-postadresse").fill("kari@kafe.example")
+    page.get_by_role("button", name="Aktiver").click()
+    expect(page.get_by_text("Samarbeidet er aktivert")).to_be_visible()
+    expect(page.locator("[data-status]")).to_have_text("Venter på kundens godkjenning")
+
+    invitation = wait_for_mail(inbox, "kari@kafe.example", "inviterer Kafé Sentrum AS")
+    wait_for_mail(inbox, "kari@kafe.example", "Velkommen")
+    client = browser.new_context(locale="nb-NO").new_page()
+    client.goto(link(invitation, "/collaboration/approve/"))
+    expect(client.get_by_text("Kvitt Regnskap Smart")).to_be_visible()
+    client.get_by_role("button", name="Godkjenn").click()
+    expect(client.get_by_role("heading", name="Samarbeidet er godkjent")).to_be_visible()
+    # The link works once.
+    client.goto(link(invitation, "/collaboration/approve/"))
+    expect(client.get_by_role("heading", name="Samarbeidet er allerede godkjent")).to_be_visible()
+
+    page.reload()
+    expect(page.locator("[data-status]")).to_have_text("Aktiv")
