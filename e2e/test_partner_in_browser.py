@@ -11,6 +11,10 @@ from webapp.services.demo import DEMO_PARTNER
 pytestmark = pytest.mark.e2e
 
 
+def nav(page, name):
+    page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+
+
 def create_company(page, name, postal_code=None):
     page.get_by_label("Foretakets navn").fill(name)
     page.get_by_role("button", name="Neste").click()
@@ -33,7 +37,7 @@ def invite(page, company, email):
 
 def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo_server, inbox):
     log_in(page, demo_server, DEMO_PARTNER["customer_id"], DEMO_PARTNER)
-    page.get_by_role("link", name="Kundeavtaler").click()
+    nav(page, "Kundeavtaler")
     page.get_by_label("Navn på kundeavtalen").fill("Bakerkjeden")
     page.get_by_label("Kundenummer").fill("10001")
     page.get_by_role("button", name="Opprett kundeavtale").click()
@@ -42,7 +46,7 @@ def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo
     page.get_by_label("Foretakets navn").fill("Baker Nord AS")
     page.get_by_role("button", name="Fullfør senere").click()
     expect(page.get_by_text("Lagret. Fortsett å opprette selskapet")).to_be_visible()
-    page.get_by_role("link", name="Kundeavtaler").click()
+    nav(page, "Kundeavtaler")
     # Resumed later from the list, with what was typed.
     page.get_by_role("link", name="Fortsett å opprette Baker Nord AS").click()
     expect(page.get_by_label("Foretakets navn")).to_have_value("Baker Nord AS")
@@ -76,7 +80,7 @@ def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo
     expect(page.get_by_text("Baker Sør AS er flyttet til Baker Sør fra i dag")).to_be_visible()
     expect(page.get_by_role("heading", name="Baker Sør", exact=True)).to_be_visible()
     expect(page.locator("dd[data-licences]")).to_have_text("1")
-    page.get_by_role("link", name="Kundeavtaler").click()
+    nav(page, "Kundeavtaler")
     row = page.locator("#agreements tr", has_text="Bakerkjeden")
     expect(row.locator("[data-licences]")).to_have_text("1")
     expect(page.locator("table.moves")).to_contain_text("Rita Revisor")
@@ -85,11 +89,11 @@ def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo
 def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail(
         browser, page, demo_server, inbox):
     log_in(page, demo_server, DEMO_PARTNER["customer_id"], DEMO_PARTNER)
-    page.get_by_role("link", name="Kunder", exact=True).click()
+    nav(page, "Klienter")
     page.get_by_label("Foretakets navn").fill("Kafé Sentrum AS")
     page.get_by_label("Organisasjonsnummer").fill("912 360 113")
     page.get_by_label("E-postadresse").fill("post@kafe.example")
-    page.get_by_role("button", name="Legg til kunde").click()
+    page.get_by_role("button", name="Legg til klient").click()
     expect(page.get_by_role("heading", name="Kafé Sentrum AS")).to_be_visible()
     # Without an assignment there is no collaboration.
     page.get_by_role("button", name="Aktiver").click()

@@ -79,7 +79,7 @@ def upgrade():
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('client_company_id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
-    sa.Column('scenario', sa.String(length=10), nullable=False),
+    sa.Column('scenario', sa.String(length=12), nullable=False),
     sa.Column('variant_code', sa.String(length=40), nullable=False),
     sa.Column('invoice_recipient', sa.String(length=10), nullable=False),
     sa.Column('period_months', sa.Integer(), nullable=False),

@@ -95,7 +95,7 @@ class Collaboration(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("partner_client.id"))
     client_company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
-    scenario: Mapped[str] = mapped_column(String(10))
+    scenario: Mapped[str] = mapped_column(String(12))
     variant_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"))
     invoice_recipient: Mapped[str] = mapped_column(String(10))
     period_months: Mapped[int] = mapped_column()
