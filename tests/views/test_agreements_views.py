@@ -47,6 +47,17 @@ def test_r_agr_2_create_an_agreement_then_abandon_and_resume_the_company_wizard(
     address = wizard.replace("/company", "/address")
     assert client.post(address, data={"address_line": "Kaigata 5", "postal_code": "5003",
                                       "action": "next"}).status_code == 303
+    # Back from the address step keeps what was typed there, even unfinished; an unfinished
+    # step is not created from the last step.
+    assert client.post(address, data={"address_line": "Kaigata", "postal_code": "50",
+                                      "action": "back"}).headers["Location"] == wizard
+    assert 'value="Kaigata"' in _text(client.get(address))
+    confirm_url = wizard.replace("/company", "/confirm")
+    assert "Noen opplysninger mangler" in _text(client.get(confirm_url))
+    assert client.post(confirm_url).headers["Location"] == address
+    assert company_named("Baker Nord AS") is None
+    assert client.post(address, data={"address_line": "Kaigata 5", "postal_code": "5003",
+                                      "action": "next"}).status_code == 303
     confirm = _text(client.get(wizard.replace("/company", "/confirm")))
     assert "Kaigata 5" in confirm and "BERGEN" in confirm
     done = client.post(wizard.replace("/company", "/confirm"))

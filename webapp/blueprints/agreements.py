@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 
 from .. import clock
@@ -124,8 +125,7 @@ def _show(agreement: CustomerAgreement, invite: InviteForm, status: int = 200):
     access = {}
     for membership, user, group in service.access_rows([c.id for c in companies]):
         access.setdefault(membership.company_id, []).append((membership, user, group))
-    summary = next(r for r in service.summaries(current_user.company_id)
-                   if r.agreement.id == agreement.id)
+    [summary] = service.summaries(current_user.company_id, only=[agreement])
     return render("agreements/show.html", agreement=agreement, companies=companies,
                   access=access, summary=summary, invite=invite, action_form=EmptyForm(),
                   moves=service.moves_of([agreement.id]), status=status)
@@ -180,13 +180,17 @@ def wizard(draft_id: int, step: str):
     typed = {name: (request.form.get(name) or "").strip()
              for name in form_class().data if name != "csrf_token"}
     action = request.form.get("action", "next")
-    if action == "later" or not form.validate():
+    if action in ("later", "back") or not form.validate():
+        # Kept exactly as typed, valid or not: nothing is lost leaving or going back.
         service.save_draft(draft, typed, clock.now())
         db.session.commit()
         if action == "later":
             flash(_("Saved. Continue creating the company from the agreement when it suits "
                     "you."))
             return redirect(url_for("agreements.show", agreement_id=draft.agreement_id), 303)
+        if action == "back":
+            previous = service.WIZARD_STEPS[max(0, service.WIZARD_STEPS.index(step) - 1)]
+            return redirect(url_for("agreements.wizard", draft_id=draft.id, step=previous), 303)
         return render("agreements/wizard.html", draft=draft, step=step, form=form, status=422)
     values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     if step == "address":
@@ -194,17 +198,19 @@ def wizard(draft_id: int, step: str):
     service.save_draft(draft, {k: v or "" for k, v in values.items()}, clock.now())
     db.session.commit()
     following = service.WIZARD_STEPS[service.WIZARD_STEPS.index(step) + 1]
-    if action == "back" and step != "company":
-        following = service.WIZARD_STEPS[service.WIZARD_STEPS.index(step) - 1]
     return redirect(url_for("agreements.wizard", draft_id=draft.id, step=following), 303)
 
 
 def _confirm(draft: CompanyDraft, data: dict):
     form = EmptyForm()
-    missing = not data.get("name")
+    # Steps left unfinished (abandoned, or typed and then gone back) send the user back.
+    missing = next((step for step, form_class in WIZARD_FORMS.items()
+                    if not form_class(formdata=MultiDict(
+                        {k: v for k, v in data.items() if v}), meta={"csrf": False})
+                    .validate()), None)
     if request.method == "POST" and form.validate_on_submit():
         if missing:
-            return redirect(url_for("agreements.wizard", draft_id=draft.id, step="company"), 303)
+            return redirect(url_for("agreements.wizard", draft_id=draft.id, step=missing), 303)
         try:
             company = service.complete_draft(draft, clock.now())
         except service.AgreementError as error:

@@ -91,8 +91,10 @@ class AgreementSummary:
     drafts: list[CompanyDraft] = field(default_factory=list)
 
 
-def summaries(owner_id: int) -> list[AgreementSummary]:
-    agreements = owned_agreements(owner_id)
+def summaries(owner_id: int,
+              only: list[CustomerAgreement] | None = None) -> list[AgreementSummary]:
+    """The owner's agreements (or only the given ones) with companies, licences and cost."""
+    agreements = owned_agreements(owner_id) if only is None else only
     ids = [a.id for a in agreements]
     counts = licence_counts(ids)
     drafts: dict[int, list[CompanyDraft]] = {}
