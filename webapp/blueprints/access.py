@@ -13,10 +13,10 @@ def require_permission(permission: str) -> None:
         abort(403)
 
 
-def get_owned(model, object_id: int):
-    """An object of the user's own company (by its company_id), else 404."""
+def get_owned(model, object_id: int, owner: str = "company_id"):
+    """An object of the user's own company (by its `owner` column), else 404."""
     found = db.session.get(model, object_id)
-    if found is None or found.company_id != current_user.company_id:
+    if found is None or getattr(found, owner) != current_user.company_id:
         abort(404)
     return found
 

@@ -19,7 +19,7 @@ from ..forms.agreements import (AgreementForm, DraftAddressForm, DraftCompanyFor
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
 from .access import require_permission
-from .common import is_htmx_fragment_request, render
+from .common import field_error, is_htmx_fragment_request, refusal_text, render
 
 bp = Blueprint("agreements", __name__, url_prefix="/portal/agreements")
 
@@ -42,7 +42,7 @@ REFUSALS = {
 
 
 def refusal(error: service.AgreementError) -> str:
-    return REFUSALS.get(error.code, lambda: error.code)()
+    return refusal_text(REFUSALS, error)
 
 
 @bp.before_request
@@ -100,9 +100,8 @@ def create():
                                                  customer_number=form.customer_number.data)
         except service.AgreementError as error:
             db.session.rollback()
-            field = form.customer_number if error.code == "customer_number_taken" \
-                else form.name
-            field.errors = list(field.errors) + [refusal(error)]
+            field_error(form.customer_number if error.code == "customer_number_taken"
+                        else form.name, refusal(error))
         else:
             draft = service.start_draft(agreement, current_user, clock.now())
             db.session.commit()
@@ -243,9 +242,8 @@ def move(company_id: int):
                                          new_customer_number=form.new_customer_number.data)
         except service.AgreementError as error:
             db.session.rollback()
-            field = form.new_customer_number if error.code == "customer_number_taken" \
-                else form.target
-            field.errors = list(field.errors) + [refusal(error)]
+            field_error(form.new_customer_number if error.code == "customer_number_taken"
+                        else form.target, refusal(error))
         else:
             db.session.commit()
             flash(_("%(company)s is moved to %(agreement)s from today.", company=company.name,
@@ -277,7 +275,7 @@ def invite(agreement_id: int):
             group_id=group.id if group else 0)
     except service.AgreementError as error:
         db.session.rollback()
-        form.email.errors = list(form.email.errors) + [refusal(error)]
+        field_error(form.email, refusal(error))
         return _show(agreement, form, status=422)
     db.session.commit()
     if created:

@@ -20,3 +20,13 @@ def render(page: str, fragment: str | None = None, /, status: int = 200, **conte
 
 def locale() -> str:
     return str(get_locale())
+
+
+def field_error(field, message: str) -> None:
+    """Show a service's refusal next to the field it concerns."""
+    field.errors = list(field.errors) + [message]
+
+
+def refusal_text(texts: dict, error) -> str:
+    """The user's words for a service refusal (`error.code`), from a view's table."""
+    return texts.get(error.code, lambda: error.code)()

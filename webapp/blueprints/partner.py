@@ -13,8 +13,8 @@ from ..forms.agreements import (ActivateForm, AssignmentForm, ChangeCollaboratio
                                 ClientForm)
 from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
-from .access import require_permission
-from .common import locale, render
+from .access import get_owned, require_permission
+from .common import field_error, locale, refusal_text, render
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -37,7 +37,7 @@ REFUSALS = {
 
 
 def refusal(error: service.CollaborationError) -> str:
-    return REFUSALS.get(error.code, lambda: error.code)()
+    return refusal_text(REFUSALS, error)
 
 
 @bp.before_request
@@ -49,17 +49,11 @@ def require_partner():
 
 
 def _client(client_id: int) -> PartnerClient:
-    found = db.session.get(PartnerClient, client_id)
-    if found is None or found.partner_company_id != current_user.company_id:
-        abort(404)
-    return found
+    return get_owned(PartnerClient, client_id, "partner_company_id")
 
 
 def _collaboration(collaboration_id: int) -> Collaboration:
-    found = db.session.get(Collaboration, collaboration_id)
-    if found is None or found.partner_company_id != current_user.company_id:
-        abort(404)
-    return found
+    return get_owned(Collaboration, collaboration_id, "partner_company_id")
 
 
 @bp.route("/clients", methods=["GET", "POST"])
@@ -73,7 +67,7 @@ def clients():
                                         customer_number=form.customer_number.data)
         except service.CollaborationError as error:
             db.session.rollback()
-            form.organisation_number.errors = [refusal(error)]
+            field_error(form.organisation_number, refusal(error))
         else:
             db.session.commit()
             flash(_("%(name)s is in your client list. Add an assignment to work with it.",
@@ -143,7 +137,7 @@ def activate(client_id: int):
             field = {"no_assignment": form.assignment_id, "no_variant": form.variant,
                      "no_recipient": form.invoice_recipient, "no_period": form.period,
                      "no_contact": form.contact_first_name}.get(error.code, form.assignment_id)
-            field.errors = list(field.errors) + [refusal(error)]
+            field_error(field, refusal(error))
         else:
             db.session.commit()
             flash(_("The collaboration is activated. %(client)s has been asked by e-mail to "
