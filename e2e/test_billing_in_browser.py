@@ -67,7 +67,8 @@ def test_r_bill_5_unpaid_invoice_reminded_then_suspended(browser, demo_server, i
     set_clock(operator, demo_server, "2026-06-07T09:00")
     wait_for_mail(inbox, "kari@fjordkaffe.example", "overlevert til inkasso")
     operator.goto(demo_server + "/operator/dunning")
-    expect(operator.get_by_text("Overlevert til inkasso; tilgangen er stengt")).to_be_visible()
+    row = operator.locator("tr", has_text="Fjordkaffe AS")
+    expect(row.get_by_text("Overlevert til inkasso; tilgangen er stengt")).to_be_visible()
 
     customer = browser.new_context().new_page()
     log_in(customer, demo_server, "100002", DEMO_ADMIN, succeeds=False)

@@ -160,3 +160,28 @@ def test_r_bill_6_excess_user_days_are_billed_once_over_consecutive_windows(
         [whole.end + dt.timedelta(days=1)]
     windows = [Period(a, b - dt.timedelta(days=1)) for a, b in zip(edges, edges[1:])]
     assert sum(user_days(w) for w in windows) == user_days(whole) == brute_force(whole)
+
+
+_days = st.integers(min_value=0, max_value=120).map(
+    lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n))
+
+
+@given(st.lists(st.tuples(_days, _days), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_r_agr_1_one_persons_access_to_several_companies_is_counted_once_per_day(pairs):
+    """Merged stretches cover exactly the days of any access, once, without overlaps."""
+    from webapp.domain.billing import merge_spans
+
+    spans = [(min(a, b), max(a, b)) for a, b in pairs]
+    merged = merge_spans(spans)
+    covered = {first + dt.timedelta(days=n) for first, last in spans
+               for n in range((last - first).days + 1)}
+    counted = [first + dt.timedelta(days=n) for first, last in merged
+               for n in range((last - first).days + 1)]
+    assert len(counted) == len(set(counted)) and set(counted) == covered
+    # Separate stretches really are apart (a gap of at least one day).
+    assert all(later[0] > earlier[1] + dt.timedelta(days=1)
+               for earlier, later in zip(merged, merged[1:]))
+    # As licence days: one person never counts as more than one user.
+    window = Period(dt.date(2026, 1, 1), dt.date(2026, 5, 1))
+    assert all(count == 1 for _period, count in excess_user_days(merged, 0, window))
