@@ -99,8 +99,10 @@ def _newstyle(translations):
 
 def register_templating(app: Flask) -> None:
     from .blueprints.access import can
+    from .blueprints.auth import companies_of
 
     app.add_template_global(can)
+    app.add_template_global(companies_of)
     @app.context_processor
     def bound_gettext():
         return _newstyle(get_translations())

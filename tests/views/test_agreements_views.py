@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Company, CompanyDraft, CompanyMove, CustomerAgreement
-from tests.partner_setup import ORG, agreement_with, company_named, invite, partner
+from tests.partner_setup import ORG, agreement_with, company_named, invite, on, partner
 from tests.views.test_access_matrix import _log_in
 
 D = dt.date
@@ -189,3 +189,30 @@ def test_agreement_pages_in_english(app, client):
         page = client.get(url + "?lang=en")
         assert page.status_code == 200
         assert 'lang="en"' in _text(page) and "Customer agreement" in _text(page)
+
+
+def test_r_agr_1_one_login_works_in_every_company_it_was_invited_to(app, client):
+    firm, _ = _partner_logged_in(client)
+    agreement_with(firm, "Kjeden", "Butikk En AS", "Butikk To AS")
+    ola, _ = invite(company_named("Butikk En AS"), "ola@example.com")
+    invite(company_named("Butikk To AS"), "ola@example.com", group="administrators")
+    stranger = agreement_with(firm, "Annen", "Fremmed AS").companies[0]
+    client.post("/logout")
+    _log_in(client, ola)
+    home = _text(client.get("/portal/"))
+    assert "Butikk En AS" in home and 'id="acting-company"' in home
+    two = company_named("Butikk To AS")
+    assert client.post("/company", data={"company_id": str(two.id)}).status_code == 303
+    page = _text(client.get("/portal/"))
+    assert "Du arbeider nå i Butikk To AS" in page and "<h1>Butikk To AS</h1>" in page
+    # In Butikk To, Ola is an administrator: the admin pages are there, for that company.
+    assert client.get("/portal/users").status_code == 200
+    # No access to a company it was not invited to: refused, nothing changes.
+    assert client.post("/company", data={"company_id": str(stranger.id)}).status_code == 404
+    # Access removed: back in its own company at the next request.
+    membership = next(m for m in ola.memberships if m.company_id == two.id)
+    from webapp.services.agreements import remove_access
+    from tests.partner_setup import owner_admin
+    remove_access(membership, owner_admin(firm), on(D(2026, 1, 6)))
+    db.session.commit()
+    assert client.get("/portal/users").status_code == 403

@@ -16,7 +16,7 @@ def require_permission(permission: str) -> None:
 def get_owned(model, object_id: int, owner: str = "company_id"):
     """An object of the user's own company (by its `owner` column), else 404."""
     found = db.session.get(model, object_id)
-    if found is None or getattr(found, owner) != current_user.company_id:
+    if found is None or getattr(found, owner) != current_user.acting_company_id:
         abort(404)
     return found
 
@@ -25,7 +25,7 @@ def get_customer_invoice(invoice_id: int) -> Invoice:
     """The invoice if it belongs to the user's agreement, else 404."""
     invoice = db.session.get(Invoice, invoice_id)
     if invoice is None or invoice.agreement_id is None or \
-            invoice.agreement_id != current_user.company.agreement_id:
+            invoice.agreement_id != current_user.acting_company.agreement_id:
         abort(404)
     return invoice
 
@@ -43,7 +43,7 @@ def user_permissions() -> set[str]:
         group = db.session.scalar(
             select(UserGroup).join(Membership, Membership.user_group_id == UserGroup.id)
             .where(Membership.user_id == current_user.id,
-                   Membership.company_id == current_user.company_id, Membership.active))
+                   Membership.company_id == current_user.acting_company_id, Membership.active))
         g.kvitt_permissions = {p for p in PERMISSIONS if group is not None and getattr(group, p)}
     return g.kvitt_permissions
 

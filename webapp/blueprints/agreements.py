@@ -58,7 +58,7 @@ def require_administrator():
 def _agreement(agreement_id: int) -> CustomerAgreement:
     found = db.session.get(CustomerAgreement, agreement_id)
     if found is None or found.deleted_at is not None \
-            or found.owner_company_id != current_user.company_id:
+            or found.owner_company_id != current_user.acting_company_id:
         abort(404)
     return found
 
@@ -66,7 +66,7 @@ def _agreement(agreement_id: int) -> CustomerAgreement:
 def _company(company_id: int) -> Company:
     found = db.session.get(Company, company_id)
     if found is None or found.agreement is None \
-            or found.agreement.owner_company_id != current_user.company_id:
+            or found.agreement.owner_company_id != current_user.acting_company_id:
         abort(404)
     return found
 
@@ -83,7 +83,7 @@ def _draft(draft_id: int) -> CompanyDraft:
 
 @bp.get("")
 def index():
-    rows = service.summaries(current_user.company_id)
+    rows = service.summaries(current_user.acting_company_id)
     return render("agreements/index.html", rows=rows, form=AgreementForm(),
                   moves=service.moves_of([r.agreement.id for r in rows])[:20],
                   action_form=EmptyForm())
@@ -95,7 +95,7 @@ def create():
     form = AgreementForm()
     if form.validate():
         try:
-            agreement = service.create_agreement(current_user.company, clock.now(),
+            agreement = service.create_agreement(current_user.acting_company, clock.now(),
                                                  name=form.name.data,
                                                  customer_number=form.customer_number.data)
         except service.AgreementError as error:
@@ -108,7 +108,7 @@ def create():
             flash(_("The agreement %(name)s is created. Now create its first company, or "
                     "continue later.", name=agreement.name))
             return redirect(url_for("agreements.wizard", draft_id=draft.id, step="company"), 303)
-    rows = service.summaries(current_user.company_id)
+    rows = service.summaries(current_user.acting_company_id)
     return render("agreements/index.html", rows=rows, form=form, action_form=EmptyForm(),
                   moves=service.moves_of([r.agreement.id for r in rows])[:20], status=422)
 
@@ -124,7 +124,7 @@ def _show(agreement: CustomerAgreement, invite: InviteForm, status: int = 200):
     access = {}
     for membership, user, group in service.access_rows([c.id for c in companies]):
         access.setdefault(membership.company_id, []).append((membership, user, group))
-    [summary] = service.summaries(current_user.company_id, only=[agreement])
+    [summary] = service.summaries(current_user.acting_company_id, only=[agreement])
     return render("agreements/show.html", agreement=agreement, companies=companies,
                   access=access, summary=summary, invite=invite, action_form=EmptyForm(),
                   moves=service.moves_of([agreement.id]), status=status)
@@ -229,7 +229,7 @@ def _confirm(draft: CompanyDraft, data: dict):
 @bp.route("/companies/<int:company_id>/move", methods=["GET", "POST"])
 def move(company_id: int):
     company = _company(company_id)
-    others = [a for a in service.owned_agreements(current_user.company_id)
+    others = [a for a in service.owned_agreements(current_user.acting_company_id)
               if a.id != company.agreement_id]
     form = MoveForm(agreements=others)
     if request.method == "POST" and form.validate():
@@ -324,7 +324,7 @@ def _month() -> tuple[dt.date, str | None]:
 @bp.get("/basis")
 def basis():
     month, error = _month()
-    rows = service.reinvoicing_basis(current_user.company_id, month)
+    rows = service.reinvoicing_basis(current_user.acting_company_id, month)
     return render("agreements/basis.html", rows=rows, month=month, error=error,
                   typed=request.args.get("month", ""), status=422 if error else 200)
 
@@ -334,7 +334,7 @@ def basis_export():
     month, error = _month()
     if error:
         abort(422)
-    content = service.basis_workbook(service.reinvoicing_basis(current_user.company_id, month),
+    content = service.basis_workbook(service.reinvoicing_basis(current_user.acting_company_id, month),
                                      month)
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={

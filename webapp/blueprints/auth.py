@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db, login_manager
 from ..forms import EmptyForm
 from ..forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
-from ..models import Collaboration, LicenceSubscription, User
+from ..models import Collaboration, Company, LicenceSubscription, Membership, User
 from ..services import collaboration as collaboration_service
 from ..services.accounts import find_login_user
 from ..services.mail import queue_mail
@@ -34,6 +34,11 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or str(user.session_version) != version:
         return None  # the password changed since: every older session is logged out
+    acting = session.get("acting_company_id")
+    if acting and acting != user.company_id and db.session.scalar(
+            select(Membership.id).where(Membership.user_id == user.id,
+                                        Membership.company_id == acting, Membership.active)):
+        user._acting_company_id = acting
     return user
 
 
@@ -44,15 +49,15 @@ def account_usable(user: User) -> bool:
         return True
     return ended_trial(user) is not None or db.session.scalar(
         select(LicenceSubscription.id).where(
-            LicenceSubscription.agreement_id == user.company.agreement_id,
+            LicenceSubscription.agreement_id == user.acting_company.agreement_id,
             LicenceSubscription.status.in_(USABLE_STATUSES))) is not None or db.session.scalar(
-        select(Collaboration.id).where(Collaboration.client_company_id == user.company_id,
+        select(Collaboration.id).where(Collaboration.client_company_id == user.acting_company_id,
                                        Collaboration.status == "active")) is not None
 
 
 def ended_trial(user: User) -> LicenceSubscription | None:
     return db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == user.company.agreement_id,
+        LicenceSubscription.agreement_id == user.acting_company.agreement_id,
         LicenceSubscription.kind == "licence", LicenceSubscription.is_trial, LicenceSubscription.status == "deactivated"))
 
 
@@ -83,6 +88,7 @@ def login():
         else:
             user.failed_logins, user.locked_until = 0, None
             db.session.commit()
+            session.pop("acting_company_id", None)
             login_user(user)
             return redirect(landing(user), 303)
         return render("auth/login.html", form=form, status=422)
@@ -118,6 +124,7 @@ def forgot_password():
 def logout():
     EmptyForm().validate_on_submit()
     logout_user()
+    session.pop("acting_company_id", None)
     return redirect(url_for("pages.home"), 303)
 
 
@@ -139,6 +146,8 @@ def set_password(token: str):
         user.set_password(form.password.data)
         db.session.commit()
         logout_user()
+        session.pop("acting_company_id", None)
+        session.pop("acting_company_id", None)
         login_user(user)
         return redirect(landing(user), 303)
     status = 422 if request.method == "POST" else 200
@@ -164,3 +173,35 @@ def approve_collaboration(token: str):
         return render("auth/approved.html", collaboration=found)
     return render("auth/approve.html", collaboration=found, form=form,
                   status=422 if request.method == "POST" else 200)
+
+
+@bp.post("/company")
+@login_required
+def switch_company():
+    """Work in another company the user has access to (R-AGR-1: one login, several
+    companies), or back in its own."""
+    form = EmptyForm()
+    try:
+        wanted = int(request.form.get("company_id", ""))
+    except ValueError:
+        wanted = 0
+    allowed = wanted == current_user.company_id or db.session.scalar(
+        select(Membership.id).where(Membership.user_id == current_user.id,
+                                    Membership.company_id == wanted, Membership.active))
+    if not form.validate() or not allowed or current_user.is_operator:
+        abort(404)
+    session["acting_company_id"] = wanted
+    company = db.session.get(Company, wanted)
+    flash(_("You are working in %(company)s.", company=company.name))
+    return redirect(url_for("portal.home"), 303)
+
+
+def companies_of(user) -> list:
+    """The companies a user can work in (its own first), for the company switcher."""
+    if not user.is_authenticated or user.is_operator:
+        return []
+    rows = db.session.scalars(
+        select(Company).join(Membership, Membership.company_id == Company.id)
+        .where(Membership.user_id == user.id, Membership.active)
+        .order_by(Company.id != user.company_id, Company.name)).all()
+    return list(rows) if len(rows) > 1 else []

@@ -43,7 +43,7 @@ def refusal(error: service.CollaborationError) -> str:
 @bp.before_request
 @login_required
 def require_partner():
-    if current_user.is_operator or current_user.company.kind != "partner":
+    if current_user.is_operator or current_user.acting_company.kind != "partner":
         abort(404)
     require_permission("can_admin")
 
@@ -61,7 +61,7 @@ def clients():
     form = ClientForm()
     if request.method == "POST" and form.validate():
         try:
-            client = service.add_client(current_user.company, clock.now(), name=form.name.data,
+            client = service.add_client(current_user.acting_company, clock.now(), name=form.name.data,
                                         organisation_number=form.organisation_number.data,
                                         email=form.email.data,
                                         customer_number=form.customer_number.data)
@@ -73,8 +73,8 @@ def clients():
             flash(_("%(name)s is in your client list. Add an assignment to work with it.",
                     name=client.name))
             return redirect(url_for("partner.client", client_id=client.id), 303)
-    rows = [(c, service.open_collaboration(current_user.company_id, c.id))
-            for c in service.clients(current_user.company_id)]
+    rows = [(c, service.open_collaboration(current_user.acting_company_id, c.id))
+            for c in service.clients(current_user.acting_company_id)]
     return render("partner/clients.html", rows=rows, form=form,
                   status=422 if request.method == "POST" else 200)
 
@@ -99,7 +99,7 @@ def _client_page(found: PartnerClient, form: ActivateForm, assignment_form: Assi
     return render("partner/client.html", client=found, form=form,
                   assignment_form=assignment_form, scenario=form.scenario,
                   service_subscription=service.current_service(company),
-                  open_collaboration=service.open_collaboration(current_user.company_id,
+                  open_collaboration=service.open_collaboration(current_user.acting_company_id,
                                                                 found.id),
                   status=status)
 
@@ -124,7 +124,7 @@ def activate(client_id: int):
     if form.validate():
         try:
             collaboration = service.activate(
-                current_user.company, found, current_user, clock.now(),
+                current_user.acting_company, found, current_user, clock.now(),
                 assignment_id=form.assignment_id.data, variant=form.variant.data,
                 recipient=form.invoice_recipient.data,
                 period_months=int(form.period.data) if form.period.data else None,
@@ -149,7 +149,7 @@ def activate(client_id: int):
 
 @bp.get("/collaborations")
 def collaborations():
-    rows = service.collaborations(current_user.company_id)
+    rows = service.collaborations(current_user.acting_company_id)
     forms = {}
     for row in rows:
         form = ChangeCollaborationForm(prefix=f"c{row.id}", variants=service.variants(),

@@ -36,7 +36,7 @@ def require_customer():
 def current_subscription() -> LicenceSubscription | None:
     return db.session.scalar(
         select(LicenceSubscription)
-        .where(LicenceSubscription.agreement_id == current_user.company.agreement_id,
+        .where(LicenceSubscription.agreement_id == current_user.acting_company.agreement_id,
                LicenceSubscription.kind == "licence")
         .order_by(LicenceSubscription.id.desc()))
 
@@ -49,7 +49,7 @@ def buy():
     subscription = current_subscription()
     if subscription is None or not subscription.is_trial:
         return redirect(url_for("portal.home"), 303)
-    company = current_user.company
+    company = current_user.acting_company
     agreement = subscription.agreement
     form = BuyNowForm(editions=catalog.shop_editions(), intervals=catalog.intervals(),
                       locale=locale())
@@ -80,7 +80,7 @@ def buy():
 
 @bp.get("/")
 def home():
-    company = current_user.company
+    company = current_user.acting_company
     subscription = current_subscription()
     users = db.session.scalars(select(User).where(User.company_id == company.id, User.active)
                                .order_by(User.first_name, User.last_name)).all()
@@ -101,7 +101,7 @@ def _next_invoice(subscription):
 @bp.get("/invoices")
 def invoices():
     require_permission("can_billing")
-    rows = agreement_invoices(current_user.company.agreement_id)
+    rows = agreement_invoices(current_user.acting_company.agreement_id)
     return render("portal/invoices.html", invoices=rows, today=clock.today())
 
 
@@ -149,7 +149,7 @@ def cancel():
 def company_profile():
     """R-PLAN-4: the company profile; an organisation number already registered is explained."""
     require_permission("can_admin")
-    company = current_user.company
+    company = current_user.acting_company
     form = CompanyProfileForm(obj=company if request.method == "GET" else None)
     status = 200
     if request.method == "POST":
@@ -191,7 +191,7 @@ USER_ERRORS = {
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     require_permission("can_admin")
-    company = current_user.company
+    company = current_user.acting_company
     form = NewUserForm()
     status = 200
     if request.method == "POST":
@@ -238,9 +238,9 @@ def user_action(user_id: int, action: str):
         abort(404)
     try:
         if action == "deactivate":
-            users_service.deactivate_user(current_user.company, user, clock.now())
+            users_service.deactivate_user(current_user.acting_company, user, clock.now())
         else:
-            users_service.delete_user(current_user.company, user, clock.now())
+            users_service.delete_user(current_user.acting_company, user, clock.now())
         db.session.commit()
         flash(_("Done: %(name)s.", name=user.full_name))
     except users_service.UserAdminError as error:
@@ -265,7 +265,7 @@ def employee_employed(employee_id: int):
 def groups():
     """The four default groups and custom ones, each with its module permissions."""
     require_permission("can_admin")
-    company = current_user.company
+    company = current_user.acting_company
     error = None
     if request.method == "POST" and EmptyForm().validate_on_submit():
         name = (request.form.get("name") or "").strip()
@@ -310,7 +310,7 @@ def user_group(user_id: int):
     group = get_owned(UserGroup, request.form.get("group_id", 0, type=int))
     if EmptyForm().validate_on_submit():
         try:
-            users_service.move_to_group(current_user.company, user, group)
+            users_service.move_to_group(current_user.acting_company, user, group)
             db.session.commit()
         except users_service.UserAdminError as error:
             db.session.rollback()

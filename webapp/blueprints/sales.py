@@ -54,7 +54,7 @@ def _list_args() -> dict:
 def frequencies():
     args = _list_args()
     page = max(1, request.args.get("page", 1, type=int))
-    query = sales.frequency_query(current_user.company_id, current_user.id, **args)
+    query = sales.frequency_query(current_user.acting_company_id, current_user.id, **args)
     rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     return render("sales/frequencies.html", "sales/_frequency_table.html",
                   rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page, **args,
@@ -64,7 +64,7 @@ def frequencies():
 
 @bp.get("/frequencies/export.xlsx")
 def export_frequencies():
-    query = sales.frequency_query(current_user.company_id, current_user.id, **_list_args())
+    query = sales.frequency_query(current_user.acting_company_id, current_user.id, **_list_args())
     content = sales.export_frequencies(db.session.execute(query).all(), locale())
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={
@@ -90,7 +90,7 @@ def new_frequency():
         return _frequency_form_page(form)
     if not form.validate():
         return _frequency_form_page(form, status=422)
-    frequency = sales.save_frequency(current_user.company_id, current_user, form.pattern(),
+    frequency = sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(),
                                      form.name.data, clock.now(), locale=locale())
     db.session.commit()
     if form.context.data == "dialog":
@@ -98,7 +98,7 @@ def new_frequency():
         from flask import render_template
 
         body = render_template("sales/_frequency_select.html",
-                               frequencies=sales.active_frequencies(current_user.company_id),
+                               frequencies=sales.active_frequencies(current_user.acting_company_id),
                                selected=frequency.id)
         return body, 200, {"HX-Retarget": "#field-frequency_id", "HX-Reswap": "outerHTML"}
     flash(_("The frequency %(name)s is saved.", name=frequency.name))
@@ -123,7 +123,7 @@ def edit_frequency(frequency_id: int):
     form = FrequencyForm(today=clock.today())
     if not form.validate():
         return _frequency_form_page(form, frequency, status=422)
-    sales.save_frequency(current_user.company_id, current_user, form.pattern(), form.name.data,
+    sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(), form.name.data,
                          clock.now(), frequency=frequency, locale=locale())
     db.session.commit()
     flash(_("The frequency %(name)s is saved.", name=frequency.name))
@@ -154,7 +154,7 @@ def customers():
     if request.method == "POST":
         if form.validate():
             exists = form.organisation_number.data and db.session.scalar(
-                select(Customer.id).where(Customer.company_id == current_user.company_id,
+                select(Customer.id).where(Customer.company_id == current_user.acting_company_id,
                                           Customer.organisation_number ==
                                           form.organisation_number.data))
             if exists:
@@ -163,7 +163,7 @@ def customers():
                 status = 422
             else:
                 db.session.add(Customer(
-                    company_id=current_user.company_id, name=form.name.data.strip(),
+                    company_id=current_user.acting_company_id, name=form.name.data.strip(),
                     organisation_number=form.organisation_number.data or None,
                     email=form.email.data, address_line=form.address_line.data or None,
                     postal_code=form.postal_code.data or None,
@@ -174,7 +174,7 @@ def customers():
         else:
             status = 422
     return render("sales/customers.html", form=form,
-                  customers=sales.company_customers(current_user.company_id), status=status)
+                  customers=sales.company_customers(current_user.acting_company_id), status=status)
 
 
 # --- subscriptions -----------------------------------------------------------------------
@@ -182,14 +182,14 @@ def customers():
 @bp.get("/subscriptions")
 def subscriptions():
     rows = db.session.scalars(select(Subscription).where(
-        Subscription.company_id == current_user.company_id).order_by(
+        Subscription.company_id == current_user.acting_company_id).order_by(
         func.lower(Subscription.name))).all()
     return render("sales/subscriptions.html", subscriptions=rows, today=clock.today(),
                   preview=sales.preview)
 
 
 def _subscription_form(formdata=None, subscription=None):
-    company_id = current_user.company_id
+    company_id = current_user.acting_company_id
     frequencies = sales.active_frequencies(company_id)
     if subscription is not None and not subscription.frequency.active:
         frequencies.append(subscription.frequency)  # keep showing the current choice
@@ -201,7 +201,7 @@ def _subscription_form(formdata=None, subscription=None):
 def _subscription_page(form, frequencies, subscription=None, status=200):
     return render("sales/subscription_form.html", form=form, frequencies=frequencies,
                   subscription=subscription, status=status,
-                  customers=sales.company_customers(current_user.company_id),
+                  customers=sales.company_customers(current_user.acting_company_id),
                   preview=sales.preview(subscription, clock.today()) if subscription else [])
 
 
@@ -230,7 +230,7 @@ def _edit_rows(action: str) -> MultiDict | None:
 
 def _save_subscription(form, subscription: Subscription | None) -> Subscription:
     if subscription is None:
-        subscription = Subscription(company_id=current_user.company_id, created_at=clock.now(),
+        subscription = Subscription(company_id=current_user.acting_company_id, created_at=clock.now(),
                                     active=True)
         db.session.add(subscription)
     subscription.name = form.name.data.strip()
@@ -261,13 +261,13 @@ def _handle_subscription_post(subscription: Subscription | None):
     chosen = db.session.get(Frequency, form.frequency_id.data) if form.frequency_id.data \
         else None
     valid = form.validate()
-    if chosen is None or chosen.company_id != current_user.company_id or (
+    if chosen is None or chosen.company_id != current_user.acting_company_id or (
             not chosen.active and (subscription is None
                                    or subscription.frequency_id != chosen.id)):
         form.frequency_id.errors = list(form.frequency_id.errors) + [
             _("Choose an active frequency.")]
         valid = False
-    owned = {c.id for c in sales.company_customers(current_user.company_id)}
+    owned = {c.id for c in sales.company_customers(current_user.acting_company_id)}
     if any(entry.form.customer_id.data not in owned for entry in form.subscribers.entries):
         valid = False
     if not valid:
@@ -310,7 +310,7 @@ def edit_subscription(subscription_id: int):
 def get_sales_invoice(invoice_id: int) -> Invoice:
     """An invoice the user's company sent (as the seller), else 404."""
     found = db.session.get(Invoice, invoice_id)
-    if found is None or found.seller_company_id != current_user.company_id:
+    if found is None or found.seller_company_id != current_user.acting_company_id:
         abort(404)
     return found
 
@@ -318,7 +318,7 @@ def get_sales_invoice(invoice_id: int) -> Invoice:
 @bp.get("/invoices")
 def invoices():
     rows = db.session.scalars(select(Invoice).where(
-        Invoice.seller_company_id == current_user.company_id)
+        Invoice.seller_company_id == current_user.acting_company_id)
         .order_by(Invoice.number.desc()).limit(500)).all()
     return render("sales/invoices.html", invoices=rows, today=clock.today())
 

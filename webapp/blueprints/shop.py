@@ -49,7 +49,7 @@ def get_draft(public_id: str) -> Order:
 def buys_addons_only() -> bool:
     """A logged-in administrator of a customer may order add-ons only (product "None")."""
     return (current_user.is_authenticated and not current_user.is_operator
-            and is_administrator(current_user, current_user.company_id))
+            and is_administrator(current_user, current_user.acting_company_id))
 
 
 def skipped_steps(order: Order) -> set[str]:
@@ -179,7 +179,7 @@ def start():
     trial = request.args.get("trial") == "1"
     order = shop.new_draft(clock.now(), current_user if current_user.is_authenticated else None)
     if buys_addons_only() and request.args.get("addons") == "1":
-        order.existing_company_id = current_user.company_id
+        order.existing_company_id = current_user.acting_company_id
         order.product_data = {"mode": "buy", "product": "none", "users": "1", "addons": []}
     elif trial:
         order.product_data = {"mode": "trial", "product": "", "users": "1", "addons": []}
@@ -221,7 +221,7 @@ def step(public_id: str, step: str):
         db.session.commit()  # keep what was typed, even when it does not validate
         return _render_step(order, step, form, status=422)
     if step == "product" and form.product.data == "none":
-        order.existing_company_id = current_user.company_id
+        order.existing_company_id = current_user.acting_company_id
     elif step == "product":
         order.existing_company_id = None
     _store_clean(order, step, form)
