@@ -15,12 +15,18 @@ def nav(page, name):
     page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
 
 
+def next_step(page, step):
+    """Go on, and wait for the next step's page before touching it (htmx boosts the form)."""
+    page.get_by_role("button", name="Neste").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text(step)
+
+
 def create_company(page, name, postal_code=None):
     page.get_by_label("Foretakets navn").fill(name)
-    page.get_by_role("button", name="Neste").click()
+    next_step(page, "Adresse")
     if postal_code:
         page.get_by_label("Postnummer").fill(postal_code)
-    page.get_by_role("button", name="Neste").click()
+    next_step(page, "Bekreft")
     page.get_by_role("button", name="Opprett selskap").click()
     expect(page.get_by_text(f"{name} er opprettet i kundeavtalen")).to_be_visible()
 
@@ -50,9 +56,9 @@ def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo
     # Resumed later from the list, with what was typed.
     page.get_by_role("link", name="Fortsett å opprette Baker Nord AS").click()
     expect(page.get_by_label("Foretakets navn")).to_have_value("Baker Nord AS")
-    page.get_by_role("button", name="Neste").click()
+    next_step(page, "Adresse")
     page.get_by_label("Postnummer").fill("5003")
-    page.get_by_role("button", name="Neste").click()
+    next_step(page, "Bekreft")
     expect(page.get_by_text("BERGEN")).to_be_visible()
     page.get_by_role("button", name="Opprett selskap").click()
     expect(page.get_by_text("Baker Nord AS er opprettet i kundeavtalen")).to_be_visible()
