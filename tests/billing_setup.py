@@ -5,8 +5,8 @@ import datetime as dt
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import CustomerAgreement, LicenceSubscription, SubscriptionAddOn
-from webapp.services.accounts import add_user, create_company
+from webapp.models import LicenceSubscription, SubscriptionAddOn
+from webapp.services.accounts import add_user, create_company, open_own_agreement
 
 
 def active_customer(activated_on: dt.date, interval: str = "annual",
@@ -18,14 +18,9 @@ def active_customer(activated_on: dt.date, interval: str = "annual",
     company = create_company(created, name=name, contact_person="Ingrid Hansen",
                              email=f"faktura@{name.split()[0].lower()}.example",
                              organisation_number=None)
-    agreement = CustomerAgreement(name=name, owner_company_id=company.id,
-                                  invoice_recipient_id=company.id, invoice_email=company.email,
-                                  invoice_address_line="Storgata 1", invoice_postal_code="0150",
-                                  invoice_city="OSLO", billing_interval=interval,
-                                  created_at=created)
-    db.session.add(agreement)
-    db.session.flush()
-    company.agreement_id = agreement.id
+    agreement = open_own_agreement(company, created, interval=interval,
+                                   invoice_email=company.email, address_line="Storgata 1",
+                                   postal_code="0150", city="OSLO")
     for number in range(users):
         add_user(company, created, first_name=f"User{number}", last_name="Test",
                  email=f"user{number}@example.com", username=f"user{number}",

@@ -28,7 +28,6 @@ REFUSALS = {
     "no_licence": lambda: _("Your own licence must be active before you create agreements."),
     "not_empty": lambda: _("The agreement holds companies and cannot be deleted. Move or remove "
                            "its companies first."),
-    "own_agreement": lambda: _("Your own agreement cannot be deleted."),
     "other_owner": lambda: _("A company can only be moved to one of your own agreements."),
     "same_agreement": lambda: _("The company is already in this agreement."),
     "has_access": lambda: _("This person already has access to the company."),

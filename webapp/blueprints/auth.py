@@ -14,7 +14,7 @@ from ..forms import EmptyForm
 from ..forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
 from ..models import Collaboration, Company, LicenceSubscription, Membership, User
 from ..services import collaboration as collaboration_service
-from ..services.accounts import find_login_user
+from ..services.accounts import find_login_user, has_access
 from ..services.mail import queue_mail
 from ..services.tokens import TokenError, find_token, issue_token
 from .common import render
@@ -35,9 +35,7 @@ def load_user(session_id: str) -> User | None:
     if user is None or str(user.session_version) != version:
         return None  # the password changed since: every older session is logged out
     acting = session.get("acting_company_id")
-    if acting and acting != user.company_id and db.session.scalar(
-            select(Membership.id).where(Membership.user_id == user.id,
-                                        Membership.company_id == acting, Membership.active)):
+    if acting and acting != user.company_id and has_access(user.id, acting):
         user._acting_company_id = acting
     return user
 
@@ -185,9 +183,7 @@ def switch_company():
         wanted = int(request.form.get("company_id", ""))
     except ValueError:
         wanted = 0
-    allowed = wanted == current_user.company_id or db.session.scalar(
-        select(Membership.id).where(Membership.user_id == current_user.id,
-                                    Membership.company_id == wanted, Membership.active))
+    allowed = wanted == current_user.company_id or has_access(current_user.id, wanted)
     if not form.validate() or not allowed or current_user.is_operator:
         abort(404)
     session["acting_company_id"] = wanted

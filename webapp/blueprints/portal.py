@@ -15,7 +15,8 @@ from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
 from ..services import cancellation, catalog, plans, trials
 from ..services import users as users_service
-from ..services.billing import agreement_invoices, estimate_next_invoice
+from ..services.billing import (active_addons, agreement_invoices, agreement_licence,
+                                estimate_next_invoice)
 from ..services.invoice_pdf import render_invoice_pdf
 from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
@@ -34,11 +35,7 @@ def require_customer():
 
 
 def current_subscription() -> LicenceSubscription | None:
-    return db.session.scalar(
-        select(LicenceSubscription)
-        .where(LicenceSubscription.agreement_id == current_user.acting_company.agreement_id,
-               LicenceSubscription.kind == "licence")
-        .order_by(LicenceSubscription.id.desc()))
+    return agreement_licence(current_user.acting_company.agreement_id)
 
 
 @bp.route("/buy", methods=["GET", "POST"])
@@ -355,8 +352,7 @@ def plan():
     return render("portal/plan.html", subscription=subscription, choices=choices,
                   addons=catalog.shop_addons() if current and current.kind == "edition" else [],
                   intervals=catalog.intervals(), form=EmptyForm(),
-                  chosen_addons={a.addon_code for a in subscription.addons
-                                 if a.removed_from is None})
+                  chosen_addons=set(active_addons(subscription)))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])

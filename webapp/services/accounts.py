@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..domain import usernames
 from ..extensions import db
-from ..models import Company, Employee, Membership, User, UserGroup
+from ..models import Company, CustomerAgreement, Employee, Membership, User, UserGroup
 from ..models.accounts import DEFAULT_GROUPS, next_customer_id
 
 # Module permissions of the four default groups; only Administrators reach Admin by default.
@@ -41,6 +41,29 @@ def create_company(now: dt.datetime, *, kind: str = "customer", **fields) -> Com
                                      **DEFAULT_PERMISSIONS[key]))
     db.session.flush()
     return company
+
+
+def open_own_agreement(company: Company, now: dt.datetime, *, interval: str,
+                       invoice_email: str, address_line: str | None = None,
+                       postal_code: str | None = None,
+                       city: str | None = None) -> CustomerAgreement:
+    """The company's own customer agreement: it owns it and receives its invoices."""
+    agreement = CustomerAgreement(
+        name=company.name, owner_company_id=company.id, invoice_recipient_id=company.id,
+        invoice_email=invoice_email, invoice_address_line=address_line,
+        invoice_postal_code=postal_code, invoice_city=city, billing_interval=interval,
+        created_at=now)
+    db.session.add(agreement)
+    db.session.flush()
+    company.agreement_id = agreement.id
+    return agreement
+
+
+def has_access(user_id: int, company_id: int) -> bool:
+    """The user has (active) access to the company."""
+    return db.session.scalar(select(Membership.id).where(
+        Membership.user_id == user_id, Membership.company_id == company_id,
+        Membership.active)) is not None
 
 
 def group_by_key(company_id: int, key: str) -> UserGroup:

@@ -18,7 +18,8 @@ from ..models import (Company, CompanyDraft, CompanyMove, CustomerAgreement, Emp
                       LicenceSubscription, Membership, SubscriptionAddOn, User, UserGroup)
 from . import catalog
 from .accounts import create_company, send_welcome_mail
-from .billing import agreement_stays, tariff, user_spans_by_user
+from .billing import (active_addons, agreement_licence, agreement_stays, subscription_tariff,
+                      user_spans_by_user)
 from .export import workbook
 from .mail import queue_mail
 
@@ -57,18 +58,10 @@ def licence_counts(agreement_ids: list[int]) -> dict[int, int]:
 
 
 def licence_subscription(agreement_id: int) -> LicenceSubscription | None:
-    return db.session.scalar(
-        select(LicenceSubscription)
-        .where(LicenceSubscription.agreement_id == agreement_id,
-               LicenceSubscription.kind == "licence",
-               LicenceSubscription.status.in_(("active", "trial", "suspended")))
-        .order_by(LicenceSubscription.id.desc()))
-
-
-def _rate(subscription: LicenceSubscription):
-    addons = tuple(a.addon_code for a in subscription.addons if a.removed_from is None)
-    return tariff(subscription.plan_code, subscription.quantity, addons,
-                  subscription.billing_interval, subscription.custom_monthly_ore)
+    """The agreement's licence subscription while it is in use (billed)."""
+    found = agreement_licence(agreement_id)
+    return found if found is not None and found.status in ("active", "trial", "suspended") \
+        else None
 
 
 def monthly_cost(subscription: LicenceSubscription | None, users: int) -> int:
@@ -76,7 +69,7 @@ def monthly_cost(subscription: LicenceSubscription | None, users: int) -> int:
     for, every user beyond them at the price of one more, less the interval discount."""
     if subscription is None:
         return 0
-    rate = _rate(subscription)
+    rate = subscription_tariff(subscription)
     gross = sum(c.monthly_ore for c in rate.components) \
         + max(0, users - subscription.quantity) * rate.excess_unit_ore
     return gross - percent_of(gross, rate.discount_percent)
@@ -150,10 +143,9 @@ def create_agreement(owner: Company, now: dt.datetime, *, name: str,
         custom_monthly_ore=model.custom_monthly_ore, created_at=now)
     db.session.add(subscription)
     db.session.flush()
-    for addon in model.addons:
-        if addon.removed_from is None:
-            db.session.add(SubscriptionAddOn(subscription_id=subscription.id,
-                                             addon_code=addon.addon_code, added_on=today))
+    for code in active_addons(model):
+        db.session.add(SubscriptionAddOn(subscription_id=subscription.id, addon_code=code,
+                                         added_on=today))
     db.session.flush()
     return agreement
 
@@ -162,8 +154,6 @@ def delete_agreement(agreement: CustomerAgreement, now: dt.datetime) -> None:
     """R-AGR-3: refused while the agreement holds companies; billing ends with it."""
     if agreement.companies:
         raise AgreementError("not_empty")
-    if agreement.owner.agreement_id == agreement.id:
-        raise AgreementError("own_agreement")
     today = clock.local(now).date()
     for subscription in db.session.scalars(select(LicenceSubscription).where(
             LicenceSubscription.agreement_id == agreement.id,
@@ -361,7 +351,7 @@ class BasisRow:
 def _licence_cost(subscription: LicenceSubscription | None, spans, month: rules.Period) -> int:
     if subscription is None:
         return 0
-    rate = _rate(subscription)
+    rate = subscription_tariff(subscription)
     live = rules.Period(max(month.start, subscription.activated_on or month.start),
                         min(month.end, subscription.cancel_on or month.end))
     if live.start > live.end:

@@ -117,6 +117,29 @@ def tariff(plan_code: str | None, quantity: int, addon_codes: tuple[str, ...], i
                   excess_unit + per_user_addons)
 
 
+def active_addons(subscription: LicenceSubscription) -> tuple[str, ...]:
+    """The add-ons billed from now on (a removed one only runs to the end of the period)."""
+    return tuple(a.addon_code for a in subscription.addons if a.removed_from is None)
+
+
+def subscription_tariff(subscription: LicenceSubscription, plan_code: str | None = None,
+                        addons: tuple[str, ...] | None = None) -> Tariff:
+    """The subscription's tariff as it stands (or with another plan or add-ons)."""
+    return tariff(plan_code or subscription.plan_code, subscription.quantity,
+                  active_addons(subscription) if addons is None else addons,
+                  subscription.billing_interval, subscription.custom_monthly_ore,
+                  subscription.label)
+
+
+def agreement_licence(agreement_id: int) -> LicenceSubscription | None:
+    """The agreement's licence subscription (its users), whatever its status."""
+    return db.session.scalar(
+        select(LicenceSubscription)
+        .where(LicenceSubscription.agreement_id == agreement_id,
+               LicenceSubscription.kind == "licence")
+        .order_by(LicenceSubscription.id.desc()))
+
+
 def discount_text(months: int, percent: int) -> str:
     label = {12: "årlig", 6: "halvårlig", 3: "kvartalsvis", 1: "månedlig"}.get(months, "")
     return f"Rabatt for {label} fakturering {percent} %"
@@ -526,7 +549,7 @@ def estimate_next_invoice(subscription: LicenceSubscription):
     the same rules as issuing, with today's users carried on to the invoice day."""
     if subscription.status != "active" or subscription.activated_on is None:
         return None
-    addons = tuple(a.addon_code for a in subscription.addons if a.removed_from is None)
+    addons = active_addons(subscription)
     spans = _user_spans([subscription.agreement_id]).get(subscription.agreement_id, [])
     if len(spans) <= subscription.quantity:
         spans = []

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import (Assignment, Collaboration, Company, CustomerAgreement, LicenceSubscription,
+from ..models import (Assignment, Collaboration, Company, LicenceSubscription,
                       PartnerClient, User)
 from . import catalog
-from .accounts import add_user, create_company, send_welcome_mail
+from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
 from .billing import cancel_subscription, renewal_threshold
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
@@ -51,8 +51,7 @@ def add_client(partner: Company, now: dt.datetime, *, name: str, organisation_nu
                            organisation_number=organisation_number, email=email.strip(),
                            customer_number=(customer_number or "").strip() or None,
                            created_at=now)
-    client.company_id = db.session.scalar(select(Company.id).where(
-        Company.organisation_number == organisation_number, Company.kind == "customer"))
+    client_company(client)
     db.session.add(client)
     db.session.flush()
     return client
@@ -172,12 +171,7 @@ def _create_client_company(client: PartnerClient, now: dt.datetime, contact: dic
                              organisation_number=client.organisation_number,
                              contact_person=f"{contact['first_name']} {contact['last_name']}",
                              email=client.email, phone=contact.get("phone") or None)
-    agreement = CustomerAgreement(
-        name=company.name, owner_company_id=company.id, invoice_recipient_id=company.id,
-        invoice_email=client.email, billing_interval="annual", created_at=now)
-    db.session.add(agreement)
-    db.session.flush()
-    company.agreement_id = agreement.id
+    open_own_agreement(company, now, interval="annual", invoice_email=client.email)
     admin = add_user(company, now, first_name=contact["first_name"],
                      last_name=contact["last_name"], email=contact["email"],
                      username=usernames.suggest(contact["first_name"]),
@@ -191,21 +185,24 @@ def _create_client_company(client: PartnerClient, now: dt.datetime, contact: dic
 
 # --- approving -----------------------------------------------------------------------------
 
-def approval(signed: str) -> Collaboration:
-    """The collaboration behind an approval link, or TokenError (tampered, used, expired)."""
-    token = find_token("approve", signed)
+def _invited(signed: str, *, for_update: bool = False):
+    """(token, collaboration) behind an approval link still waiting for the client, or
+    TokenError (tampered, used, expired, or the firm withdrew the invitation)."""
+    token = find_token("approve", signed, for_update=for_update)
     collaboration = db.session.get(Collaboration, token.collaboration_id)
     if collaboration is None or collaboration.status != "invited":
         raise TokenError("used", token)
-    return collaboration
+    return token, collaboration
+
+
+def approval(signed: str) -> Collaboration:
+    """The collaboration behind an approval link, for the client to read."""
+    return _invited(signed)[1]
 
 
 def approve(signed: str, now: dt.datetime) -> Collaboration:
     """R-COLLAB-5: the collaboration starts on approval, and the billing with it."""
-    token = find_token("approve", signed, for_update=True)
-    collaboration = db.session.get(Collaboration, token.collaboration_id)
-    if collaboration is None or collaboration.status != "invited":
-        raise TokenError("used", token)
+    token, collaboration = _invited(signed, for_update=True)
     token.used_at = now
     collaboration.status, collaboration.approved_at = "active", now
     if collaboration.subscription_id is None:
@@ -317,12 +314,7 @@ def register_partner(now: dt.datetime, *, company_name: str, organisation_number
                              organisation_number=organisation_number,
                              contact_person=f"{first_name} {last_name}", email=email,
                              phone=phone)
-    agreement = CustomerAgreement(
-        name=company.name, owner_company_id=company.id, invoice_recipient_id=company.id,
-        invoice_email=email, billing_interval=interval, created_at=now)
-    db.session.add(agreement)
-    db.session.flush()
-    company.agreement_id = agreement.id
+    agreement = open_own_agreement(company, now, interval=interval, invoice_email=email)
     db.session.add(LicenceSubscription(
         agreement_id=agreement.id, plan_code=edition, quantity=users, billing_interval=interval,
         status="active", activated_on=clock.local(now).date(), created_at=now))

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import CustomerAgreement, LicenceSubscription, User
-from .accounts import add_user, create_company
+from ..models import LicenceSubscription, User
+from .accounts import add_user, create_company, open_own_agreement
 from .billing import vendor_company
 from .catalog import load_catalog
 
@@ -32,14 +32,9 @@ def seed_demo_data() -> str:
     customer = create_company(now, name="Fjordkaffe AS", contact_person="Kari Nordmann",
                               email="kari@fjordkaffe.example", phone="+47 912 34 567",
                               address_line="Kaigata 5", postal_code="5003", city="BERGEN")
-    agreement = CustomerAgreement(name=customer.name, owner_company_id=customer.id,
-                                  invoice_recipient_id=customer.id,
-                                  invoice_email=customer.email, invoice_address_line="Kaigata 5",
-                                  invoice_postal_code="5003", invoice_city="BERGEN",
-                                  billing_interval="annual", created_at=now)
-    db.session.add(agreement)
-    db.session.flush()
-    customer.agreement_id = agreement.id
+    agreement = open_own_agreement(customer, now, interval="annual",
+                                   invoice_email=customer.email, address_line="Kaigata 5",
+                                   postal_code="5003", city="BERGEN")
     admin = add_user(customer, now, first_name="Kari", last_name="Nordmann",
                      email=customer.email, username=DEMO_ADMIN["username"],
                      group_key="administrators", is_superuser=True)

@@ -12,8 +12,8 @@ from ..domain import billing as rules
 from ..extensions import db
 from ..models import Invoice, InvoiceLine, LicenceSubscription, SubscriptionAddOn
 from . import catalog
-from .billing import (discount_text, renewal_threshold, send_moment, take_invoice_numbers,
-                      tariff, vendor_company)
+from .billing import (discount_text, renewal_threshold, send_moment, subscription_tariff,
+                      take_invoice_numbers, vendor_company)
 
 
 class PlanError(Exception):
@@ -26,10 +26,7 @@ class PlanError(Exception):
 
 def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,
                 addons: tuple[str, ...] | None = None) -> int:
-    codes = addons if addons is not None else tuple(
-        a.addon_code for a in subscription.addons if a.removed_from is None)
-    rate = tariff(plan_code or subscription.plan_code, subscription.quantity, codes,
-                  subscription.billing_interval, subscription.custom_monthly_ore)
+    rate = subscription_tariff(subscription, plan_code, addons)
     return sum(c.monthly_ore for c in rate.components)
 
 

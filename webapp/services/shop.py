@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import (CustomerAgreement, LicenceSubscription, Order, Company,
+from ..models import (LicenceSubscription, Order, Company,
                       SubscriptionAddOn, User)
 from . import catalog
-from .accounts import add_user, create_company, send_welcome_mail
+from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
 
@@ -94,12 +94,8 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
         name=data["company_name"].strip(), contact_person=data["contact_person"].strip(),
         email=data["email"].strip(), phone=data["phone"].strip(),
         employee_count=int(data["employee_count"]) if data.get("employee_count") else None)
-    agreement = CustomerAgreement(
-        name=company.name, owner_company_id=company.id, invoice_recipient_id=company.id,
-        invoice_email=company.email, billing_interval=chosen["interval"], created_at=now)
-    db.session.add(agreement)
-    db.session.flush()
-    company.agreement_id = agreement.id
+    agreement = open_own_agreement(company, now, interval=chosen["interval"],
+                                   invoice_email=company.email)
     first_admin = True
     for row in order.users_data:
         is_admin = row["user_group"] == "administrators"

@@ -8,10 +8,12 @@ from sqlalchemy import delete, func, select
 
 from ..domain import usernames
 from ..extensions import db
-from ..models import (ActionToken, Company, Employee, LicenceSubscription, Membership, User,
+from ..models import (ActionToken, Company, Employee, Membership, User,
                       UserGroup)
 from . import catalog
 from .accounts import add_user, send_welcome_mail
+from .agreements import licence_counts
+from .billing import agreement_licence
 
 WELCOME_LINK_LIFETIME = dt.timedelta(days=14)
 
@@ -26,15 +28,8 @@ class UserAdminError(Exception):
 
 def licensed_users(company: Company) -> tuple[int, int]:
     """(active users with access to the agreement's companies, licences in the subscription)."""
-    used = db.session.scalar(
-        select(func.count(func.distinct(User.id)))
-        .join(Membership, Membership.user_id == User.id)
-        .join(Company, Company.id == Membership.company_id)
-        .where(Company.agreement_id == company.agreement_id, User.active, Membership.active))
-    subscription = db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == company.agreement_id,
-        LicenceSubscription.kind == "licence")
-        .order_by(LicenceSubscription.id.desc()))
+    used = licence_counts([company.agreement_id]).get(company.agreement_id, 0)
+    subscription = agreement_licence(company.agreement_id)
     if subscription is None:
         return used, 0
     plan = catalog.price_list().items.get(subscription.plan_code or "")
@@ -45,9 +40,7 @@ def licensed_users(company: Company) -> tuple[int, int]:
 
 
 def is_free_plan(company: Company) -> bool:
-    subscription = db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == company.agreement_id,
-        LicenceSubscription.kind == "licence"))
+    subscription = agreement_licence(company.agreement_id)
     plan = catalog.price_list().items.get(subscription.plan_code or "") if subscription else None
     return plan is not None and plan.kind == "plan" and (plan.price_ore or 0) == 0
 
