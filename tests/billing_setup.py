@@ -12,12 +12,16 @@ from webapp.services.accounts import add_user, create_company, open_own_agreemen
 def active_customer(activated_on: dt.date, interval: str = "annual",
                     plan: str = "office-professional", quantity: int = 3,
                     addons: tuple[str, ...] = ("office-mobile",), users: int = 1,
-                    name: str = "Bakeriet Lille AS") -> LicenceSubscription:
-    """A customer activated on the given day, with `users` users created that day."""
+                    name: str = "Bakeriet Lille AS",
+                    seller: bool = False) -> LicenceSubscription:
+    """A customer activated on the given day, with `users` users created that day; a `seller`
+    has the complete profile it needs to send its own invoices."""
     created = dt.datetime.combine(activated_on, dt.time(12), tzinfo=clock.OSLO)
     company = create_company(created, name=name, contact_person="Ingrid Hansen",
                              email=f"faktura@{name.split()[0].lower()}.example",
                              organisation_number=None)
+    if seller:
+        make_seller(company)
     agreement = open_own_agreement(company, created, interval=interval,
                                    invoice_email=company.email, address_line="Storgata 1",
                                    postal_code="0150", city="OSLO")
@@ -35,3 +39,24 @@ def active_customer(activated_on: dt.date, interval: str = "annual",
     db.session.add(subscription)
     db.session.commit()
     return subscription
+
+
+def valid_organisation_number(prefix: int) -> str:
+    """The first MOD11-valid organisation number from an eight-digit prefix on."""
+    from stdnum.no import orgnr
+
+    while True:
+        for digit in range(10):
+            if orgnr.is_valid(f"{prefix}{digit}"):
+                return f"{prefix}{digit}"
+        prefix += 1
+
+
+def make_seller(company, vat_registered: bool = True) -> None:
+    """Give a company the seller profile an invoice needs (R-DOC-1)."""
+    company.organisation_number = company.organisation_number or valid_organisation_number(
+        91700000 + company.id * 10)
+    company.vat_registered = company.business_register = vat_registered
+    company.bank_account = "12060000016"
+    company.address_line, company.postal_code, company.city = "Torget 2", "7010", "TRONDHEIM"
+    db.session.flush()

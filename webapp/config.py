@@ -38,7 +38,7 @@ def from_environment() -> dict:
         "VENDOR_ORGANISATION_NUMBER": os.environ.get("KVITT_VENDOR_ORGNR", "923609016"),
         "VENDOR_ADDRESS": os.environ.get("KVITT_VENDOR_ADDRESS", "Storgata 1, 0155 OSLO"),
         "VENDOR_EMAIL": os.environ.get("KVITT_VENDOR_EMAIL", "faktura@kvitt.example"),
-        "VENDOR_BANK_ACCOUNT": os.environ.get("KVITT_VENDOR_ACCOUNT", "1503.12.34567"),
+        "VENDOR_BANK_ACCOUNT": os.environ.get("KVITT_VENDOR_ACCOUNT", "8601.11.17947"),
         # Dunning (days): reminder after the due date, each deadline, then the next step.
         "DUNNING_REMINDER_AFTER_DAYS": int(os.environ.get("KVITT_REMINDER_AFTER_DAYS", "3")),
         "DUNNING_DEADLINE_DAYS": int(os.environ.get("KVITT_DUNNING_DEADLINE_DAYS", "14")),

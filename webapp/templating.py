@@ -101,8 +101,13 @@ def register_templating(app: Flask) -> None:
     from .blueprints.access import can
     from .blueprints.auth import companies_of
 
+    from .services.invoice_pdf import account_text, seller_lines, vat_label
+    from .services.invoicing import document_of
+
     app.add_template_global(can)
     app.add_template_global(companies_of)
+    for helper in (document_of, seller_lines, account_text, vat_label):
+        app.add_template_global(helper)
     @app.context_processor
     def bound_gettext():
         return _newstyle(get_translations())

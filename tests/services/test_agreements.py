@@ -25,7 +25,7 @@ def _counts(*agreement_list):
 def _excess_lines(agreement):
     return [(line.period_start, line.period_end, line.quantity, line.amount_ore)
             for invoice in db.session.scalars(select(Invoice).where(
-                Invoice.agreement_id == agreement.id).order_by(Invoice.number))
+                Invoice.agreement_id == agreement.id).order_by(Invoice.id))
             for line in invoice.lines if line.description.startswith(EXCESS)]
 
 

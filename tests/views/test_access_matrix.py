@@ -39,7 +39,7 @@ def _admin_of(subscription):
 @pytest.fixture
 def owner_objects(app, client):
     """Company A with one of everything that has an id in a URL."""
-    owner = active_customer(dt.date(2026, 1, 5), name="Eier AS")
+    owner = active_customer(dt.date(2026, 1, 5), name="Eier AS", seller=True)
     at(2026, 1, 6, 9, 0)
     run_due_jobs()
     _log_in(client, _admin_of(owner))
@@ -63,7 +63,7 @@ def owner_objects(app, client):
     db.session.commit()
     return {"agreement_id": second.id, "draft_id": draft.id, "step": "company",
             "company_id": company.id, "membership_id": db.session.scalar(
-                select(Membership.id).where(Membership.user_id == owner_admin.id)),"user_id": owner_admin.id, "action": "deactivate",
+                select(Membership.id).where(Membership.user_id == owner_admin.id)),"user_id": owner_admin.id, "action": "deactivate", "extension": "pdf",
             "employee_id": db.session.scalar(select(Employee.id).where(
                 Employee.user_id == owner_admin.id)),
             "group_id": db.session.scalar(select(UserGroup.id).where(

@@ -38,7 +38,7 @@ def test_portal_lists_invoices_with_status_page_and_pdf(client):
     listing = client.get("/portal/invoices").get_data(as_text=True)
     assert f'id="invoice-{invoice.number}"' in listing and "Åpen" in listing
     page = client.get(f"/portal/invoices/{invoice.id}").get_data(as_text=True)
-    assert "Org.nr." in page and "923609016 MVA" in page and invoice.kid in page
+    assert "Org.nr. 923 609 016 MVA" in page and "Foretaksregisteret" in page and invoice.kid in page
     assert "20.04.2026–30.04.2026" in page and "kr\u00a015\u00a0776,78" in page
     pdf = client.get(f"/portal/invoices/{invoice.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

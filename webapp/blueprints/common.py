@@ -30,3 +30,45 @@ def field_error(field, message: str) -> None:
 def refusal_text(texts: dict, error) -> str:
     """The user's words for a service refusal (`error.code`), from a view's table."""
     return texts.get(error.code, lambda: error.code)()
+
+
+def invoice_download(invoice, extension: str):
+    """An invoice or credit note as its PDF ("pdf") or its EHF Billing 3.0 ("xml")."""
+    from flask import Response
+
+    from ..services.ehf import ehf_filename, invoice_files
+    from ..services.invoice_pdf import render_invoice_pdf
+    from ..services.invoicing import document_of
+
+    if extension == "pdf":
+        document = document_of(invoice)
+        name = ehf_filename(document).replace(".xml", ".pdf")
+        return Response(render_invoice_pdf(document), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+    document, _pdf, xml = invoice_files(invoice)
+    return Response(xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{ehf_filename(document)}"'})
+
+
+def credit_from_form(invoice, form, show_page, page_endpoint: str):
+    """Issue the credit note a CreditForm asks for: a refusal at its field (422), or the new
+    credit note's page (303)."""
+    from flask import flash, redirect, url_for
+    from flask_babel import gettext as _
+
+    from .. import clock
+    from ..extensions import db
+    from ..services.billing import BillingError, credit_invoice
+
+    if not form.validate():
+        return show_page(invoice, credit_form=form, status=422)
+    try:
+        note = credit_invoice(invoice, form.reason.data, clock.now(), **form.credit_arguments())
+    except BillingError as error:
+        db.session.rollback()
+        field_error(getattr(form, error.field or "reason"), str(error))
+        return show_page(db.session.get(type(invoice), invoice.id), credit_form=form,
+                         status=422)
+    db.session.commit()
+    flash(_("Credit note %(number)s is issued.", number=note.number))
+    return redirect(url_for(page_endpoint, invoice_id=note.id), 303)

@@ -20,8 +20,7 @@ from ..models import (Company, DunningEvent, Invoice, LicenceSubscription, Order
 from ..forms.agreements import PartnerRegistrationForm
 from ..services import billing, cancellation, catalog, payments, trials
 from ..services import collaboration as collaboration_service
-from ..services.invoice_pdf import render_invoice_pdf
-from .common import locale, render
+from .common import credit_from_form, invoice_download, locale, render
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -127,7 +126,7 @@ def invoices():
     status = request.args.get("status") if request.args.get("status") in INVOICE_FILTERS else ""
     query = _invoice_query(status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Invoice.number.desc())
+    rows = db.session.scalars(query.order_by(Invoice.id.desc())
                               .offset((_page() - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render("operator/invoices.html", invoices=rows, status_filter=status, total=total,
                   page=_page(), page_size=PAGE_SIZE, today=clock.today(),
@@ -137,7 +136,8 @@ def invoices():
 def _invoice_page(invoice, payment_form=None, credit_form=None, status=200):
     payment_form = payment_form or PaymentForm(kid=invoice.kid, paid_on=clock.today())
     return render("operator/invoice.html", invoice=invoice, today=clock.today(),
-                  payment_form=payment_form, credit_form=credit_form or CreditForm(),
+                  payment_form=payment_form,
+                  credit_form=credit_form or CreditForm(invoice=invoice),
                   dialogue_form=EmptyForm(), status=status,
                   payments=db.session.scalars(select(Payment).where(
                       Payment.invoice_id == invoice.id).order_by(Payment.id)).all(),
@@ -157,10 +157,9 @@ def invoice(invoice_id: int):
     return _invoice_page(_licence_invoice(invoice_id))
 
 
-@bp.get("/invoices/<int:invoice_id>.pdf")
-def invoice_pdf(invoice_id: int):
-    found = _licence_invoice(invoice_id)
-    return Response(render_invoice_pdf(found), mimetype="application/pdf")
+@bp.get("/invoices/<int:invoice_id>.<any(pdf, xml):extension>")
+def invoice_file(invoice_id: int, extension: str):
+    return invoice_download(_licence_invoice(invoice_id), extension)
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
@@ -183,18 +182,7 @@ def register_invoice_payment(invoice_id: int):
 @bp.post("/invoices/<int:invoice_id>/credit")
 def credit(invoice_id: int):
     found = _licence_invoice(invoice_id)
-    form = CreditForm()
-    if not form.validate():
-        return _invoice_page(found, credit_form=form, status=422)
-    try:
-        note = billing.credit_invoice(found, form.reason.data, clock.now())
-    except billing.BillingError as error:
-        db.session.rollback()
-        form.reason.errors.append(str(error))
-        return _invoice_page(_licence_invoice(invoice_id), credit_form=form, status=422)
-    db.session.commit()
-    flash(_("Credit note %(number)s is issued.", number=note.number))
-    return redirect(url_for("operator.invoice", invoice_id=note.id), 303)
+    return credit_from_form(found, CreditForm(invoice=found), _invoice_page, "operator.invoice")
 
 
 @bp.post("/invoices/<int:invoice_id>/dialogue")

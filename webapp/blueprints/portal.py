@@ -17,10 +17,9 @@ from ..services import cancellation, catalog, plans, trials
 from ..services import users as users_service
 from ..services.billing import (active_addons, agreement_invoices, agreement_licence,
                                 estimate_next_invoice)
-from ..services.invoice_pdf import render_invoice_pdf
 from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
-from .common import locale, render
+from .common import invoice_download, locale, render
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -109,13 +108,10 @@ def invoice(invoice_id: int):
     return render("portal/invoice.html", invoice=found, today=clock.today())
 
 
-@bp.get("/invoices/<int:invoice_id>.pdf")
-def invoice_pdf(invoice_id: int):
+@bp.get("/invoices/<int:invoice_id>.<any(pdf, xml):extension>")
+def invoice_file(invoice_id: int, extension: str):
     require_permission("can_billing")
-    found = get_customer_invoice(invoice_id)
-    name = "kreditnota" if found.kind == "credit_note" else "faktura"
-    return Response(render_invoice_pdf(found), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{name}-{found.number}.pdf"'})
+    return invoice_download(get_customer_invoice(invoice_id), extension)
 
 
 @bp.route("/cancel", methods=["GET", "POST"])

@@ -17,9 +17,8 @@ from ..forms import EmptyForm
 from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
 from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, SubscriptionLine
 from ..services import sales
-from ..services.invoice_pdf import render_invoice_pdf
 from .access import get_owned, require_permission
-from .common import is_htmx_fragment_request, locale, render
+from .common import invoice_download, is_htmx_fragment_request, locale, render
 
 bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
 PAGE_SIZE = 50
@@ -319,7 +318,7 @@ def get_sales_invoice(invoice_id: int) -> Invoice:
 def invoices():
     rows = db.session.scalars(select(Invoice).where(
         Invoice.seller_company_id == current_user.acting_company_id)
-        .order_by(Invoice.number.desc()).limit(500)).all()
+        .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(500)).all()
     return render("sales/invoices.html", invoices=rows, today=clock.today())
 
 
@@ -329,8 +328,6 @@ def invoice(invoice_id: int):
                   today=clock.today())
 
 
-@bp.get("/invoices/<int:invoice_id>.pdf")
-def invoice_pdf(invoice_id: int):
-    found = get_sales_invoice(invoice_id)
-    return Response(render_invoice_pdf(found), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="faktura-{found.number}.pdf"'})
+@bp.get("/invoices/<int:invoice_id>.<any(pdf, xml):extension>")
+def invoice_file(invoice_id: int, extension: str):
+    return invoice_download(get_sales_invoice(invoice_id), extension)

@@ -2,9 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms import (DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..domain.money import format_nok
 from ..services.payments import PaymentError, parse_amount
 
 REQUIRED = _l("This field is required.")
@@ -25,8 +28,53 @@ class PaymentForm(FlaskForm):
 
 
 class CreditForm(FlaskForm):
+    """R-DOC-3: credit every line left, chosen lines, or an amount, with a reason."""
+
     reason = TextAreaField(_l("Reason for the credit note"), validators=[
         DataRequired(REQUIRED), Length(max=500)])
+    scope = RadioField(_l("Credit"), default="all", choices=[
+        ("all", _l("Every line not yet credited")), ("lines", _l("Chosen lines")),
+        ("amount", _l("An amount"))])
+    lines = SelectMultipleField(_l("Lines to credit"), coerce=int,
+                                option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+                                validate_choice=False)
+    amount = StringField(_l("Amount excl. VAT (NOK)"), validators=[Optional(), Length(max=20)])
+    vat_group = SelectField(_l("VAT rate of the amount"), validate_choice=False)
+
+    def __init__(self, *args, invoice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.amount_ore = None
+        if invoice is not None:
+            self.lines.choices = [(line.id, f"{line.position}. {line.description} "
+                                   f"({format_nok(line.amount_ore)})") for line in invoice.lines]
+            groups = sorted({(line.vat_category, line.vat_percent) for line in invoice.lines},
+                            key=lambda group: -group[1])
+            self.vat_group.choices = [(f"{category}{percent}", f"{percent} %")
+                                      for category, percent in groups]
+
+    def validate_lines(self, field):
+        if self.scope.data == "lines" and not field.data:
+            raise ValidationError(_l("Choose the lines to credit."))
+
+    def validate_amount(self, field):
+        if self.scope.data != "amount":
+            return
+        if not field.data:
+            raise ValidationError(_l("Enter the amount to credit."))
+        try:
+            self.amount_ore = parse_amount(field.data)
+        except PaymentError as error:
+            raise ValidationError(str(error)) from None
+
+    def credit_arguments(self) -> dict:
+        """The service's arguments for what the form chose."""
+        if self.scope.data == "lines":
+            return {"line_ids": list(self.lines.data)}
+        if self.scope.data == "amount":
+            group = self.vat_group.data or ""
+            return {"amount_ore": self.amount_ore,
+                    "vat_group": (group[:1], int(group[1:])) if group[1:].isdigit() else None}
+        return {}
 
 
 class ImportForm(FlaskForm):

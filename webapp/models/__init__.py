@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per area."""
 from .accounts import Company, CustomerAgreement, Employee, Membership, User, UserGroup
 from .billing import (BilledPeriod, DunningEvent, Invoice, InvoiceLine, InvoiceSequence,
-                      Payment)
+                      Payment, SellerIdentity)
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionLine,
                     SubscriptionOccurrence)
@@ -16,5 +16,5 @@ __all__ = [
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
     "Payment", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",
-    "SubscriptionAddOn", "User", "UserGroup", "VolumeBand",
+    "SellerIdentity", "SubscriptionAddOn", "User", "UserGroup", "VolumeBand",
 ]

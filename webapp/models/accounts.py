@@ -29,6 +29,15 @@ class Company(db.Model):
     address_line: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str | None] = mapped_column(String(4))
     city: Mapped[str | None] = mapped_column(String(60))
+    # The seller on its own invoices (R-DOC-1) and the buyer on Kvitt's.
+    vat_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # "Foretaksregisteret" on its invoices (limited companies and other registered forms).
+    business_register: Mapped[bool] = mapped_column(default=False, server_default="0")
+    bank_account: Mapped[str | None] = mapped_column(String(11))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    invoice_email: Mapped[str | None] = mapped_column(String(320))
+    payment_terms: Mapped[str | None] = mapped_column(String(300))
     # Companies and agreements refer to each other: this key is added after both tables exist.
     agreement_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer_agreement.id", use_alter=True, name="fk_company_agreement"))
@@ -58,6 +67,10 @@ class CustomerAgreement(db.Model):
     invoice_postal_code: Mapped[str | None] = mapped_column(String(4))
     invoice_city: Mapped[str | None] = mapped_column(String(60))
     billing_interval: Mapped[str] = mapped_column(ForeignKey("billing_interval.code"))
+    # How the licence invoices reach the customer: e-mail with PDF, EHF, or both.
+    buyer_reference: Mapped[str | None] = mapped_column(String(60))
+    peppol_id: Mapped[str | None] = mapped_column(String(60))
+    delivery: Mapped[str] = mapped_column(String(5), default="email", server_default="email")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # R-AGR-3: only an empty agreement is deleted; it is kept (hidden) for its invoices.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

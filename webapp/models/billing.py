@@ -11,12 +11,42 @@ from ..extensions import db
 from .types import UTCDateTime
 
 
-class InvoiceSequence(db.Model):
-    """The next invoice number of a seller; taken in the issuing transaction, so no gaps."""
+SERIES = ("invoice", "credit_note")
+DELIVERIES = ("email", "ehf", "both")
 
-    __tablename__ = "invoice_sequence"
+
+class InvoiceSequence(db.Model):
+    """The next number of a seller's series (invoices, credit notes: R-DOC-3); taken in the
+    issuing transaction, so no gaps."""
+
+    __tablename__ = "document_sequence"
     seller_company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(12), primary_key=True)
     next_number: Mapped[int] = mapped_column(BigInteger, default=1)
+
+
+class SellerIdentity(db.Model):
+    """The seller as printed on its invoices (R-DOC-1): a snapshot of the company profile,
+    never changed, so an issued invoice shows the seller as it was when issued."""
+
+    __tablename__ = "seller_identity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    organisation_number: Mapped[str | None] = mapped_column(String(9))
+    vat_registered: Mapped[bool] = mapped_column()
+    business_register: Mapped[bool] = mapped_column(default=False)
+    address_line: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(4))
+    city: Mapped[str | None] = mapped_column(String(60))
+    bank_account: Mapped[str | None] = mapped_column(String(11))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    email: Mapped[str | None] = mapped_column(String(320))
+    payment_terms: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_seller_identity_company", "company_id", "id"),)
 
 
 class Invoice(db.Model):
@@ -46,7 +76,14 @@ class Invoice(db.Model):
     period_end: Mapped[dt.date | None] = mapped_column()
     send_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    kid: Mapped[str] = mapped_column(String(25))
+    # Credit notes carry no KID (nothing is paid to them).
+    kid: Mapped[str | None] = mapped_column(String(25))
+    seller_identity_id: Mapped[int | None] = mapped_column(ForeignKey("seller_identity.id"))
+    buyer_vat_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
+    buyer_reference: Mapped[str | None] = mapped_column(String(60))
+    order_reference: Mapped[str | None] = mapped_column(String(60))
+    buyer_peppol_id: Mapped[str | None] = mapped_column(String(60))
+    delivery: Mapped[str] = mapped_column(String(5), default="email", server_default="email")
     net_ore: Mapped[int] = mapped_column(BigInteger)
     vat_ore: Mapped[int] = mapped_column(BigInteger)
     total_ore: Mapped[int] = mapped_column(BigInteger)
@@ -64,9 +101,12 @@ class Invoice(db.Model):
                                                     order_by="InvoiceLine.position")
     agreement = relationship("CustomerAgreement")
     seller = relationship("Company", foreign_keys=[seller_company_id])
+    seller_identity = relationship("SellerIdentity")
+    credited_invoice = relationship("Invoice", remote_side=[id])
 
     __table_args__ = (
-        UniqueConstraint("seller_company_id", "number", name="uq_invoice_number_per_seller"),
+        UniqueConstraint("seller_company_id", "kind", "number",
+                         name="uq_invoice_number_per_seller"),
         UniqueConstraint("seller_company_id", "kid", name="uq_invoice_kid_per_seller"),
         CheckConstraint("kind in ('invoice','credit_note')", name="ck_invoice_kind"),
         CheckConstraint("total_ore = net_ore + vat_ore", name="ck_invoice_total"),
@@ -74,6 +114,7 @@ class Invoice(db.Model):
         CheckConstraint("credited_ore >= 0 and credited_ore <= total_ore or kind = 'credit_note'",
                         name="ck_invoice_credited"),
         CheckConstraint("number > 0", name="ck_invoice_number"),
+        CheckConstraint("delivery in ('email','ehf','both')", name="ck_invoice_delivery"),
         Index("ix_invoice_agreement", "agreement_id"),
         Index("ix_invoice_send", "sent_at", "send_at"),
     )
@@ -111,12 +152,18 @@ class InvoiceLine(db.Model):
     unit_ore: Mapped[int] = mapped_column(BigInteger)
     amount_ore: Mapped[int] = mapped_column(BigInteger)
     vat_percent: Mapped[int] = mapped_column(default=25, server_default="25")
+    # EN 16931 VAT category: S standard, Z zero-rated, E exempt, O outside the VAT system.
+    vat_category: Mapped[str] = mapped_column(String(1), default="S", server_default="S")
+    # On a credit note: the invoice line it credits (each line is credited at most once).
+    credits_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_line.id"))
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),
+        UniqueConstraint("credits_line_id", name="uq_invoice_line_credited_once"),
         CheckConstraint("period_end >= period_start", name="ck_invoice_line_period"),
+        CheckConstraint("vat_category in ('S','Z','E','O')", name="ck_invoice_line_vat_category"),
     )
 
 

@@ -62,6 +62,10 @@ class Customer(db.Model):
     address_line: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str | None] = mapped_column(String(4))
     city: Mapped[str | None] = mapped_column(String(60))
+    vat_registered: Mapped[bool] = mapped_column(default=False, server_default="0")
+    buyer_reference: Mapped[str | None] = mapped_column(String(60))
+    peppol_id: Mapped[str | None] = mapped_column(String(60))
+    delivery: Mapped[str] = mapped_column(String(5), default="email", server_default="email")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
@@ -101,6 +105,7 @@ class SubscriptionLine(db.Model):
     quantity: Mapped[int] = mapped_column()
     unit_ore: Mapped[int] = mapped_column(BigInteger)
     vat_percent: Mapped[int] = mapped_column(default=25)
+    vat_category: Mapped[str] = mapped_column(String(1), default="S", server_default="S")
 
     subscription: Mapped[Subscription] = relationship(back_populates="lines")
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app
+from stdnum.no import kontonr
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, bindparam, false, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -20,19 +21,25 @@ from .. import clock
 from ..domain import billing as rules
 from ..domain.pricing import band_lines
 from ..database import insert_ignoring_conflicts
+from ..domain.documents import STANDARD, vat_total
+from ..domain.money import VAT_PERCENT, format_nok
 from ..extensions import db
-from ..models.types import UTCDateTime
 from ..models import (BilledPeriod, Company, CompanyMove, CustomerAgreement, Invoice,
-                      InvoiceLine, InvoiceSequence, LicenceSubscription, Membership,
-                      SubscriptionAddOn, User)
+                      InvoiceLine, LicenceSubscription, Membership, SubscriptionAddOn, User)
 from . import catalog
+from .invoicing import (Buyer, insert_invoices, insert_rows, invoice_row, line_row,
+                        seller_identity, take_numbers, write_invoice)
 from .mail import queue_mail
 
 BATCH_SIZE = 2000
 
 
 class BillingError(Exception):
-    """A refusal with a message for the operator."""
+    """A refusal with a message for the operator; `field` names the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def vendor_company() -> Company:
@@ -48,10 +55,15 @@ def vendor_company() -> Company:
     postal_code, _, city = place.partition(" ")
     try:
         with db.session.begin_nested():
-            return create_company(clock.now(), kind="vendor", name=config["VENDOR_NAME"],
-                                  organisation_number=config["VENDOR_ORGANISATION_NUMBER"],
-                                  email=config["VENDOR_EMAIL"], address_line=street,
-                                  postal_code=postal_code, city=city)
+            vendor = create_company(clock.now(), kind="vendor", name=config["VENDOR_NAME"],
+                                    organisation_number=config["VENDOR_ORGANISATION_NUMBER"],
+                                    email=config["VENDOR_EMAIL"], address_line=street,
+                                    postal_code=postal_code, city=city)
+            vendor.vat_registered = vendor.business_register = True
+            vendor.bank_account = kontonr.compact(config["VENDOR_BANK_ACCOUNT"])
+            vendor.invoice_email = config["VENDOR_EMAIL"]
+            db.session.flush()
+            return vendor
     except IntegrityError:  # another process created it at the same moment
         return db.session.scalars(query).one()
 
@@ -164,7 +176,8 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
                s.activated_on, s.billed_through, s.excess_billed_through,
                s.custom_monthly_ore, s.cancel_on, s.label, a.name, a.customer_number, a.invoice_email,
                a.invoice_address_line, a.invoice_postal_code, a.invoice_city,
-               c.organisation_number)
+               a.buyer_reference, a.peppol_id, a.delivery, c.organisation_number,
+               c.vat_registered)
         .join(a, a.id == s.agreement_id)
         .join(c, c.id == a.invoice_recipient_id)
         .where(s.status == "active", s.id > after_id, s.plan_code.not_in(free),
@@ -296,71 +309,34 @@ def _plan_invoice(row, today: dt.date, addons: tuple[str, ...], spans, cache: di
     return schedule, amounts, excess_through
 
 
-def _copy_rows(table, rows: list[dict]) -> None:
-    """PostgreSQL: COPY the rows in (far faster than INSERT for thousands of rows)."""
-    columns = list(rows[0])
-    utc_columns = {c.name for c in table.columns if isinstance(c.type, UTCDateTime)}
-    raw = db.session.connection().connection.dbapi_connection
-    with raw.cursor() as cursor:
-        names = ", ".join(columns)
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([
-                    row[c].astimezone(clock.UTC).replace(tzinfo=None)
-                    if c in utc_columns and row[c] is not None else row[c] for c in columns])
-
-
-def _bulk_insert(table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    if db.engine.dialect.name == "postgresql":
-        _copy_rows(table, rows)
-    else:
-        db.session.execute(table.insert(), rows)
-
-
-def _insert_invoices(rows: list[dict]) -> list[tuple[int, int]]:
-    """Insert invoices and return (id, number) in the order given."""
-    table = Invoice.__table__
-    if db.engine.dialect.name == "postgresql":
-        ids = db.session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('invoice', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
-        for row, invoice_id in zip(rows, ids):
-            row["id"] = invoice_id
-        _copy_rows(table, rows)
-        return [(row["id"], row["number"]) for row in rows]
-    return [tuple(found) for found in db.session.execute(
-        table.insert().returning(table.c.id, table.c.number, sort_by_parameter_order=True),
-        rows).all()]
-
-
 def take_invoice_numbers(seller_id: int, count: int) -> int:
     """Reserve `count` consecutive invoice numbers; return the first."""
-    db.session.execute(insert_ignoring_conflicts(InvoiceSequence.__table__).values(
-        seller_company_id=seller_id, next_number=1))
-    after = db.session.execute(
-        update(InvoiceSequence).where(InvoiceSequence.seller_company_id == seller_id)
-        .values(next_number=InvoiceSequence.next_number + count)
-        .returning(InvoiceSequence.next_number)).scalar_one()
-    return after - count
+    return take_numbers(seller_id, count, "invoice")
+
+
+def licence_line_rows(invoice_id: int, amounts: rules.InvoiceAmounts) -> list[dict]:
+    """A licence invoice's lines: every line at the standard VAT rate."""
+    return [line_row(invoice_id, position, line.description,
+                     (line.period.start, line.period.end), line.quantity, line.unit_ore,
+                     line.amount_ore, STANDARD, VAT_PERCENT)
+            for position, line in enumerate(amounts.lines, start=1)]
 
 
 def issue_due_invoices(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
     """Issue every licence invoice due on the clock's day (catching up missed days)."""
     today = clock.local(now).date()
     seller = vendor_company()
-    seller_id = seller.id
+    seller_id, identity_id = seller.id, seller_identity(seller, now).id
     db.session.commit()
     issued, cache = 0, {}
     while True:
-        progress, count = _issue_round(today, now, seller_id, batch_size, cache)
+        progress, count = _issue_round(today, now, (seller_id, identity_id), batch_size, cache)
         issued += count
         if not progress:
             return issued
 
 
-def _issue_round(today, now, seller_id, batch_size, cache) -> tuple[int, int]:
+def _issue_round(today, now, seller, batch_size, cache) -> tuple[int, int]:
     """Returns (periods claimed, invoices issued)."""
     progress, issued, after_id = 0, 0, 0
     while True:
@@ -368,12 +344,13 @@ def _issue_round(today, now, seller_id, batch_size, cache) -> tuple[int, int]:
         if not rows:
             return progress, issued
         after_id = rows[-1].id
-        claimed, count = _issue_batch(rows, today, now, seller_id, cache)
+        claimed, count = _issue_batch(rows, today, now, seller, cache)
         progress, issued = progress + claimed, issued + count
         db.session.commit()
 
 
-def _issue_batch(rows, today, now, seller_id, cache) -> tuple[int, int]:
+def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
+    seller_id, identity_id = seller
     addons = _addons_of([row.id for row in rows])
     over = [row for row in rows if row.billed_through is not None]
     spans = _user_spans(sorted({row.agreement_id for row in over})) if over else {}
@@ -403,33 +380,27 @@ def _issue_batch(rows, today, now, seller_id, cache) -> tuple[int, int]:
         row, schedule, amounts, _excess = planned[subscription_id]
         number = first_number + offset
         order.append((subscription_id, billed_id))
-        invoice_rows.append({
-            "seller_company_id": seller_id, "number": number, "kind": "invoice",
-            "agreement_id": row.agreement_id, "subscription_id": subscription_id,
-            "buyer_name": row.name, "buyer_organisation_number": row.organisation_number,
-            "buyer_address_line": row.invoice_address_line,
-            "buyer_postal_code": row.invoice_postal_code, "buyer_city": row.invoice_city,
-            "buyer_email": row.invoice_email, "customer_number": row.customer_number,
-            "invoice_date": schedule.invoice_date, "due_date": schedule.due_date,
-            "period_start": schedule.start, "period_end": schedule.end,
-            "send_at": send_moment(schedule.invoice_date), "kid": rules.kid_for(number),
-            "net_ore": amounts.net_ore, "vat_ore": amounts.vat_ore,
-            "total_ore": amounts.total_ore, "paid_ore": 0, "credited_ore": 0,
-            "is_trial": False, "dunning_stage": 0, "in_dialogue": False, "created_at": now,
-        })
-    invoice_ids = _insert_invoices(invoice_rows) if invoice_rows else []
+        buyer = Buyer(buyer_name=row.name, buyer_email=row.invoice_email,
+                      buyer_organisation_number=row.organisation_number,
+                      buyer_vat_registered=row.vat_registered,
+                      buyer_address_line=row.invoice_address_line,
+                      buyer_postal_code=row.invoice_postal_code, buyer_city=row.invoice_city,
+                      customer_number=row.customer_number, buyer_reference=row.buyer_reference,
+                      buyer_peppol_id=row.peppol_id, delivery=row.delivery)
+        invoice_rows.append(invoice_row(
+            seller_id=seller_id, identity_id=identity_id, number=number,
+            buyer=buyer.columns(), invoice_date=schedule.invoice_date,
+            due_date=schedule.due_date, period=(schedule.start, schedule.end),
+            send_at=send_moment(schedule.invoice_date), net_ore=amounts.net_ore,
+            vat_ore=amounts.vat_ore, now=now, agreement_id=row.agreement_id,
+            subscription_id=subscription_id))
+    invoice_ids = insert_invoices(invoice_rows) if invoice_rows else []
     line_rows = []
-    for (subscription_id, _billed_id), (invoice_id, _number) in zip(order, invoice_ids):
-        _row, _schedule, amounts, _excess = planned[subscription_id]
-        for position, line in enumerate(amounts.lines, start=1):
-            line_rows.append({
-                "invoice_id": invoice_id, "position": position, "description": line.description,
-                "period_start": line.period.start, "period_end": line.period.end,
-                "quantity": line.quantity, "unit_ore": line.unit_ore,
-                "amount_ore": line.amount_ore})
+    for (subscription_id, _billed_id), invoice_id in zip(order, invoice_ids):
+        line_rows.extend(licence_line_rows(invoice_id, planned[subscription_id][2]))
     excess_updates = [{"s_id": sid, "s_excess": planned[sid][3]} for sid, _ in claimed
                       if planned[sid][3] != planned[sid][0].excess_billed_through]
-    _bulk_insert(InvoiceLine.__table__, line_rows)
+    insert_rows(InvoiceLine.__table__, line_rows)
     # One statement moves every claimed subscription's billed-through day to its period end.
     subs, billed = LicenceSubscription.__table__, BilledPeriod.__table__
     claimed_ids = [subscription_id for subscription_id, _ in claimed]
@@ -473,46 +444,81 @@ def send_due_invoices(now: dt.datetime) -> int:
 
 # --- credit notes ------------------------------------------------------------------------
 
-def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime) -> Invoice:
-    """Credit an invoice in full with a reason (a credit note in the same number series)."""
+BUYER_COLUMNS = ("buyer_name", "buyer_email", "buyer_organisation_number",
+                 "buyer_vat_registered", "buyer_address_line", "buyer_postal_code",
+                 "buyer_city", "customer_number", "buyer_reference", "buyer_peppol_id",
+                 "delivery")
+
+
+def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
+                   line_ids: list[int] | None = None, amount_ore: int | None = None,
+                   vat_group: tuple[str, int] | None = None) -> Invoice:
+    """R-DOC-3: a credit note for chosen lines, for an amount (excl. VAT, in one of the
+    invoice's VAT groups), or for every line not credited yet; its own number series; it
+    reduces what is owed and never credits more than was invoiced, nor a line twice."""
     if invoice.kind != "invoice":
         raise BillingError(_("Only invoices can be credited."))
     if not reason.strip():
-        raise BillingError(_("Give a reason for the credit note."))
-    remaining = invoice.total_ore - invoice.credited_ore
-    if remaining <= 0 or invoice.credited_ore:
-        raise BillingError(_("This invoice is already credited."))
-    locked = db.session.execute(
-        update(Invoice).where(Invoice.id == invoice.id, Invoice.credited_ore == 0)
-        .values(credited_ore=Invoice.total_ore).execution_options(synchronize_session=False))
-    if locked.rowcount != 1:
-        raise BillingError(_("This invoice is already credited."))
-    db.session.refresh(invoice)
-    number = take_invoice_numbers(invoice.seller_company_id, 1)
+        raise BillingError(_("Give a reason for the credit note."), "reason")
     today = clock.local(now).date()
-    note = Invoice(
-        seller_company_id=invoice.seller_company_id, number=number, kind="credit_note",
-        agreement_id=invoice.agreement_id, subscription_id=invoice.subscription_id,
-        credited_invoice_id=invoice.id, buyer_name=invoice.buyer_name,
-        buyer_organisation_number=invoice.buyer_organisation_number,
-        buyer_address_line=invoice.buyer_address_line,
-        buyer_postal_code=invoice.buyer_postal_code, buyer_city=invoice.buyer_city,
-        buyer_email=invoice.buyer_email, customer_number=invoice.customer_number,
-        invoice_date=today, due_date=today, period_start=invoice.period_start,
-        period_end=invoice.period_end, send_at=now, kid=rules.kid_for(number),
-        net_ore=-invoice.net_ore, vat_ore=-invoice.vat_ore, total_ore=-invoice.total_ore,
-        paid_ore=0, credited_ore=0, is_trial=invoice.is_trial, reason=reason.strip(),
-        dunning_stage=0, in_dialogue=False, created_at=now)
-    db.session.add(note)
-    db.session.flush()
-    for line in invoice.lines:
-        db.session.add(InvoiceLine(invoice_id=note.id, position=line.position,
-                                   description=line.description,
-                                   period_start=line.period_start,
-                                   period_end=line.period_end, quantity=line.quantity,
-                                   unit_ore=line.unit_ore, amount_ore=-line.amount_ore))
-    db.session.flush()
-    return note
+    credited_lines = set(db.session.scalars(
+        select(InvoiceLine.credits_line_id).where(InvoiceLine.credits_line_id.in_(
+            [line.id for line in invoice.lines]))))
+    if amount_ore is not None:
+        groups = {(line.vat_category, line.vat_percent) for line in invoice.lines}
+        if amount_ore <= 0:
+            raise BillingError(_("Enter an amount above zero."), "amount")
+        if vat_group not in groups:
+            raise BillingError(_("Choose one of the invoice's VAT rates."), "vat_group")
+        category, percent = vat_group
+        lines = [line_row(0, 1, f"Kreditert beløp: {reason.strip()}"[:200],
+                          (invoice.period_start or invoice.invoice_date,
+                           invoice.period_end or invoice.invoice_date), 1, -amount_ore,
+                          -amount_ore, category, percent)]
+    else:
+        if line_ids is None:
+            chosen = [line for line in invoice.lines if line.id not in credited_lines]
+        else:
+            chosen = [line for line in invoice.lines if line.id in set(line_ids)]
+            if len(chosen) != len(set(line_ids)):
+                raise BillingError(_("Choose lines of this invoice."), "lines")
+            if any(line.id in credited_lines for line in chosen):
+                raise BillingError(_("A chosen line is already credited."), "lines")
+        if not chosen:
+            raise BillingError(_("This invoice is already credited.") if line_ids is None
+                               else _("Choose the lines to credit."), "lines")
+        lines = [line_row(0, position, line.description, (line.period_start, line.period_end),
+                          line.quantity, line.unit_ore, -line.amount_ore, line.vat_category,
+                          line.vat_percent, credits_line_id=line.id)
+                 for position, line in enumerate(chosen, start=1)]
+    net = sum(line["amount_ore"] for line in lines)
+    vat = vat_total((line["vat_category"], line["vat_percent"], line["amount_ore"])
+                    for line in lines)
+    if net + vat >= 0:
+        raise BillingError(_("The lines chosen credit nothing."), "lines")
+    # Claim the amount on the invoice first: a second credit at the same moment cannot pass.
+    locked = db.session.execute(
+        update(Invoice).where(Invoice.id == invoice.id,
+                              Invoice.credited_ore - (net + vat) <= Invoice.total_ore)
+        .values(credited_ore=Invoice.credited_ore - (net + vat))
+        .execution_options(synchronize_session=False))
+    if locked.rowcount != 1:
+        raise BillingError(_("That credits more than is left on the invoice (%(left)s).",
+                             left=format_nok(invoice.total_ore - invoice.credited_ore)),
+                           "amount" if amount_ore is not None else "lines")
+    db.session.refresh(invoice)
+    number = take_numbers(invoice.seller_company_id, 1, "credit_note")
+    row = invoice_row(
+        seller_id=invoice.seller_company_id,
+        identity_id=invoice.seller_identity_id or seller_identity(invoice.seller, now).id,
+        number=number, buyer={c: getattr(invoice, c) for c in BUYER_COLUMNS},
+        invoice_date=today, due_date=today, period=(invoice.period_start, invoice.period_end)
+        if invoice.period_start else None, send_at=now, net_ore=net, vat_ore=vat, now=now,
+        kind="credit_note", agreement_id=invoice.agreement_id,
+        subscription_id=invoice.subscription_id, customer_id=invoice.customer_id,
+        credited_invoice_id=invoice.id, order_reference=invoice.order_reference,
+        reason=reason.strip(), is_trial=invoice.is_trial)
+    return write_invoice(row, lines)
 
 
 def cancel_subscription(subscription: LicenceSubscription, now: dt.datetime) -> dt.date:

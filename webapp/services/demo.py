@@ -31,7 +31,11 @@ def seed_demo_data() -> str:
 
     customer = create_company(now, name="Fjordkaffe AS", contact_person="Kari Nordmann",
                               email="kari@fjordkaffe.example", phone="+47 912 34 567",
-                              address_line="Kaigata 5", postal_code="5003", city="BERGEN")
+                              address_line="Kaigata 5", postal_code="5003", city="BERGEN",
+                              organisation_number="916000006")
+    # A complete seller profile: Fjordkaffe invoices its own customers (Admin → Sales).
+    customer.vat_registered = customer.business_register = True
+    customer.bank_account = "12060000008"
     agreement = open_own_agreement(customer, now, interval="annual",
                                    invoice_email=customer.email, address_line="Kaigata 5",
                                    postal_code="5003", city="BERGEN")

@@ -94,12 +94,15 @@ def _message(mail: OutboxMail) -> EmailMessage:
     message.set_content(mail.body_text)
     if mail.invoice_id is not None:
         from ..models import Invoice
-        from .invoice_pdf import render_invoice_pdf
+        from .ehf import ehf_filename, invoice_files, send_ehf
 
         invoice = db.session.get(Invoice, mail.invoice_id)
-        name = "kreditnota" if invoice.kind == "credit_note" else "faktura"
-        message.add_attachment(render_invoice_pdf(invoice), maintype="application",
-                               subtype="pdf", filename=f"{name}-{invoice.number}.pdf")
+        document, pdf, xml = invoice_files(invoice)
+        if invoice.delivery in ("email", "both"):
+            message.add_attachment(pdf, maintype="application", subtype="pdf",
+                                   filename=ehf_filename(document).replace(".xml", ".pdf"))
+        if invoice.delivery in ("ehf", "both"):
+            send_ehf(document, xml, message)
     return message
 
 

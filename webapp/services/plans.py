@@ -10,10 +10,11 @@ from sqlalchemy import delete, select
 from .. import clock
 from ..domain import billing as rules
 from ..extensions import db
-from ..models import Invoice, InvoiceLine, LicenceSubscription, SubscriptionAddOn
+from ..models import Company, Invoice, LicenceSubscription, SubscriptionAddOn
 from . import catalog
-from .billing import (discount_text, renewal_threshold, send_moment, subscription_tariff,
-                      take_invoice_numbers, vendor_company)
+from .billing import (discount_text, licence_line_rows, renewal_threshold, send_moment,
+                      subscription_tariff, take_invoice_numbers, vendor_company)
+from .invoicing import agreement_buyer, invoice_row, seller_identity, write_invoice
 
 
 class PlanError(Exception):
@@ -44,31 +45,16 @@ def _invoice_difference(subscription: LicenceSubscription, monthly_difference: i
     seller = vendor_company()
     number = take_invoice_numbers(seller.id, 1)
     agreement = subscription.agreement
-    recipient = agreement.companies[0] if agreement.companies else None
+    recipient = db.session.get(Company, agreement.invoice_recipient_id)
     invoice_date = today + dt.timedelta(days=1)
-    invoice = Invoice(
-        seller_company_id=seller.id, number=number, kind="invoice", agreement_id=agreement.id,
-        subscription_id=subscription.id, buyer_name=agreement.name,
-        buyer_organisation_number=recipient.organisation_number if recipient else None,
-        buyer_address_line=agreement.invoice_address_line,
-        buyer_postal_code=agreement.invoice_postal_code, buyer_city=agreement.invoice_city,
-        buyer_email=agreement.invoice_email, customer_number=agreement.customer_number,
-        invoice_date=invoice_date,
+    row = invoice_row(
+        seller_id=seller.id, identity_id=seller_identity(seller, now).id, number=number,
+        buyer=agreement_buyer(agreement, recipient).columns(), invoice_date=invoice_date,
         due_date=invoice_date + dt.timedelta(days=rules.FIRST_INVOICE_TERMS_DAYS),
-        period_start=period.start, period_end=period.end, send_at=send_moment(invoice_date),
-        kid=rules.kid_for(number), net_ore=amounts.net_ore, vat_ore=amounts.vat_ore,
-        total_ore=amounts.total_ore, paid_ore=0, credited_ore=0, is_trial=False,
-        dunning_stage=0, in_dialogue=False, created_at=now)
-    db.session.add(invoice)
-    db.session.flush()
-    for position, line in enumerate(amounts.lines, start=1):
-        db.session.add(InvoiceLine(invoice_id=invoice.id, position=position,
-                                   description=line.description,
-                                   period_start=line.period.start, period_end=line.period.end,
-                                   quantity=line.quantity, unit_ore=line.unit_ore,
-                                   amount_ore=line.amount_ore))
-    db.session.flush()
-    return invoice
+        period=(period.start, period.end), send_at=send_moment(invoice_date),
+        net_ore=amounts.net_ore, vat_ore=amounts.vat_ore, now=now, agreement_id=agreement.id,
+        subscription_id=subscription.id)
+    return write_invoice(row, licence_line_rows(0, amounts))
 
 
 def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) -> str:

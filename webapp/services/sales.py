@@ -3,20 +3,21 @@ invoices they issue on every occurrence (one pipeline with the licence invoices)
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from flask_babel import gettext as _
 from sqlalchemy import String, case, func, or_, select, update
 
 from .. import clock
 from ..domain import billing as rules
-from ..domain.money import percent_of
+from ..domain.documents import vat_total
 from ..domain.recurrence import Pattern, describe
 from ..database import insert_ignoring_conflicts
 from ..extensions import db
-from ..models import (Company, Customer, Frequency, Invoice, InvoiceLine, LicenceSubscription,
+from ..models import (Company, Customer, Frequency, Invoice, LicenceSubscription,
                       Subscriber, Subscription, SubscriptionOccurrence, User)
-from .billing import send_moment, take_invoice_numbers
+from .billing import send_moment
+from .invoicing import (customer_buyer, invoice_row, line_row, missing_seller_details,
+                        seller_identity, take_numbers, write_invoice)
 from .export import workbook
 
 SORTABLE = ("name", "pattern", "next_date", "end", "in_use", "modified_at", "by")
@@ -161,18 +162,13 @@ def preview(subscription: Subscription, today: dt.date, limit: int = 6) -> list[
 
 # --- invoicing on every occurrence --------------------------------------------------------
 
-def subscription_amounts(subscription: Subscription) -> tuple[list[dict], int, int]:
-    """Lines (amounts in øre) and VAT per rate, rounded half up per rate."""
-    lines, per_rate = [], defaultdict(int)
-    for line in subscription.lines:
-        amount = line.quantity * line.unit_ore
-        lines.append({"description": line.product_text, "quantity": line.quantity,
-                      "unit_ore": line.unit_ore, "amount_ore": amount,
-                      "vat_percent": line.vat_percent})
-        per_rate[line.vat_percent] += amount
-    net = sum(per_rate.values())
-    vat = sum(percent_of(amount, rate) for rate, amount in per_rate.items())
-    return lines, net, vat
+def subscription_amounts(subscription: Subscription) -> tuple[list[tuple], int, int]:
+    """Lines as (text, quantity, unit, amount, VAT category, rate) in øre, the net total and
+    the VAT rounded once per VAT group (R-DOC-1)."""
+    lines = [(line.product_text, line.quantity, line.unit_ore, line.quantity * line.unit_ore,
+              line.vat_category, line.vat_percent) for line in subscription.lines]
+    net = sum(line[3] for line in lines)
+    return lines, net, vat_total((line[4], line[5], line[3]) for line in lines)
 
 
 def _in_trial(company_id: int) -> bool:
@@ -208,8 +204,10 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
         if subscriber.invoiced_through else pattern.start
     dates = pattern.between(first, today, until=subscriber.end_date)
     issued = 0
+    company = db.session.get(Company, subscription.company_id)
+    if dates and missing_seller_details(company):
+        return 0  # never an invoice without the seller's own account: issued once it is set
     if dates:
-        company = db.session.get(Company, subscription.company_id)
         trial = _in_trial(company.id)
         lines, net, vat = subscription_amounts(subscription)
         for occurs_on in dates:
@@ -232,19 +230,14 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
 
 def _subscription_invoice(company, customer, subscription, occurs_on, lines, net, vat, trial,
                           now) -> Invoice:
-    number = take_invoice_numbers(company.id, 1)
-    invoice = Invoice(
-        seller_company_id=company.id, number=number, kind="invoice", customer_id=customer.id,
-        buyer_name=customer.name, buyer_organisation_number=customer.organisation_number,
-        buyer_address_line=customer.address_line, buyer_postal_code=customer.postal_code,
-        buyer_city=customer.city, buyer_email=customer.email, invoice_date=occurs_on,
-        due_date=occurs_on + dt.timedelta(days=INVOICE_TERMS_DAYS), period_start=occurs_on,
-        period_end=occurs_on, send_at=max(send_moment(occurs_on), now), kid=rules.kid_for(number),
-        net_ore=net, vat_ore=vat, total_ore=net + vat, paid_ore=0, credited_ore=0,
-        is_trial=trial, dunning_stage=0, in_dialogue=False, created_at=now)
-    db.session.add(invoice)
-    db.session.flush()
-    for position, line in enumerate(lines, start=1):
-        db.session.add(InvoiceLine(invoice_id=invoice.id, position=position,
-                                   period_start=occurs_on, period_end=occurs_on, **line))
-    return invoice
+    number = take_numbers(company.id, 1)
+    row = invoice_row(
+        seller_id=company.id, identity_id=seller_identity(company, now).id, number=number,
+        buyer=customer_buyer(customer).columns(), invoice_date=occurs_on,
+        due_date=occurs_on + dt.timedelta(days=INVOICE_TERMS_DAYS), period=(occurs_on, occurs_on),
+        send_at=max(send_moment(occurs_on), now), net_ore=net, vat_ore=vat, now=now,
+        customer_id=customer.id, is_trial=trial)
+    return write_invoice(row, [
+        line_row(0, position, text, (occurs_on, occurs_on), quantity, unit, amount, category,
+                 percent)
+        for position, (text, quantity, unit, amount, category, percent) in enumerate(lines, 1)])
