@@ -46,6 +46,9 @@ def invoice_download(invoice, extension: str):
         return Response(render_invoice_pdf(document), mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
     document, _pdf, xml = invoice_files(invoice)
+    if xml is None:
+        from flask import abort
+        abort(404)  # the page says why: the buyer has no organisation number
     return Response(xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{ehf_filename(document)}"'})
 

@@ -143,7 +143,11 @@ def company_profile():
     """R-PLAN-4: the company profile; an organisation number already registered is explained."""
     require_permission("can_admin")
     company = current_user.acting_company
+    agreement = company.agreement
     form = CompanyProfileForm(obj=company if request.method == "GET" else None)
+    if request.method == "GET" and agreement is not None:
+        form.buyer_reference.data = agreement.buyer_reference
+        form.peppol_id.data, form.delivery.data = agreement.peppol_id, agreement.delivery
     status = 200
     if request.method == "POST":
         status = 422
@@ -164,6 +168,16 @@ def company_profile():
                 company.address_line = form.address_line.data or None
                 company.postal_code = form.postal_code.data or None
                 company.city = city_for(form.postal_code.data or "") or None
+                # R-DOC-1: the seller on the company's own invoices.
+                for name in ("vat_registered", "business_register"):
+                    setattr(company, name, getattr(form, name).data)
+                for name in ("bank_account", "iban", "bic", "invoice_email", "payment_terms"):
+                    setattr(company, name, (getattr(form, name).data or "").strip() or None)
+                # How Kvitt's own invoices reach the company.
+                if agreement is not None and agreement.owner_company_id == company.id:
+                    agreement.buyer_reference = form.buyer_reference.data or None
+                    agreement.peppol_id = form.peppol_id.data or None
+                    agreement.delivery = form.delivery.data
                 db.session.commit()
                 flash(_("The company profile is saved."))
                 return redirect(url_for("portal.company_profile"), 303)

@@ -14,11 +14,15 @@ from ..domain.postal import city_for
 from ..domain.recurrence import describe
 from ..extensions import db
 from ..forms import EmptyForm
+from ..domain.documents import VAT_CHOICES, vat_choice
+from ..forms.billing import CreditForm
+from ..services.invoicing import missing_seller_details
 from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
 from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, SubscriptionLine
 from ..services import sales
 from .access import get_owned, require_permission
-from .common import invoice_download, is_htmx_fragment_request, locale, render
+from .common import (credit_from_form, invoice_download, is_htmx_fragment_request, locale,
+                     render)
 
 bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
 PAGE_SIZE = 50
@@ -166,7 +170,11 @@ def customers():
                     organisation_number=form.organisation_number.data or None,
                     email=form.email.data, address_line=form.address_line.data or None,
                     postal_code=form.postal_code.data or None,
-                    city=city_for(form.postal_code.data or "") or None, created_at=clock.now()))
+                    city=city_for(form.postal_code.data or "") or None,
+                    vat_registered=form.vat_registered.data,
+                    buyer_reference=form.buyer_reference.data or None,
+                    peppol_id=form.peppol_id.data or None, delivery=form.delivery.data,
+                    created_at=clock.now()))
                 db.session.commit()
                 flash(_("The customer is registered."))
                 return redirect(url_for("sales.customers"), 303)
@@ -184,7 +192,8 @@ def subscriptions():
         Subscription.company_id == current_user.acting_company_id).order_by(
         func.lower(Subscription.name))).all()
     return render("sales/subscriptions.html", subscriptions=rows, today=clock.today(),
-                  preview=sales.preview)
+                  preview=sales.preview,
+                  missing=missing_seller_details(current_user.acting_company))
 
 
 def _subscription_form(formdata=None, subscription=None):
@@ -201,6 +210,7 @@ def _subscription_page(form, frequencies, subscription=None, status=200):
     return render("sales/subscription_form.html", form=form, frequencies=frequencies,
                   subscription=subscription, status=status,
                   customers=sales.company_customers(current_user.acting_company_id),
+                  missing=missing_seller_details(current_user.acting_company),
                   preview=sales.preview(subscription, clock.today()) if subscription else [])
 
 
@@ -237,7 +247,8 @@ def _save_subscription(form, subscription: Subscription | None) -> Subscription:
     subscription.lines = [
         SubscriptionLine(position=index, product_text=entry.form.product_text.data.strip(),
                          quantity=entry.form.quantity.data, unit_ore=entry.form.unit_ore,
-                         vat_percent=entry.form.vat_percent.data)
+                         vat_category=VAT_CHOICES[entry.form.vat_percent.data][0],
+                         vat_percent=VAT_CHOICES[entry.form.vat_percent.data][1])
         for index, entry in enumerate(form.lines.entries, start=1)]
     existing = {s.customer_id: s for s in subscription.subscribers}
     kept = []
@@ -295,7 +306,8 @@ def edit_subscription(subscription_id: int):
         data.update({f"lines-{index}-product_text": line.product_text,
                      f"lines-{index}-quantity": str(line.quantity),
                      f"lines-{index}-unit_price": f"{line.unit_ore // 100},{line.unit_ore % 100:02d}",
-                     f"lines-{index}-vat_percent": str(line.vat_percent)})
+                     f"lines-{index}-vat_percent": vat_choice(line.vat_category,
+                                                              line.vat_percent)})
     for index, subscriber in enumerate(subscription.subscribers):
         data.update({f"subscribers-{index}-customer_id": str(subscriber.customer_id),
                      f"subscribers-{index}-end_date":
@@ -322,10 +334,21 @@ def invoices():
     return render("sales/invoices.html", invoices=rows, today=clock.today())
 
 
+def _invoice_page(invoice, credit_form=None, status=200):
+    return render("sales/invoice.html", invoice=invoice, today=clock.today(),
+                  credit_form=credit_form or CreditForm(invoice=invoice), status=status)
+
+
 @bp.get("/invoices/<int:invoice_id>")
 def invoice(invoice_id: int):
-    return render("sales/invoice.html", invoice=get_sales_invoice(invoice_id),
-                  today=clock.today())
+    return _invoice_page(get_sales_invoice(invoice_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/credit")
+def credit(invoice_id: int):
+    """R-DOC-3: the company credits its own sales invoice (chosen lines or an amount)."""
+    found = get_sales_invoice(invoice_id)
+    return credit_from_form(found, CreditForm(invoice=found), _invoice_page, "sales.invoice")
 
 
 @bp.get("/invoices/<int:invoice_id>.<any(pdf, xml):extension>")

@@ -139,6 +139,11 @@ class Document:
         return notes
 
     @property
+    def ehf_possible(self) -> bool:
+        """EHF reaches a buyer by its Peppol id (its organisation number by default)."""
+        return bool(self.buyer.peppol_id or self.buyer.organisation_number)
+
+    @property
     def groups(self) -> list[VatGroup]:
         return vat_groups((line.vat_category, line.vat_percent, line.amount_ore)
                           for line in self.lines)

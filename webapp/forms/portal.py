@@ -1,22 +1,56 @@
 """Customer portal forms: the company profile and users."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .shop import GROUP_CHOICES
-from .validators import (email_address, norwegian_organisation_number,
-                         norwegian_postal_code)
+from .validators import (bank_identifier, email_address, international_account,
+                         norwegian_bank_account, norwegian_organisation_number,
+                         norwegian_postal_code, peppol_participant)
 
 REQUIRED = _l("This field is required.")
 
 
-class CompanyProfileForm(FlaskForm):
+DELIVERY_CHOICES = [("email", _l("E-mail with PDF")), ("ehf", _l("EHF (Peppol)")),
+                    ("both", _l("Both EHF and e-mail with PDF"))]
+
+
+class BuyerDeliveryForm(FlaskForm):
+    """How a buyer receives its invoices: e-mail with PDF, EHF, or both (EHF needs an
+    organisation number or a Peppol id)."""
+
+    buyer_reference = StringField(_l("Buyer reference (optional)"), validators=[
+        Optional(), Length(max=60)])
+    peppol_id = StringField(_l("Peppol id (optional; 0192 + organisation number by default)"),
+                            validators=[Optional(), Length(max=60), peppol_participant])
+    delivery = SelectField(_l("Invoices are delivered by"), choices=DELIVERY_CHOICES,
+                           default="email")
+
+    def validate_delivery(self, field):
+        if field.data != "email" and not (self.organisation_number.data or
+                                          self.peppol_id.data):
+            raise ValidationError(_l("EHF needs the organisation number (or a Peppol id)."))
+
+
+class CompanyProfileForm(BuyerDeliveryForm):
     name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     organisation_number = StringField(_l("Organisation number"), validators=[
         Optional(), Length(max=11), norwegian_organisation_number])
+    vat_registered = BooleanField(_l("Registered for VAT (MVA)"))
+    business_register = BooleanField(_l("Registered in Foretaksregisteret"))
     address_line = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), norwegian_postal_code])
+    bank_account = StringField(_l("Bank account number"), validators=[
+        Optional(), Length(max=14), norwegian_bank_account])
+    iban = StringField(_l("IBAN (optional)"), validators=[Optional(), Length(max=42),
+                                                          international_account])
+    bic = StringField(_l("BIC (optional)"), validators=[Optional(), Length(max=11),
+                                                        bank_identifier])
+    invoice_email = StringField(_l("Invoice e-mail (sender of your invoices)"), validators=[
+        Optional(), Length(max=320), email_address])
+    payment_terms = TextAreaField(_l("Payment terms text (optional)"), validators=[
+        Optional(), Length(max=300)])
 
 
 class EditUserForm(FlaskForm):

@@ -2,13 +2,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
-from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField,
-                     RadioField, SelectField, StringField)
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
+                     IntegerField, RadioField, SelectField, StringField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
 from ..domain.recurrence import Pattern, PatternError
 from .shop import MultiCheckboxField
+from .portal import BuyerDeliveryForm
 from .validators import (email_address, norwegian_organisation_number,
                          norwegian_postal_code)
 
@@ -104,7 +105,7 @@ class FrequencyForm(FlaskForm):
         return True
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(BuyerDeliveryForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     organisation_number = StringField(_l("Organisation number (optional)"), validators=[
         Optional(), Length(max=11), norwegian_organisation_number])
@@ -112,6 +113,7 @@ class CustomerForm(FlaskForm):
                                                           Length(max=320), email_address])
     address_line = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), norwegian_postal_code])
+    vat_registered = BooleanField(_l("The customer is registered for VAT"))
 
 
 class LineForm(Form):
@@ -125,8 +127,10 @@ class LineForm(Form):
         InputRequired(REQUIRED), NumberRange(1, 100000)])
     unit_price = StringField(_l("Unit price (NOK)"), validators=[DataRequired(REQUIRED),
                                                                  Length(max=20)])
-    vat_percent = SelectField(_l("VAT"), choices=[(25, "25 %"), (15, "15 %"), (12, "12 %"),
-                                                  (0, "0 %")], coerce=int, default=25)
+    # VAT rate and category (R-DOC-1): "0Z" zero-rated (fritatt), "0E" exempt (unntatt).
+    vat_percent = SelectField(_l("VAT"), choices=[
+        ("25", "25 %"), ("15", "15 %"), ("12", "12 %"), ("0Z", _l("0 % (zero-rated)")),
+        ("0E", _l("0 % (exempt)"))], default="25")
 
     def validate_unit_price(self, field):
         from ..services.payments import PaymentError, parse_amount

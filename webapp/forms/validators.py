@@ -6,7 +6,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from stdnum.no import orgnr
+from stdnum import bic, iban
+from stdnum.no import kontonr, orgnr
 
 from ..domain.postal import city_for
 
@@ -47,3 +48,39 @@ def norwegian_organisation_number(form, field) -> None:
         raise ValidationError(_l("Not a valid Norwegian organisation number: check the nine "
                                  "digits."))
     field.data = orgnr.compact(field.data)
+
+
+def norwegian_bank_account(form, field) -> None:
+    """A Norwegian account number (11 digits, MOD11); stored as digits."""
+    if not field.data:
+        return
+    if not kontonr.is_valid(field.data):
+        raise ValidationError(_l("Not a valid Norwegian account number: check the 11 digits, "
+                                 "like 1234.56.78903."))
+    field.data = kontonr.compact(field.data)
+
+
+def international_account(form, field) -> None:
+    if field.data and not iban.is_valid(field.data):
+        raise ValidationError(_l("Not a valid IBAN."))
+    field.data = iban.compact(field.data) if field.data else field.data
+
+
+def bank_identifier(form, field) -> None:
+    if field.data and not bic.is_valid(field.data):
+        raise ValidationError(_l("Not a valid BIC (SWIFT) code."))
+    field.data = bic.compact(field.data) if field.data else field.data
+
+
+def peppol_participant(form, field) -> None:
+    """A Peppol participant id "ICD:identifier"; a Norwegian one (0192) is MOD11-checked."""
+    value = (field.data or "").strip().replace(" ", "")
+    if not value:
+        field.data = None
+        return
+    scheme, _, identifier = value.partition(":")
+    if not (scheme.isdigit() and len(scheme) == 4 and identifier) or \
+            (scheme == "0192" and not orgnr.is_valid(identifier)):
+        raise ValidationError(_l("Write the Peppol id like 0192:923609016 (0192 and a valid "
+                                 "organisation number for a Norwegian business)."))
+    field.data = f"{scheme}:{identifier}"

@@ -60,13 +60,11 @@ class _Writer:
 
 def _endpoint(party: Party) -> tuple[str, str]:
     """(scheme, id) of a party's electronic address: its Peppol id, else its organisation
-    number, else its e-mail address."""
+    number (Peppol knows no e-mail address scheme)."""
     if party.peppol_id and ":" in party.peppol_id:
         scheme, _, identifier = party.peppol_id.partition(":")
         return scheme, identifier
-    if party.organisation_number:
-        return ORGANISATION_SCHEME, party.organisation_number
-    return "EM", party.email or ""
+    return ORGANISATION_SCHEME, party.organisation_number or ""
 
 
 def _party(w: _Writer, parent, party: Party, seller: bool, vat_ids: bool) -> None:
@@ -111,6 +109,8 @@ def _tax_category(w: _Writer, parent, name: str, category: str, percent: int,
 
 def render_ehf(document: Document, pdf: bytes | None = None) -> bytes:
     """The document as EHF Billing 3.0 XML (UTF-8), with the PDF embedded when given."""
+    if not document.ehf_possible:
+        raise ValueError("EHF needs the buyer's organisation number or Peppol id")
     credit = document.is_credit_note
     sign = document.sign
     root = etree.Element(f"{{{UBL[document.kind]}}}{'CreditNote' if credit else 'Invoice'}",
@@ -213,8 +213,9 @@ def send_ehf(document: Document, xml: bytes, message) -> None:
                            filename=ehf_filename(document))
 
 
-def invoice_files(invoice: Invoice) -> tuple[Document, bytes, bytes]:
-    """The document, its PDF and its EHF (with the PDF embedded)."""
+def invoice_files(invoice: Invoice) -> tuple[Document, bytes, bytes | None]:
+    """The document, its PDF and its EHF with the PDF embedded (None when the buyer cannot
+    receive EHF: no organisation number or Peppol id)."""
     document = document_of(invoice)
     pdf = render_invoice_pdf(document)
-    return document, pdf, render_ehf(document, pdf)
+    return document, pdf, render_ehf(document, pdf) if document.ehf_possible else None

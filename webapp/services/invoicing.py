@@ -220,11 +220,15 @@ def document_of(invoice: Invoice) -> Document:
                                line.period_end, line.quantity, line.unit_ore, line.amount_ore,
                                line.vat_category, line.vat_percent) for line in invoice.lines)
     credited = invoice.credited_invoice
+    # Extra users are billed afterwards: the document's period spans every line's.
+    starts = [d for d in [invoice.period_start, *(line.period_start for line in lines)] if d]
+    ends = [d for d in [invoice.period_end, *(line.period_end for line in lines)] if d]
     return Document(
         kind=invoice.kind, number=invoice.number, issue_date=invoice.invoice_date,
         due_date=invoice.due_date, seller=seller, buyer=buyer, lines=lines,
         net_ore=invoice.net_ore, vat_ore=invoice.vat_ore, total_ore=invoice.total_ore,
-        kid=invoice.kid, period_start=invoice.period_start, period_end=invoice.period_end,
+        kid=invoice.kid, period_start=min(starts, default=None),
+        period_end=max(ends, default=None),
         customer_number=invoice.customer_number, buyer_reference=invoice.buyer_reference,
         order_reference=invoice.order_reference,
         credited_number=credited.number if credited else None,

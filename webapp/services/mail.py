@@ -98,10 +98,10 @@ def _message(mail: OutboxMail) -> EmailMessage:
 
         invoice = db.session.get(Invoice, mail.invoice_id)
         document, pdf, xml = invoice_files(invoice)
-        if invoice.delivery in ("email", "both"):
+        if invoice.delivery in ("email", "both") or xml is None:
             message.add_attachment(pdf, maintype="application", subtype="pdf",
                                    filename=ehf_filename(document).replace(".xml", ".pdf"))
-        if invoice.delivery in ("ehf", "both"):
+        if invoice.delivery in ("ehf", "both") and xml is not None:
             send_ehf(document, xml, message)
     return message
 

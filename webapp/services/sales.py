@@ -9,7 +9,7 @@ from sqlalchemy import String, case, func, or_, select, update
 
 from .. import clock
 from ..domain import billing as rules
-from ..domain.documents import vat_total
+from ..domain.documents import OUTSIDE, vat_total
 from ..domain.recurrence import Pattern, describe
 from ..database import insert_ignoring_conflicts
 from ..extensions import db
@@ -162,11 +162,14 @@ def preview(subscription: Subscription, today: dt.date, limit: int = 6) -> list[
 
 # --- invoicing on every occurrence --------------------------------------------------------
 
-def subscription_amounts(subscription: Subscription) -> tuple[list[tuple], int, int]:
+def subscription_amounts(subscription: Subscription,
+                         vat_registered: bool = True) -> tuple[list[tuple], int, int]:
     """Lines as (text, quantity, unit, amount, VAT category, rate) in øre, the net total and
-    the VAT rounded once per VAT group (R-DOC-1)."""
+    the VAT rounded once per VAT group (R-DOC-1). A seller outside the VAT register charges
+    no VAT: every line is "not subject to VAT"."""
     lines = [(line.product_text, line.quantity, line.unit_ore, line.quantity * line.unit_ore,
-              line.vat_category, line.vat_percent) for line in subscription.lines]
+              *((line.vat_category, line.vat_percent) if vat_registered else (OUTSIDE, 0)))
+             for line in subscription.lines]
     net = sum(line[3] for line in lines)
     return lines, net, vat_total((line[4], line[5], line[3]) for line in lines)
 
@@ -209,7 +212,7 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
         return 0  # never an invoice without the seller's own account: issued once it is set
     if dates:
         trial = _in_trial(company.id)
-        lines, net, vat = subscription_amounts(subscription)
+        lines, net, vat = subscription_amounts(subscription, company.vat_registered)
         for occurs_on in dates:
             claimed = db.session.execute(
                 insert_ignoring_conflicts(SubscriptionOccurrence.__table__)
