@@ -60,3 +60,35 @@ def make_seller(company, vat_registered: bool = True) -> None:
     company.bank_account = "12060000016"
     company.address_line, company.postal_code, company.city = "Torget 2", "7010", "TRONDHEIM"
     db.session.flush()
+
+
+def sales_subscription(company, lines, start: dt.date, customer_vat_registered: bool = False):
+    """A monthly subscription of the company (on the start date's day) with one subscriber,
+    Kafé Nord AS; `lines` are (text, quantity, unit øre, VAT %, VAT category)."""
+    from sqlalchemy import select
+
+    from webapp.models import (Customer, Frequency, Subscriber, Subscription,
+                               SubscriptionLine, User)
+
+    admin = db.session.scalar(select(User).where(User.company_id == company.id)
+                              .order_by(User.id))
+    now = clock.now()
+    frequency = Frequency(company_id=company.id, name="Månedlig", kind="monthly", interval=1,
+                          month_day=start.day, start_date=start, created_by_id=admin.id,
+                          modified_by_id=admin.id, created_at=now, modified_at=now)
+    customer = Customer(company_id=company.id, name="Kafé Nord AS", email="nord@example.com",
+                        organisation_number="916000014", vat_registered=customer_vat_registered,
+                        address_line="Nordgata 3", postal_code="9008", city="TROMSØ",
+                        created_at=now)
+    db.session.add_all([frequency, customer])
+    db.session.flush()
+    subscription = Subscription(company_id=company.id, name="Kaffe", frequency_id=frequency.id,
+                                created_at=now)
+    subscription.lines = [
+        SubscriptionLine(position=position, product_text=text, quantity=quantity,
+                         unit_ore=unit, vat_percent=percent, vat_category=category)
+        for position, (text, quantity, unit, percent, category) in enumerate(lines, start=1)]
+    subscription.subscribers = [Subscriber(customer_id=customer.id)]
+    db.session.add(subscription)
+    db.session.commit()
+    return subscription

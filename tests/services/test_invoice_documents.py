@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import (Customer, Frequency, Invoice, Subscriber, Subscription,
-                           SubscriptionLine, User)
+from webapp.models import Invoice
 from webapp.services import billing, plans, sales
 from webapp.services.ehf import invoice_files
 from webapp.services.invoicing import missing_seller_details
-from tests.billing_setup import active_customer, make_seller
+from tests.billing_setup import active_customer, make_seller, sales_subscription
 from tests.ehf_rules import official_rules
 
 D = dt.date
@@ -198,28 +197,12 @@ def sales_setup(vat_registered=True, trial=False, lines=((25, "S"),)):
         subscription.status = "trial"
     company = subscription.agreement.companies[0]
     make_seller(company, vat_registered=vat_registered)
-    admin = db.session.scalar(select(User).where(User.company_id == company.id))
-    now = clock.now()
-    frequency = Frequency(company_id=company.id, name="Månedlig", kind="monthly", interval=1,
-                          month_day=10, start_date=D(2026, 2, 10), created_by_id=admin.id,
-                          modified_by_id=admin.id, created_at=now, modified_at=now)
-    customer = Customer(company_id=company.id, name="Kafé Nord AS", email="nord@example.com",
-                        organisation_number="916000014", vat_registered=True,
-                        address_line="Nordgata 3", postal_code="9008", city="TROMSØ",
-                        created_at=now)
-    db.session.add_all([frequency, customer])
-    db.session.flush()
-    plan = Subscription(company_id=company.id, name="Kaffe", frequency_id=frequency.id,
-                        created_at=now)
-    plan.lines = [SubscriptionLine(position=index, product_text=f"Vare {percent} % {category} "
-                                   + "med en svært lang beskrivelse " * 3,
-                                   quantity=index, unit_ore=10_001 * index, vat_percent=percent,
-                                   vat_category=category)
-                  for index, (percent, category) in enumerate(lines, start=1)]
-    plan.subscribers = [Subscriber(customer_id=customer.id)]
-    db.session.add(plan)
-    db.session.commit()
-    return company, customer
+    sales_subscription(company, [
+        (f"Vare {percent} % {category} " + "med en svært lang beskrivelse " * 3, index,
+         10_001 * index, percent, category)
+        for index, (percent, category) in enumerate(lines, start=1)], D(2026, 2, 10),
+        customer_vat_registered=True)
+    return company, None
 
 
 def sales_invoices(company):
@@ -282,7 +265,7 @@ def test_r_doc_1_no_sales_invoice_without_the_sellers_own_details(app):
     at(2026, 2, 10, 9, 0)
     assert sales.issue_subscription_invoices(clock.now()) == 0
     assert sales_invoices(company) == []
-    assert [str(m) for m in missing_seller_details(company)] == ["bank account number"]
+    assert [str(m) for m in missing_seller_details(company)] == ["kontonummer"]
     company.bank_account = "12060000016"
     db.session.commit()
     assert sales.issue_subscription_invoices(clock.now()) == 1  # issued once it is complete

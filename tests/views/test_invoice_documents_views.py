@@ -6,11 +6,11 @@ from lxml import etree
 from sqlalchemy import select
 
 from jobs import run_due_jobs
-from webapp import clock
 from webapp.extensions import db
 from webapp.models import Company, Customer, Invoice, User
 from webapp.services.demo import DEMO_ADMIN
-from tests.billing_setup import make_seller
+from tests.billing_setup import make_seller, sales_subscription
+from tests.services.test_invoice_documents import sales_invoices
 from tests.services.test_billing import at
 from tests.views.test_billing_views import customer_with_invoice, log_in_as
 from tests.views.test_operator import log_in, log_in_operator
@@ -129,25 +129,8 @@ def test_r_doc_3_a_company_credits_its_own_sales_invoice(app, client):
     at(2026, 1, 5, 9, 0)
     log_in(client, DEMO_ADMIN)
     admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN["username"]))
-    from tests.services.test_invoice_documents import sales_invoices
-    from webapp.models import Frequency, Subscriber, Subscription, SubscriptionLine
-
     company = admin.company
-    now = clock.now()
-    frequency = Frequency(company_id=company.id, name="Månedlig", kind="monthly", interval=1,
-                          month_day=10, start_date=D(2026, 1, 10), created_by_id=admin.id,
-                          modified_by_id=admin.id, created_at=now, modified_at=now)
-    customer = Customer(company_id=company.id, name="Kafé Nord AS", email="n@example.com",
-                        organisation_number="916000014", created_at=now)
-    db.session.add_all([frequency, customer])
-    db.session.flush()
-    subscription = Subscription(company_id=company.id, name="Kaffe", frequency_id=frequency.id,
-                                created_at=now)
-    subscription.lines = [SubscriptionLine(position=1, product_text="Kaffe", quantity=2,
-                                           unit_ore=50_000, vat_percent=15, vat_category="S")]
-    subscription.subscribers = [Subscriber(customer_id=customer.id)]
-    db.session.add(subscription)
-    db.session.commit()
+    sales_subscription(company, [("Kaffe", 2, 50_000, 15, "S")], D(2026, 1, 10))
     at(2026, 1, 10, 9, 0)
     run_due_jobs()
     [invoice] = sales_invoices(company)
