@@ -295,3 +295,22 @@ def test_r_shop_1_product_step_refuses_bad_input_and_keeps_it(client, field, val
         if field != "users" else message in html.split('id="field-users"')[1].split("</div>")[0]
     if field != "users":
         assert 'value="4"' in html
+
+
+def test_r_plan_4_the_shop_takes_an_organisation_number_and_explains_one_already_taken(
+        app, client):
+    from webapp import clock
+    from webapp.services.accounts import create_company
+
+    create_company(clock.now(), name="Finnes AS", organisation_number="916000022")
+    db.session.commit()
+    public_id = start_order(client)
+    assert post_product(client, public_id).status_code == 303
+    taken = post_company(client, public_id, organisation_number="916 000 022")
+    assert taken.status_code == 422
+    assert "allerede registrert i Kvitt" in taken.get_data(as_text=True)
+    assert 'value="Bakeriet Lille AS"' in taken.get_data(as_text=True)
+    assert post_company(client, public_id,
+                        organisation_number="916 000 030").status_code == 303
+    order = db.session.scalars(select(Order)).one()
+    assert order.company_data["organisation_number"] == "916000030"

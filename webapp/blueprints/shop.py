@@ -130,8 +130,8 @@ def raw_input(step: str) -> dict | list:
         return {"mode": form.get("mode", ""), "product": form.get("product", ""),
                 "users": form.get("users", ""), "addons": form.getlist("addons")}
     if step == "company":
-        names = ("company_name", "contact_person", "email", "phone", "billing_interval",
-                 "employee_count", "comment", "is_partner")
+        names = ("company_name", "organisation_number", "contact_person", "email", "phone",
+                 "billing_interval", "employee_count", "comment", "is_partner")
         return {name: form.get(name, "") for name in names}
     if step == "users":
         rows: dict[int, dict] = {}
@@ -157,8 +157,9 @@ def first_incomplete_step(order: Order) -> str | None:
 def _store_clean(order: Order, step: str, form) -> None:
     """Keep the normalised values (e-mail, phone) after a step validates."""
     if step == "company":
-        data = {name: form[name].data for name in ("company_name", "contact_person", "email",
-                                                   "phone", "billing_interval", "comment")}
+        data = {name: form[name].data for name in ("company_name", "organisation_number",
+                                                   "contact_person", "email", "phone",
+                                                   "billing_interval", "comment")}
         data["employee_count"] = str(form.employee_count.data or "")
         data["is_partner"] = "y" if form.is_partner.data else ""
         shop.save_step(order, step, data, clock.now())

@@ -12,7 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import usernames
 from ..domain.postal import city_for
-from .validators import email_address, norwegian_postal_code, phone_number
+from .validators import (email_address, norwegian_organisation_number, norwegian_postal_code,
+                         phone_number)
 
 MAX_USERS = 9999
 REQUIRED = _l("This field is required.")
@@ -61,6 +62,9 @@ class ProductForm(FlaskForm):
 class CompanyForm(FlaskForm):
     company_name = StringField(_l("Company name"), validators=[
         DataRequired(REQUIRED), Length(max=120)])
+    organisation_number = StringField(
+        _l("Organisation number (optional for sole traders; needed for EHF invoices)"),
+        validators=[Optional(), Length(max=11), norwegian_organisation_number])
     contact_person = StringField(_l("Contact person"), validators=[
         DataRequired(REQUIRED), Length(max=120)])
     email = StringField(_l("E-mail address"), validators=[
@@ -82,6 +86,19 @@ class CompanyForm(FlaskForm):
                   "semiannual": _l("Semi-annual (5 % discount)"),
                   "quarterly": _l("Quarterly (no discount)")}
         self.billing_interval.choices = [(i.code, labels.get(i.code, i.code)) for i in intervals]
+
+    def validate_organisation_number(self, field):
+        """R-PLAN-4: a number already registered is explained, never an error page."""
+        from sqlalchemy import select
+
+        from ..extensions import db
+        from ..models import Company
+
+        if field.data and db.session.scalar(select(Company.id).where(
+                Company.organisation_number == field.data)):
+            raise ValidationError(_l("This organisation number is already registered in "
+                                     "Kvitt. Log in to order more, or ask support to move it "
+                                     "to this account."))
 
 
 GROUP_CHOICES = [("administrators", _l("Administrators")), ("privileged", _l("Privileged users")),

@@ -92,6 +92,7 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
     company = create_company(
         now, kind="partner" if data.get("is_partner") else "customer",
         name=data["company_name"].strip(), contact_person=data["contact_person"].strip(),
+        organisation_number=data.get("organisation_number") or None,
         email=data["email"].strip(), phone=data["phone"].strip(),
         employee_count=int(data["employee_count"]) if data.get("employee_count") else None)
     agreement = open_own_agreement(company, now, interval=chosen["interval"],
