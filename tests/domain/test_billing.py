@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from stdnum import luhn
 
-from webapp.domain.billing import (Component, Period, excess_user_days, first_invoice,
+from webapp.domain.billing import (Component, Period, excess_lines, first_invoice,
                                    invoice_lines, kid_for, next_invoice, period_amount,
                                    renewal_invoice)
 
@@ -79,6 +79,12 @@ def test_r_bill_4_invoice_lines_add_up_to_the_totals_with_the_interval_discount(
     assert amounts.vat_ore == 315_536  # 25 % of 12 621,42 = 3 155,355 → 3 155,36
     assert amounts.total_ore == amounts.net_ore + amounts.vat_ore
     assert sum(line.amount_ore for line in amounts.lines) == amounts.net_ore
+
+
+def excess_user_days(spans, licensed, window):
+    """(stretch, users beyond the licence) at a price of one øre per extra user."""
+    return [(period, extra) for period, extra, _monthly in excess_lines(
+        spans, window, set(), lambda day, users: (users - licensed, users - licensed))]
 
 
 def test_r_bill_6_excess_users_are_found_by_day():

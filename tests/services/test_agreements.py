@@ -87,11 +87,14 @@ def test_r_agr_4_a_move_in_the_middle_of_a_period_moves_the_licence_days(app):
         == (first.id, second.id, D(2026, 2, 15), admin.id)
     assert _counts(first, second) == [0, 1]
     _run(D(2026, 4, 11))
-    # The old agreement pays Per's days to 14 February, the new one from 15 February.
+    # The old agreement pays Per's days to 14 February, the new one from 15 February: its
+    # first day with a user, from which it is billed (its first renewal is on 11 May).
     assert _excess_lines(first) == [(D(2026, 1, 5), D(2026, 2, 14), 1,
                                      round(34_900 * (27 / 31 + 14 / 28)))]
-    assert _excess_lines(second) == [(D(2026, 2, 15), D(2026, 4, 10), 1,
-                                      round(34_900 * (14 / 28 + 1 + 10 / 30)))]
+    assert _excess_lines(second) == []
+    _run(D(2026, 5, 11))
+    assert _excess_lines(second) == [(D(2026, 2, 15), D(2026, 5, 10), 1,
+                                      round(34_900 * (14 / 28 + 1 + 1 + 10 / 31)))]
 
 
 def test_r_agr_4_move_to_a_new_agreement_in_the_same_step(app):

@@ -54,8 +54,9 @@ def test_downgrade_and_interval_take_effect_from_the_next_period(client):
     descriptions = [line.description for line in renewal.lines]
     assert any("Invoicing Edition" in d for d in descriptions)
     assert "Sending av EHF-faktura" not in descriptions and "Mobile Edition" in descriptions
-    assert db.session.scalar(select(SubscriptionAddOn.addon_code).where(
-        SubscriptionAddOn.addon_code == "office-ehf")) is None
+    # The removed add-on stays as history: in force to the end of the paid period.
+    assert db.session.scalar(select(SubscriptionAddOn.removed_from).where(
+        SubscriptionAddOn.addon_code == "office-ehf")) == D(2026, 8, 1)
 
 
 def test_efaktura_free_to_basic_and_free_is_never_invoiced(client):

@@ -16,7 +16,7 @@ from ..forms import EmptyForm
 from ..services import cancellation, catalog, plans, trials
 from ..services import users as users_service
 from ..services.billing import (active_addons, agreement_invoices, agreement_licence,
-                                estimate_next_invoice)
+                                estimate_next_invoice, paid_through)
 from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
 from .common import invoice_download, locale, render
@@ -84,12 +84,14 @@ def home():
     if subscription is not None and subscription.status == "trial":
         days_left = max(0, (subscription.trial_ends_on - clock.today()).days)
     return render("portal/home.html", company=company, subscription=subscription, users=users,
-                  days_left=days_left, next_invoice=_next_invoice(subscription))
+                  days_left=days_left, next_invoice=_next_invoice(subscription),
+                  paid_through=paid_through(subscription) if subscription else None,
+                  addons=active_addons(subscription) if subscription else ())
 
 
 def _next_invoice(subscription):
     """When the next licence invoice comes and what it will be as things stand."""
-    if subscription is None or subscription.cancel_on:
+    if subscription is None:
         return None
     return estimate_next_invoice(subscription)
 

@@ -90,6 +90,14 @@ def next_invoice(billed_through: dt.date, months: int) -> InvoiceSchedule:
     return renewal_invoice(billed_through + dt.timedelta(days=1), months)
 
 
+def cut_at(schedule: InvoiceSchedule, last_day: dt.date) -> InvoiceSchedule:
+    """Nothing is charged after the last day: the periods end there at the latest."""
+    periods = tuple(Period(p.start, min(p.end, last_day)) for p in schedule.periods
+                    if p.start <= last_day)
+    return InvoiceSchedule(schedule.invoice_date, schedule.due_date, periods or
+                           (Period(schedule.start, schedule.start),))
+
+
 def split_by_month(period: Period) -> list[Period]:
     """Cut a period at month ends (a part of a month is priced by its days)."""
     parts, start = [], period.start
@@ -134,6 +142,7 @@ class Line:
     quantity: int
     unit_ore: int  # per month
     amount_ore: int
+    discount_percent: int | None = None  # on the interval-discount line
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ def invoice_lines(components: list[Component], periods: tuple[Period, ...],
     if discount_percent and gross:
         whole = Period(periods[0].start, periods[-1].end)
         discount = percent_of(gross, discount_percent)
-        lines.append(Line(discount_text, whole, 1, -discount, -discount))
+        lines.append(Line(discount_text, whole, 1, -discount, -discount, discount_percent))
     net = sum(line.amount_ore for line in lines)
     vat = percent_of(net, VAT_PERCENT)
     return InvoiceAmounts(tuple(lines), net, vat, net + vat)
@@ -179,12 +188,10 @@ def merge_spans(spans: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.
     return merged
 
 
-def excess_user_days(spans: list[tuple[dt.date, dt.date | None]], licensed: int,
-                     window: Period) -> list[tuple[Period, int]]:
-    """R-BILL-6: the stretches of the window in which more users existed than were licensed.
-
-    `spans` are (first day, last day or None) of each user's access. Returns (period, how many
-    users beyond the licence) for every stretch with an excess."""
+def users_by_stretch(spans: list[tuple[dt.date, dt.date | None]], window: Period,
+                     breaks: set[dt.date] = frozenset()) -> list[tuple[Period, int]]:
+    """How many users had access on each day of the window, as (stretch, count) with a new
+    stretch wherever the count changes or a day in `breaks` begins (the terms change)."""
     changes: dict[dt.date, int] = {}
     for first, last in spans:
         start = max(first, window.start)
@@ -194,16 +201,34 @@ def excess_user_days(spans: list[tuple[dt.date, dt.date | None]], licensed: int,
         changes[start] = changes.get(start, 0) + 1
         after = end + dt.timedelta(days=1)
         changes[after] = changes.get(after, 0) - 1
+    days = sorted(set(changes) | {day for day in breaks if window.start < day <= window.end}
+                  | {window.start})
     result, count = [], 0
-    days = sorted(changes)
     for index, day in enumerate(days):
-        count += changes[day]
+        count += changes.get(day, 0)
         if day > window.end:
             break
         next_day = days[index + 1] if index + 1 < len(days) else window.end + dt.timedelta(1)
-        if count > licensed:
-            result.append((Period(day, min(next_day - dt.timedelta(days=1), window.end)),
-                           count - licensed))
+        result.append((Period(day, min(next_day - dt.timedelta(days=1), window.end)), count))
+    return result
+
+
+def excess_lines(spans: list[tuple[dt.date, dt.date | None]], window: Period,
+                 breaks: set[dt.date], price) -> list[tuple[Period, int, int]]:
+    """R-BILL-6: the users beyond the licence in the window, as (stretch, extra users, monthly
+    price of them). `price(day, users)` gives (extra users, their monthly price) under the terms
+    in force on the day; `breaks` are the days the terms change. Adjoining days with the same
+    extra users at the same price make one stretch."""
+    result: list[tuple[Period, int, int]] = []
+    for period, users in users_by_stretch(spans, window, breaks):
+        extra, monthly = price(period.start, users)
+        if extra <= 0 or monthly <= 0:
+            continue
+        if result and result[-1][1:] == (extra, monthly) \
+                and result[-1][0].end + dt.timedelta(days=1) == period.start:
+            result[-1] = (Period(result[-1][0].start, period.end), extra, monthly)
+        else:
+            result.append((period, extra, monthly))
     return result
 
 

@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per area."""
-from .accounts import Company, CustomerAgreement, Employee, Membership, User, UserGroup
+from .accounts import AccessStretch, Company, CustomerAgreement, Employee, Membership, User, UserGroup
 from .billing import (BilledPeriod, DunningEvent, Invoice, InvoiceLine, InvoiceSequence,
                       Payment, SellerIdentity)
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
@@ -7,10 +7,11 @@ from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionL
                     SubscriptionOccurrence)
 from .partners import (Assignment, Collaboration, CompanyDraft, CompanyMove,
                        PartnerClient)
-from .orders import LicenceSubscription, Order, SubscriptionAddOn
+from .orders import LicenceSubscription, Order, PlanChange, SubscriptionAddOn
 from .system import ActionToken, ClockSetting, OutboxMail
 
 __all__ = [
+    "AccessStretch", "PlanChange",
     "Assignment", "Collaboration", "CompanyDraft", "CompanyMove", "PartnerClient",
     "ActionToken", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",

@@ -176,6 +176,22 @@ class UserGroup(db.Model):
     __table_args__ = (UniqueConstraint("company_id", "key", name="uq_group_key_per_company"),)
 
 
+class AccessStretch(db.Model):
+    """R-BILL-6: a stretch of one user's access to one company, kept forever: from the day it
+    was given to its last day (None while it lasts). Removing access, deactivating or deleting
+    the user closes it; access given again opens a new one."""
+
+    __tablename__ = "access_stretch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    first_day: Mapped[dt.date] = mapped_column()
+    last_day: Mapped[dt.date | None] = mapped_column()
+
+    __table_args__ = (Index("ix_access_stretch_company", "company_id"),
+                      Index("ix_access_stretch_user", "user_id"))
+
+
 class Membership(db.Model):
     """A user's access to one company, in one user group."""
 

@@ -156,6 +156,8 @@ class InvoiceLine(db.Model):
     vat_category: Mapped[str] = mapped_column(String(1), default="S", server_default="S")
     # On a credit note: the invoice line it credits (each line is credited at most once).
     credits_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_line.id"))
+    # On an interval-discount line: its percentage (a partial credit credits as much of it).
+    discount_percent: Mapped[int | None] = mapped_column()
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

@@ -99,6 +99,20 @@ class LicenceSubscription(db.Model):
     )
 
 
+class PlanChange(db.Model):
+    """A subscription's edition or plan changed from a day on: the history that prices each
+    day at the plan in force that day (R-BILL-6)."""
+
+    __tablename__ = "plan_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("licence_subscription.id"))
+    effective_on: Mapped[dt.date] = mapped_column()
+    previous_plan_code: Mapped[str] = mapped_column(String(40))
+    plan_code: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_plan_change_subscription", "subscription_id", "effective_on"),)
+
+
 class SubscriptionAddOn(db.Model):
     __tablename__ = "subscription_addon"
     id: Mapped[int] = mapped_column(primary_key=True)

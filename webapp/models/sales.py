@@ -123,6 +123,9 @@ class Subscriber(db.Model):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
     end_date: Mapped[dt.date | None] = mapped_column()
+    # R-FREQ-6: invoiced from the first occurrence on or after this day.
+    start_date: Mapped[dt.date | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
     invoiced_through: Mapped[dt.date | None] = mapped_column()
 
     subscription: Mapped[Subscription] = relationship(back_populates="subscribers")

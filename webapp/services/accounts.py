@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import Company, CustomerAgreement, Employee, Membership, User, UserGroup
+from ..models import AccessStretch, Company, CustomerAgreement, Employee, Membership, User, UserGroup
 from ..models.accounts import DEFAULT_GROUPS, next_customer_id
 
 # Module permissions of the four default groups; only Administrators reach Admin by default.
@@ -84,8 +85,25 @@ def add_user(company: Company, now: dt.datetime, *, first_name: str, last_name: 
                             last_name=user.last_name, email=user.email))
     db.session.add(Membership(user_id=user.id, company_id=company.id,
                               user_group_id=group_by_key(company.id, group_key).id))
+    open_access(user.id, company.id, clock.local(now).date())
     db.session.flush()
     return user
+
+
+def open_access(user_id: int, company_id: int, day: dt.date) -> None:
+    """R-BILL-6: a new stretch of access counts from this day."""
+    db.session.add(AccessStretch(user_id=user_id, company_id=company_id, first_day=day))
+
+
+def close_access(user_id: int, day: dt.date, company_id: int | None = None) -> None:
+    """The user's open stretches (to one company, or all) end the day before `day`; they are
+    kept, so days already used are still billed."""
+    query = update(AccessStretch).where(AccessStretch.user_id == user_id,
+                                        AccessStretch.last_day.is_(None))
+    if company_id is not None:
+        query = query.where(AccessStretch.company_id == company_id)
+    db.session.execute(query.values(last_day=day - dt.timedelta(days=1))
+                       .execution_options(synchronize_session=False))
 
 
 def send_welcome_mail(user: User, company: Company, lifetime: dt.timedelta,

@@ -17,9 +17,9 @@ from ..extensions import db
 from ..models import (Company, CompanyDraft, CompanyMove, CustomerAgreement, Employee, Invoice,
                       LicenceSubscription, Membership, SubscriptionAddOn, User, UserGroup)
 from . import catalog
-from .accounts import create_company, send_welcome_mail
-from .billing import (active_addons, agreement_licence, agreement_stays, subscription_tariff,
-                      user_spans_by_user)
+from .accounts import close_access, create_company, open_access, send_welcome_mail
+from .billing import (active_addons, agreement_licence, agreement_stays, excess_invoice_lines,
+                      excess_price, subscription_tariff, terms_of, user_spans_by_user)
 from .export import workbook
 from .mail import queue_mail
 
@@ -70,8 +70,8 @@ def monthly_cost(subscription: LicenceSubscription | None, users: int) -> int:
     if subscription is None:
         return 0
     rate = subscription_tariff(subscription)
-    gross = sum(c.monthly_ore for c in rate.components) \
-        + max(0, users - subscription.quantity) * rate.excess_unit_ore
+    gross = sum(c.monthly_ore for c in rate.components) + excess_price(
+        subscription.plan_code, subscription.quantity, users, active_addons(subscription))[1]
     return gross - percent_of(gross, rate.discount_percent)
 
 
@@ -139,7 +139,7 @@ def create_agreement(owner: Company, now: dt.datetime, *, name: str,
     today = clock.local(now).date()
     subscription = LicenceSubscription(
         agreement_id=agreement.id, plan_code=model.plan_code, quantity=0,
-        billing_interval=model.billing_interval, status="active", activated_on=today,
+        billing_interval=model.billing_interval, status="active", activated_on=None,
         custom_monthly_ore=model.custom_monthly_ore, created_at=now)
     db.session.add(subscription)
     db.session.flush()
@@ -287,6 +287,7 @@ def invite_user(company: Company, inviter: User, now: dt.datetime, *, first_name
     else:
         membership.active, membership.user_group_id = True, group.id
         membership.granted_on, membership.revoked_on = today, None
+    open_access(user.id, company.id, today)
     if not db.session.scalar(select(Employee.id).where(Employee.company_id == company.id,
                                                        Employee.user_id == user.id)):
         db.session.add(Employee(company_id=company.id, user_id=user.id,
@@ -313,6 +314,7 @@ def remove_access(membership: Membership, by: User, now: dt.datetime) -> None:
         raise AgreementError("no_access")
     membership.active = False
     membership.revoked_on = clock.local(now).date()
+    close_access(membership.user_id, membership.revoked_on, membership.company_id)
     db.session.flush()
 
 
@@ -357,8 +359,8 @@ def _licence_cost(subscription: LicenceSubscription | None, spans, month: rules.
     if live.start > live.end:
         return 0
     gross = rules.period_amount(sum(c.monthly_ore for c in rate.components), live)
-    for period, count in rules.excess_user_days(spans, subscription.quantity, live):
-        gross += rules.period_amount(count * rate.excess_unit_ore, period)
+    terms = terms_of([subscription])[subscription.id]
+    gross += sum(line.amount_ore for line in excess_invoice_lines(terms, spans, live))
     return gross - percent_of(gross, rate.discount_percent)
 
 

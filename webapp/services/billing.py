@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask import current_app
 from stdnum.no import kontonr
@@ -24,10 +25,10 @@ from ..database import insert_ignoring_conflicts
 from ..domain.documents import STANDARD, vat_total
 from ..domain.money import VAT_PERCENT, format_nok
 from ..extensions import db
-from ..models import (BilledPeriod, Company, CompanyMove, CustomerAgreement, Invoice,
-                      InvoiceLine, LicenceSubscription, Membership, SubscriptionAddOn, User)
+from ..models import (AccessStretch, BilledPeriod, Company, CompanyMove, CustomerAgreement, Invoice,
+                      InvoiceLine, LicenceSubscription, PlanChange, SubscriptionAddOn)
 from . import catalog
-from .invoicing import (Buyer, insert_invoices, insert_rows, invoice_row, line_row,
+from .invoicing import (Buyer, agreement_buyer, insert_invoices, insert_rows, invoice_row, line_row,
                         seller_identity, take_numbers, write_invoice)
 from .mail import queue_mail
 
@@ -172,7 +173,7 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
     free = [code for code, item in catalog.price_list().items.items()
             if item.kind == "plan" and item.price_ore == 0]
     query = (
-        select(s.id, s.agreement_id, s.plan_code, s.quantity, s.billing_interval,
+        select(s.id, s.agreement_id, s.kind, s.plan_code, s.quantity, s.billing_interval,
                s.activated_on, s.billed_through, s.excess_billed_through,
                s.custom_monthly_ore, s.cancel_on, s.label, a.name, a.customer_number, a.invoice_email,
                a.invoice_address_line, a.invoice_postal_code, a.invoice_city,
@@ -190,15 +191,116 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
     return db.session.execute(query).all()
 
 
-def _addons_of(subscription_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    rows = db.session.execute(
-        select(SubscriptionAddOn.subscription_id, SubscriptionAddOn.addon_code)
-        .where(SubscriptionAddOn.subscription_id.in_(subscription_ids))
-        .order_by(SubscriptionAddOn.id))
-    for subscription_id, code in rows:
-        found[subscription_id].append(code)
-    return {key: tuple(value) for key, value in found.items()}
+@dataclass
+class Terms:
+    """A licence subscription's history: the plan and add-ons in force on each day, and so
+    what its users beyond the licence cost that day (R-BILL-6, R-PLAN-1)."""
+
+    plan_code: str | None
+    quantity: int
+    changes: list[tuple[dt.date, str, str]] = field(default_factory=list)
+    addons: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
+
+    def plan_on(self, day: dt.date) -> str | None:
+        for effective_on, previous, _plan in self.changes:
+            if day < effective_on:
+                return previous
+        return self.plan_code
+
+    def addons_on(self, day: dt.date) -> tuple[str, ...]:
+        return tuple(sorted({code for code, added_on, removed_from in self.addons
+                             if added_on <= day and (removed_from is None or day < removed_from)}))
+
+    def breaks(self) -> set[dt.date]:
+        days = {effective_on for effective_on, _previous, _plan in self.changes}
+        for _code, added_on, removed_from in self.addons:
+            days.add(added_on)
+            if removed_from is not None:
+                days.add(removed_from)
+        return days
+
+    def excess_price(self, day: dt.date, users: int) -> tuple[int, int]:
+        return excess_price(self.plan_on(day), self.quantity, users, self.addons_on(day))
+
+    def most_licensed(self) -> int:
+        """The fewest users that can ever be beyond the licence is above this."""
+        plans = {self.plan_code} | {p for _d, p, _n in self.changes}
+        return min(licensed(plan, self.quantity) for plan in plans)
+
+
+def licensed(plan_code: str | None, quantity: int) -> int:
+    """R-PLAN-1: an eFaktura plan's licences are the larger of those included and bought."""
+    plan = catalog.price_list().items.get(plan_code or "")
+    if plan is not None and plan.kind == "plan" and plan.price_ore is not None:
+        return max(quantity, plan.included_licences or 0)
+    return quantity
+
+
+@lru_cache(maxsize=4096)
+def _excess_price(token: str, plan_code: str | None, quantity: int, users: int,
+                  addons: tuple[str, ...]) -> tuple[int, int]:
+    prices = catalog.price_list()
+    plan = prices.items.get(plan_code or "")
+    allowed = licensed(plan_code, quantity)
+    extra = users - allowed
+    if plan is None or extra <= 0:
+        return 0, 0
+    if plan.kind == "edition":
+        bands = prices.bands.get(plan.product, [])
+        monthly = sum(line.amount_ore for line in band_lines(plan.price_ore or 0, users, bands)) \
+            - sum(line.amount_ore for line in band_lines(plan.price_ore or 0, allowed, bands))
+    elif plan.kind == "plan":
+        item = prices.items.get("efaktura-extra-licence")
+        monthly = extra * ((item.price_ore or 0) if item is not None else 0)
+    else:
+        return 0, 0
+    for code in addons:
+        addon = prices.items.get(code)
+        if addon is not None and addon.per_user:
+            monthly += extra * (addon.price_ore or 0)
+    return extra, monthly
+
+
+def excess_price(plan_code: str | None, quantity: int, users: int,
+                 addons: tuple[str, ...]) -> tuple[int, int]:
+    """(users beyond the licence, their monthly price): each in the graduated band its
+    position falls in (eFaktura: an extra licence each), plus the per-user add-ons."""
+    return _excess_price(catalog.price_list().token, plan_code, quantity, users, addons)
+
+
+def terms_of(subscriptions) -> dict[int, Terms]:
+    """The terms of each licence subscription (rows with id, plan_code and quantity)."""
+    found = {row.id: Terms(row.plan_code, row.quantity) for row in subscriptions}
+    if not found:
+        return found
+    ids = list(found)
+    for row in db.session.execute(
+            select(PlanChange.subscription_id, PlanChange.effective_on,
+                   PlanChange.previous_plan_code, PlanChange.plan_code)
+            .where(PlanChange.subscription_id.in_(ids))
+            .order_by(PlanChange.effective_on, PlanChange.id)):
+        found[row.subscription_id].changes.append(
+            (row.effective_on, row.previous_plan_code, row.plan_code))
+    for row in db.session.execute(
+            select(SubscriptionAddOn.subscription_id, SubscriptionAddOn.addon_code,
+                   SubscriptionAddOn.added_on, SubscriptionAddOn.removed_from)
+            .where(SubscriptionAddOn.subscription_id.in_(ids)).order_by(SubscriptionAddOn.id)):
+        found[row.subscription_id].addons.append(
+            (row.addon_code, row.added_on, row.removed_from))
+    return found
+
+
+def excess_invoice_lines(terms: Terms, spans, window: rules.Period) -> list[rules.Line]:
+    """The invoice lines for the users beyond the licence in the window."""
+    if window.end < window.start or len(spans) <= terms.most_licensed():
+        return []
+    lines = []
+    for period, extra, monthly in rules.excess_lines(spans, window, terms.breaks(),
+                                                     terms.excess_price):
+        lines.append(rules.Line(f"Brukere utover lisensen ({extra})", period, extra,
+                                (2 * monthly + extra) // (2 * extra),
+                                rules.period_amount(monthly, period)))
+    return lines
 
 
 def agreement_stays(agreement_ids: list[int]) -> dict[int, list[tuple[int, dt.date, dt.date]]]:
@@ -249,21 +351,13 @@ def user_spans_by_user(agreement_ids: list[int]) -> dict[int, dict[int, list]]:
     wanted = set(agreement_ids)
     stays = agreement_stays(agreement_ids)
     rows = db.session.execute(
-        select(Membership.company_id, User.id, User.created_at, User.deactivated_at,
-               Membership.granted_on, Membership.revoked_on)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.company_id.in_(list(stays)))).all()
+        select(AccessStretch.company_id, AccessStretch.user_id, AccessStretch.first_day,
+               AccessStretch.last_day)
+        .where(AccessStretch.company_id.in_(list(stays)))).all()
     found: dict[int, dict[int, list[tuple[dt.date, dt.date]]]] = defaultdict(
         lambda: defaultdict(list))
-    for company_id, user_id, created_at, deactivated_at, granted_on, revoked_on in rows:
-        first = clock.local(created_at).date()
-        if granted_on is not None:
-            first = max(first, granted_on)
-        last = dt.date.max
-        if deactivated_at is not None:
-            last = clock.local(deactivated_at).date() - dt.timedelta(days=1)
-        if revoked_on is not None:
-            last = min(last, revoked_on - dt.timedelta(days=1))
+    for company_id, user_id, first, last in rows:
+        last = dt.date.max if last is None else last
         for agreement_id, stay_first, stay_last in stays[company_id]:
             if agreement_id in wanted and max(first, stay_first) <= min(last, stay_last):
                 found[agreement_id][user_id].append((max(first, stay_first),
@@ -272,31 +366,33 @@ def user_spans_by_user(agreement_ids: list[int]) -> dict[int, dict[int, list]]:
             for agreement_id, users in found.items()}
 
 
-def _plan_invoice(row, today: dt.date, addons: tuple[str, ...], spans, cache: dict):
+def _plan_invoice(row, today: dt.date, terms: Terms | None, spans, cache: dict):
     """Return (schedule, amounts, excess_through) for one due subscription, or None."""
+    if row.billed_through is None:
+        first = True
+        addons = terms.addons_on(row.activated_on) if terms else ()
+    else:
+        first = False
+        addons = terms.addons_on(row.billed_through + dt.timedelta(days=1)) if terms else ()
     key = (row.plan_code, row.quantity, addons, row.billing_interval, row.custom_monthly_ore,
            row.label)
     if key not in cache:
         cache[key] = tariff(*key)
     rate = cache[key]
-    if row.billed_through is None:
-        schedule = rules.first_invoice(row.activated_on, rate.months)
-    else:
-        schedule = rules.next_invoice(row.billed_through, rate.months)
+    schedule = rules.first_invoice(row.activated_on, rate.months) if first \
+        else rules.next_invoice(row.billed_through, rate.months)
     if schedule.invoice_date > today:
         return None
+    if row.cancel_on is not None:
+        schedule = rules.cut_at(schedule, row.cancel_on)
     extra: list[rules.Line] = []
     excess_through = row.excess_billed_through
-    if row.billed_through is not None and spans:
-        window_start = (row.excess_billed_through or row.activated_on - dt.timedelta(days=1)) \
-            + dt.timedelta(days=1)
-        window = rules.Period(window_start, schedule.invoice_date - dt.timedelta(days=1))
-        if window.end >= window.start:
-            for period, count in rules.excess_user_days(spans, row.quantity, window):
-                amount = rules.period_amount(count * rate.excess_unit_ore, period)
-                extra.append(rules.Line(f"Brukere utover lisensen ({count})", period, count,
-                                        rate.excess_unit_ore, amount))
-            excess_through = window.end
+    if not first and terms is not None:
+        window = rules.Period((row.excess_billed_through or row.activated_on
+                               - dt.timedelta(days=1)) + dt.timedelta(days=1),
+                              schedule.invoice_date - dt.timedelta(days=1))
+        extra = excess_invoice_lines(terms, spans, window)
+        excess_through = max(window.end, excess_through or window.end)
     amounts_key = (key, schedule.periods)
     amounts = None if extra else cache.get(amounts_key)
     if amounts is None:
@@ -318,7 +414,8 @@ def licence_line_rows(invoice_id: int, amounts: rules.InvoiceAmounts) -> list[di
     """A licence invoice's lines: every line at the standard VAT rate."""
     return [line_row(invoice_id, position, line.description,
                      (line.period.start, line.period.end), line.quantity, line.unit_ore,
-                     line.amount_ore, STANDARD, VAT_PERCENT)
+                     line.amount_ore, STANDARD, VAT_PERCENT,
+                     discount_percent=line.discount_percent)
             for position, line in enumerate(amounts.lines, start=1)]
 
 
@@ -327,13 +424,101 @@ def issue_due_invoices(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
     today = clock.local(now).date()
     seller = vendor_company()
     seller_id, identity_id = seller.id, seller_identity(seller, now).id
+    start_agreements_with_users(today)
     db.session.commit()
     issued, cache = 0, {}
     while True:
         progress, count = _issue_round(today, now, (seller_id, identity_id), batch_size, cache)
         issued += count
         if not progress:
-            return issued
+            break
+    return issued + issue_final_invoices(today, now, (seller_id, identity_id))
+
+
+def start_agreements_with_users(today: dt.date) -> int:
+    """R-AGR-2: an agreement is billed from the day it first has a user (flat add-ons too)."""
+    waiting = db.session.execute(
+        select(LicenceSubscription.id, LicenceSubscription.agreement_id)
+        .where(LicenceSubscription.kind == "licence", LicenceSubscription.status == "active",
+               LicenceSubscription.activated_on.is_(None),
+               LicenceSubscription.is_trial == false())).all()
+    if not waiting:
+        return 0
+    people = user_spans_by_user([agreement_id for _id, agreement_id in waiting])
+    started = 0
+    for subscription_id, agreement_id in waiting:
+        firsts = [spans[0][0] for spans in people.get(agreement_id, {}).values() if spans]
+        if firsts and min(firsts) < today:
+            db.session.execute(update(LicenceSubscription)
+                               .where(LicenceSubscription.id == subscription_id,
+                                      LicenceSubscription.activated_on.is_(None))
+                               .values(activated_on=min(firsts))
+                               .execution_options(synchronize_session=False))
+            started += 1
+    return started
+
+
+def issue_final_invoices(today: dt.date, now: dt.datetime, seller) -> int:
+    """R-BILL-8: when a subscription ends, the users beyond the licence not yet invoiced are
+    billed on a final invoice dated the morning after its last day."""
+    s = LicenceSubscription
+    ending = db.session.scalars(
+        select(s).where(s.kind == "licence", s.cancel_on < today, s.billed_through.is_not(None),
+                        s.activated_on.is_not(None),
+                        or_(s.excess_billed_through.is_(None),
+                            s.excess_billed_through < s.cancel_on))
+        .order_by(s.id)).all()
+    if not ending:
+        return 0
+    terms = terms_of(ending)
+    spans = _user_spans(sorted({row.agreement_id for row in ending}))
+    issued = 0
+    for subscription in ending:
+        last_seen = subscription.excess_billed_through
+        window = rules.Period((last_seen or subscription.activated_on - dt.timedelta(days=1))
+                              + dt.timedelta(days=1), subscription.cancel_on)
+        claimed = db.session.execute(
+            update(s).where(s.id == subscription.id,
+                            s.excess_billed_through.is_(None) if last_seen is None
+                            else s.excess_billed_through == last_seen)
+            .values(excess_billed_through=subscription.cancel_on)
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            continue
+        lines = excess_invoice_lines(terms[subscription.id],
+                                     spans.get(subscription.agreement_id, []), window)
+        if lines:
+            write_licence_invoice(subscription, lines, (window,),
+                                  subscription.cancel_on + dt.timedelta(days=1), now, seller)
+            issued += 1
+        db.session.commit()
+    return issued
+
+
+def write_licence_invoice(subscription: LicenceSubscription, lines: list[rules.Line],
+                          periods: tuple[rules.Period, ...], invoice_date: dt.date,
+                          now: dt.datetime, seller=None) -> Invoice | None:
+    """An invoice of the given lines (the interval discount applied), dated `invoice_date`
+    with the first invoice's terms; none when it comes to nothing."""
+    months, discount = catalog.price_list().intervals.get(subscription.billing_interval, (12, 0))
+    amounts = rules.invoice_lines([], periods, discount, discount_text(months, discount),
+                                  tuple(lines))
+    if amounts.total_ore <= 0:
+        return None
+    if seller is None:
+        company = vendor_company()
+        seller = (company.id, seller_identity(company, now).id)
+    seller_id, identity_id = seller
+    agreement = subscription.agreement
+    recipient = db.session.get(Company, agreement.invoice_recipient_id)
+    row = invoice_row(
+        seller_id=seller_id, identity_id=identity_id, number=take_invoice_numbers(seller_id, 1),
+        buyer=agreement_buyer(agreement, recipient).columns(), invoice_date=invoice_date,
+        due_date=invoice_date + dt.timedelta(days=rules.FIRST_INVOICE_TERMS_DAYS),
+        period=(periods[0].start, periods[-1].end), send_at=max(send_moment(invoice_date), now),
+        net_ore=amounts.net_ore, vat_ore=amounts.vat_ore, now=now, agreement_id=agreement.id,
+        subscription_id=subscription.id)
+    return write_invoice(row, licence_line_rows(0, amounts))
 
 
 def _issue_round(today, now, seller, batch_size, cache) -> tuple[int, int]:
@@ -351,15 +536,14 @@ def _issue_round(today, now, seller, batch_size, cache) -> tuple[int, int]:
 
 def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
     seller_id, identity_id = seller
-    addons = _addons_of([row.id for row in rows])
-    over = [row for row in rows if row.billed_through is not None]
+    licences = [row for row in rows if row.kind == "licence"]
+    terms = terms_of(licences)
+    over = [row for row in licences if row.billed_through is not None]
     spans = _user_spans(sorted({row.agreement_id for row in over})) if over else {}
     planned = {}
     for row in rows:
-        agreement_spans = spans.get(row.agreement_id, [])
-        if len(agreement_spans) <= row.quantity:
-            agreement_spans = []  # never more users than licensed: nothing to look at
-        plan = _plan_invoice(row, today, addons.get(row.id, ()), agreement_spans, cache)
+        plan = _plan_invoice(row, today, terms.get(row.id), spans.get(row.agreement_id, []),
+                             cache)
         if plan is not None:
             planned[row.id] = (row, *plan)
     if not planned:
@@ -491,6 +675,13 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
                           line.quantity, line.unit_ore, -line.amount_ore, line.vat_category,
                           line.vat_percent, credits_line_id=line.id)
                  for position, line in enumerate(chosen, start=1)]
+    return _write_credit(invoice, reason, lines, now, amount_ore is not None)
+
+
+def _write_credit(invoice: Invoice, reason: str, lines: list[dict], now: dt.datetime,
+                  by_amount: bool = False) -> Invoice:
+    """Write a credit note of the given lines against the invoice, in one transaction."""
+    today = clock.local(now).date()
     net = sum(line["amount_ore"] for line in lines)
     vat = vat_total((line["vat_category"], line["vat_percent"], line["amount_ore"])
                     for line in lines)
@@ -505,7 +696,7 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
     if locked.rowcount != 1:
         raise BillingError(_("That credits more than is left on the invoice (%(left)s).",
                              left=format_nok(invoice.total_ore - invoice.credited_ore)),
-                           "amount" if amount_ore is not None else "lines")
+                           "amount" if by_amount else "lines")
     db.session.refresh(invoice)
     number = take_numbers(invoice.seller_company_id, 1, "credit_note")
     row = invoice_row(
@@ -522,23 +713,65 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
 
 
 def cancel_subscription(subscription: LicenceSubscription, now: dt.datetime) -> dt.date:
-    """R-BILL-7: end at the last paid day; an issued invoice for a period not yet begun is
-    credited, while a period already begun stays invoiced (no refunds). Returns the end."""
+    """R-BILL-7: end at the last paid day (a period not yet begun is not paid for); R-BILL-8:
+    every invoiced day after it is credited, renewals and upgrade differences alike, while a
+    period already begun stays invoiced (no refunds). Returns the last day."""
     today = clock.local(now).date()
     ends_on = subscription.billed_through or today
     if subscription.billed_through is not None:
-        future = db.session.scalars(
-            select(Invoice).where(Invoice.subscription_id == subscription.id,
-                                  Invoice.kind == "invoice", Invoice.credited_ore == 0,
-                                  Invoice.period_start > today)
-            .order_by(Invoice.period_start)).all()
-        for invoice in future:
-            credit_invoice(invoice, "Oppsigelse før perioden startet", now)
-            ends_on = min(ends_on, invoice.period_start - dt.timedelta(days=1))
+        not_begun = db.session.scalar(
+            select(func.min(Invoice.period_start))
+            .where(Invoice.subscription_id == subscription.id, Invoice.kind == "invoice",
+                   Invoice.period_start > today))
+        if not_begun is not None:
+            ends_on = min(ends_on, not_begun - dt.timedelta(days=1))
+        credit_days_after(subscription, ends_on, "Oppsigelse: dager etter siste dag", now)
         subscription.billed_through = ends_on
     subscription.cancel_on = ends_on
     db.session.flush()
     return ends_on
+
+
+def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reason: str,
+                      now: dt.datetime) -> list[Invoice]:
+    """Credit every invoiced day of the subscription after `last_day`: each line for its
+    days after it (the line less what its days up to the last day cost), the interval
+    discount as its percentage of what is credited."""
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.subscription_id == subscription.id,
+                              Invoice.kind == "invoice", Invoice.period_end > last_day)
+        .order_by(Invoice.id)).all()
+    notes = []
+    for invoice in invoices:
+        credited = set(db.session.scalars(
+            select(InvoiceLine.credits_line_id).where(InvoiceLine.credits_line_id.in_(
+                [line.id for line in invoice.lines]))))
+        lines, gross = [], 0
+        for line in invoice.lines:
+            if line.id in credited or line.amount_ore <= 0 or line.period_end <= last_day:
+                continue
+            kept = 0 if line.period_start > last_day else rules.period_amount(
+                line.quantity * line.unit_ore, rules.Period(line.period_start, last_day))
+            amount = line.amount_ore - kept
+            if amount <= 0:
+                continue
+            gross += amount
+            lines.append(line_row(0, len(lines) + 1, line.description,
+                                  (max(line.period_start, last_day + dt.timedelta(days=1)),
+                                   line.period_end), line.quantity, line.unit_ore, -amount,
+                                  line.vat_category, line.vat_percent, credits_line_id=line.id))
+        for line in invoice.lines:
+            if line.amount_ore < 0 and line.id not in credited and gross and \
+                    line.discount_percent:
+                share = rules.percent_of(gross, line.discount_percent)
+                lines.append(line_row(0, len(lines) + 1, line.description,
+                                      (line.period_start, line.period_end), 1, share, share,
+                                      line.vat_category, line.vat_percent,
+                                      credits_line_id=line.id, discount_percent=
+                                      line.discount_percent))
+        if lines:
+            notes.append(_write_credit(invoice, reason, lines, now))
+    return notes
 
 
 def agreement_invoices(agreement_id: int) -> list[Invoice]:
@@ -551,16 +784,69 @@ def invoice_count() -> int:
 
 
 def estimate_next_invoice(subscription: LicenceSubscription):
-    """The next licence invoice as things stand today (date and amounts), for the portal:
-    the same rules as issuing, with today's users carried on to the invoice day."""
+    """The next licence invoice the engine will issue (date and amounts), for the portal: the
+    changes scheduled for the next period applied, today's users carried on to the invoice
+    day, and the final invoice of a subscription that ends."""
     if subscription.status != "active" or subscription.activated_on is None:
         return None
-    addons = active_addons(subscription)
+    terms = terms_of([subscription])[subscription.id]
     spans = _user_spans([subscription.agreement_id]).get(subscription.agreement_id, [])
-    if len(spans) <= subscription.quantity:
-        spans = []
-    planned = _plan_invoice(subscription, dt.date.max, addons, spans, {})
+    if subscription.cancel_on is not None and subscription.billed_through is not None \
+            and subscription.cancel_on <= subscription.billed_through:
+        window = rules.Period((subscription.excess_billed_through or subscription.activated_on
+                               - dt.timedelta(days=1)) + dt.timedelta(days=1),
+                              subscription.cancel_on)
+        lines = excess_invoice_lines(terms, spans, window)
+        if not lines:
+            return None
+        months, discount = catalog.price_list().intervals.get(subscription.billing_interval,
+                                                              (12, 0))
+        amounts = rules.invoice_lines([], (window,), discount, discount_text(months, discount),
+                                      tuple(lines))
+        invoice_date = subscription.cancel_on + dt.timedelta(days=1)
+        return rules.InvoiceSchedule(invoice_date, invoice_date + dt.timedelta(
+            days=rules.FIRST_INVOICE_TERMS_DAYS), (window,)), amounts
+    row = _Scheduled(
+        id=subscription.id, plan_code=subscription.next_plan_code or subscription.plan_code,
+        quantity=subscription.quantity,
+        billing_interval=subscription.next_billing_interval or subscription.billing_interval,
+        custom_monthly_ore=subscription.custom_monthly_ore, label=subscription.label,
+        activated_on=subscription.activated_on, billed_through=subscription.billed_through,
+        excess_billed_through=subscription.excess_billed_through,
+        cancel_on=subscription.cancel_on)
+    planned = _plan_invoice(row, dt.date.max, terms, spans, {})
     if planned is None:
         return None
     schedule, amounts, _excess = planned
     return schedule, amounts
+
+
+@dataclass(frozen=True)
+class _Scheduled:
+    """A subscription as the next issuing run will see it (pending changes applied)."""
+
+    id: int
+    plan_code: str | None
+    quantity: int
+    billing_interval: str
+    custom_monthly_ore: int | None
+    label: str | None
+    activated_on: dt.date
+    billed_through: dt.date | None
+    excess_billed_through: dt.date | None
+    cancel_on: dt.date | None
+
+
+def paid_through(subscription: LicenceSubscription) -> dt.date | None:
+    """The last day paid for: the end of the invoiced periods up to the first invoice still
+    open (unpaid, partly paid or handed over to collection)."""
+    last = None
+    for invoice in db.session.scalars(
+            select(Invoice).where(Invoice.subscription_id == subscription.id,
+                                  Invoice.kind == "invoice")
+            .order_by(Invoice.period_start, Invoice.id)):
+        if invoice.open_ore > 0 or invoice.handed_over_at is not None:
+            break
+        if invoice.period_end is not None and invoice.total_ore - invoice.credited_ore > 0:
+            last = max(last or invoice.period_end, invoice.period_end)
+    return last

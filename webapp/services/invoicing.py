@@ -143,11 +143,13 @@ def invoice_row(*, seller_id: int, identity_id: int, number: int, buyer: dict,
 
 def line_row(invoice_id: int, position: int, description: str, period: tuple[dt.date, dt.date],
              quantity: int, unit_ore: int, amount_ore: int, vat_category: str = "S",
-             vat_percent: int = 25, credits_line_id: int | None = None) -> dict:
+             vat_percent: int = 25, credits_line_id: int | None = None,
+             discount_percent: int | None = None) -> dict:
     return {"invoice_id": invoice_id, "position": position, "description": description,
             "period_start": period[0], "period_end": period[1], "quantity": quantity,
             "unit_ore": unit_ore, "amount_ore": amount_ore, "vat_category": vat_category,
-            "vat_percent": vat_percent, "credits_line_id": credits_line_id}
+            "vat_percent": vat_percent, "credits_line_id": credits_line_id,
+            "discount_percent": discount_percent}
 
 
 def _copy_rows(table, rows: list[dict]) -> None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from .. import clock
 from ..domain import billing as rules
 from ..extensions import db
-from ..models import Company, Invoice, LicenceSubscription, SubscriptionAddOn
+from ..models import Invoice, LicenceSubscription, PlanChange, SubscriptionAddOn
 from . import catalog
-from .billing import (discount_text, licence_line_rows, renewal_threshold, send_moment,
-                      subscription_tariff, take_invoice_numbers, vendor_company)
-from .invoicing import agreement_buyer, invoice_row, seller_identity, write_invoice
+from .billing import renewal_threshold, subscription_tariff, write_licence_invoice
 
 
 class PlanError(Exception):
@@ -31,30 +29,25 @@ def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,
     return sum(c.monthly_ore for c in rate.components)
 
 
-def _invoice_difference(subscription: LicenceSubscription, monthly_difference: int,
-                        description: str, now: dt.datetime) -> Invoice | None:
-    """Invoice the rest of the paid period at the new price, dated tomorrow (R-BILL-3)."""
+def _invoice_difference(subscription: LicenceSubscription, lines: list[tuple[str, int, int,
+                                                                            dt.date]],
+                        now: dt.datetime) -> Invoice | None:
+    """R-BILL-3: what takes effect at once is invoiced the next morning for the rest of the
+    paid period, each (text, quantity, monthly unit, from day) priced by its days."""
     today = clock.local(now).date()
-    if subscription.billed_through is None or subscription.billed_through < today \
-            or monthly_difference <= 0:
+    if subscription.billed_through is None or subscription.billed_through < today:
         return None  # not invoiced yet: the first invoice will have the new price
-    period = rules.Period(today, subscription.billed_through)
-    months, discount = catalog.price_list().intervals.get(subscription.billing_interval, (12, 0))
-    amounts = rules.invoice_lines([rules.Component(description, 1, monthly_difference)],
-                                  (period,), discount, discount_text(months, discount))
-    seller = vendor_company()
-    number = take_invoice_numbers(seller.id, 1)
-    agreement = subscription.agreement
-    recipient = db.session.get(Company, agreement.invoice_recipient_id)
-    invoice_date = today + dt.timedelta(days=1)
-    row = invoice_row(
-        seller_id=seller.id, identity_id=seller_identity(seller, now).id, number=number,
-        buyer=agreement_buyer(agreement, recipient).columns(), invoice_date=invoice_date,
-        due_date=invoice_date + dt.timedelta(days=rules.FIRST_INVOICE_TERMS_DAYS),
-        period=(period.start, period.end), send_at=send_moment(invoice_date),
-        net_ore=amounts.net_ore, vat_ore=amounts.vat_ore, now=now, agreement_id=agreement.id,
-        subscription_id=subscription.id)
-    return write_invoice(row, licence_line_rows(0, amounts))
+    priced = []
+    for text, quantity, unit, first in lines:
+        period = rules.Period(max(first, today), subscription.billed_through)
+        if quantity * unit > 0 and period.start <= period.end:
+            priced.append(rules.Line(text, period, quantity, unit,
+                                     rules.period_amount(quantity * unit, period)))
+    if not priced:
+        return None
+    whole = rules.Period(min(line.period.start for line in priced), subscription.billed_through)
+    return write_licence_invoice(subscription, priced, (whole,), today + dt.timedelta(days=1),
+                                 now)
 
 
 def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) -> str:
@@ -72,9 +65,12 @@ def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) 
         if before == 0 and subscription.billed_through is None:
             # Out of a free plan: billing starts with the upgrade (R-BILL-3).
             subscription.activated_on = clock.local(now).date()
+        today = clock.local(now).date()
+        db.session.add(PlanChange(subscription_id=subscription.id, effective_on=today,
+                                  previous_plan_code=subscription.plan_code, plan_code=code))
         subscription.plan_code, subscription.next_plan_code = code, None
-        _invoice_difference(subscription, after - before,
-                            f"Oppgradering til {wanted.name_nb}", now)
+        _invoice_difference(subscription, [(f"Oppgradering til {wanted.name_nb}", 1,
+                                            after - before, today)], now)
         db.session.flush()
         return "now"
     subscription.next_plan_code = code
@@ -89,23 +85,30 @@ def set_addons(subscription: LicenceSubscription, codes: set[str], now: dt.datet
     if any(prices.items.get(c) is None or prices.items[c].kind != "addon" for c in codes):
         raise PlanError("unknown_addon")
     today = clock.local(now).date()
-    active = {a.addon_code: a for a in subscription.addons}
-    added = [c for c in sorted(codes) if c not in active or active[c].removed_from]
-    for code in added:
-        if code in active:
-            active[code].removed_from = None
-        else:
+    # The add-ons in force now or later (an earlier removal that took effect is history).
+    current = {a.addon_code: a for a in subscription.addons
+               if a.removed_from is None or a.removed_from > today}
+    added = []
+    for code in sorted(codes):
+        addon = current.get(code)
+        if addon is None:
             subscription.addons.append(SubscriptionAddOn(addon_code=code, added_on=today))
-    for code, addon in active.items():
+            added.append((code, today))
+        elif addon.removed_from is not None:
+            # Taken back while still paid: only the days after the paid end are new.
+            added.append((code, addon.removed_from))
+            addon.removed_from = None
+    for code, addon in current.items():
         if code not in codes and addon.removed_from is None:
-            addon.removed_from = (subscription.billed_through or today) + dt.timedelta(days=1)
+            addon.removed_from = max(subscription.billed_through or today, today) \
+                + dt.timedelta(days=1)
     if added:
-        before = monthly_ore(subscription, addons=tuple(
-            c for c in active if c not in added and active[c].removed_from is None))
-        after = monthly_ore(subscription)
-        _invoice_difference(subscription, after - before,
-                            "Nye tilleggsprodukter: " + ", ".join(
-                                prices.items[c].name_nb for c in added), now)
+        lines = []
+        for code, first in added:
+            item = prices.items[code]
+            lines.append((item.name_nb, subscription.quantity if item.per_user else 1,
+                          item.price_ore or 0, first))
+        _invoice_difference(subscription, lines, now)
     db.session.flush()
 
 
@@ -125,18 +128,18 @@ def apply_pending_changes(now: dt.datetime) -> int:
         LicenceSubscription.billed_through < threshold,
         (LicenceSubscription.next_plan_code.is_not(None))
         | (LicenceSubscription.next_billing_interval.is_not(None))
-        | LicenceSubscription.addons.any(SubscriptionAddOn.removed_from.is_not(None)))).all()
+        )).all()
     for subscription in due:
         next_start = subscription.billed_through + dt.timedelta(days=1)
         if subscription.next_plan_code:
+            db.session.add(PlanChange(subscription_id=subscription.id, effective_on=next_start,
+                                      previous_plan_code=subscription.plan_code,
+                                      plan_code=subscription.next_plan_code))
             subscription.plan_code, subscription.next_plan_code = \
                 subscription.next_plan_code, None
         if subscription.next_billing_interval:
             subscription.billing_interval = subscription.next_billing_interval
             subscription.agreement.billing_interval = subscription.next_billing_interval
             subscription.next_billing_interval = None
-        db.session.execute(delete(SubscriptionAddOn).where(
-            SubscriptionAddOn.subscription_id == subscription.id,
-            SubscriptionAddOn.removed_from <= next_start))
     db.session.flush()
     return len(due)

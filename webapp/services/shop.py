@@ -11,7 +11,8 @@ from .. import clock
 from ..extensions import db
 from ..models import (LicenceSubscription, Order, Company,
                       SubscriptionAddOn, User)
-from . import catalog
+from . import catalog, plans
+from .billing import active_addons, agreement_licence
 from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
@@ -62,8 +63,22 @@ def selection(order: Order) -> dict:
     }
 
 
+def _existing_subscription(order: Order) -> LicenceSubscription | None:
+    """The licence subscription an add-on order (product "None") adds to."""
+    if not order.existing_company_id:
+        return None
+    company = db.session.get(Company, order.existing_company_id)
+    if company is None or company.agreement_id is None:
+        return None
+    return agreement_licence(company.agreement_id)
+
+
 def order_summary(order: Order, locale: str) -> dict:
     chosen = selection(order)
+    existing = _existing_subscription(order) if chosen["edition"] is None else None
+    if existing is not None:
+        # Add-ons for an existing customer: its own licences and interval (R-SHOP, R-BILL-8).
+        chosen["users"], chosen["interval"] = existing.quantity, existing.billing_interval
     quote = catalog.quote_order(chosen["edition"], chosen["users"], chosen["addons"],
                                 chosen["interval"], locale)
     edition = catalog.item(chosen["edition"]) if chosen["edition"] else None
@@ -125,17 +140,13 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
 def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
     """Product "None": add the chosen add-ons to an existing customer's subscription at once."""
     company = db.session.get(Company, order.existing_company_id)
-    subscription = db.session.scalar(
-        select(LicenceSubscription).where(LicenceSubscription.agreement_id == company.agreement_id,
-                                          LicenceSubscription.kind == "licence")
-        .order_by(LicenceSubscription.id.desc()))
+    subscription = _existing_subscription(order)
     if subscription is None:
         raise OrderError("no_subscription")
-    owned = {addon.addon_code for addon in subscription.addons}
-    for code in selection(order)["addons"]:
-        if code not in owned:
-            subscription.addons.append(SubscriptionAddOn(addon_code=code,
-                                                         added_on=clock.local(now).date()))
+    # Exactly like an add-on added in the portal: the rest of the paid period is invoiced the
+    # next morning.
+    plans.set_addons(subscription, set(active_addons(subscription))
+                     | set(selection(order)["addons"]), now)
     order.status, order.activated_at = "activated", now
     order.company_id, order.agreement_id = company.id, company.agreement_id
     buyer = db.session.get(User, order.created_by_user_id)

@@ -6,12 +6,13 @@ import datetime as dt
 from flask_babel import force_locale
 from sqlalchemy import delete, func, select
 
+from .. import clock
 from ..domain import usernames
 from ..extensions import db
 from ..models import (ActionToken, Company, Employee, Membership, User,
                       UserGroup)
 from . import catalog
-from .accounts import add_user, send_welcome_mail
+from .accounts import add_user, close_access, send_welcome_mail
 from .agreements import licence_counts
 from .billing import agreement_licence
 
@@ -75,6 +76,7 @@ def deactivate_user(company: Company, user: User, now: dt.datetime) -> None:
     if _administrators_left(company, user) == 0:
         raise UserAdminError("last_admin")
     user.active, user.deactivated_at = False, now
+    close_access(user.id, clock.local(now).date())
     user.session_version += 1  # logged out at once
     db.session.flush()
 
