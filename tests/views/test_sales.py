@@ -125,8 +125,9 @@ def _customer(name, email):
     return customer
 
 
-def _subscription(client, frequency_id, customers, end_dates=()):
+def _subscription(client, frequency_id, customers, end_dates=(), start_dates=(), **extra):
     data = {"name": "Kaffeavtale", "frequency_id": str(frequency_id), "action": "save",
+            "active": "y", **extra,
             "lines-0-product_text": "Kaffebønner 1 kg", "lines-0-quantity": "2",
             "lines-0-unit_price": "249,50", "lines-0-vat_percent": "15",
             "lines-1-product_text": "Service", "lines-1-quantity": "1",
@@ -135,6 +136,9 @@ def _subscription(client, frequency_id, customers, end_dates=()):
         data[f"subscribers-{index}-customer_id"] = str(customer.id)
         data[f"subscribers-{index}-end_date"] = end_dates[index] if index < len(end_dates) \
             else ""
+        data[f"subscribers-{index}-start_date"] = start_dates[index] \
+            if index < len(start_dates) else ""
+        data[f"subscribers-{index}-active"] = "y"
     return client.post("/admin/sales/subscriptions/new", data=data)
 
 
@@ -243,3 +247,122 @@ def test_odd_form_actions_never_break_the_subscription_form(client, admin, actio
         "name": "Kaffe", "frequency_id": str(db.session.scalar(select(Frequency.id))),
         "action": action, "lines-x-product_text": "Kaffe", "lines-0-product_text": "Te"})
     assert response.status_code == 200 and 'value="Te"' in response.get_data(as_text=True)
+
+
+EVERY_2ND_FRIDAY_FROM_SEPTEMBER = {**WEEKLY_FRIDAY, "start_date": "2025-09-05"}
+
+
+def _sales_invoices(customer=None):
+    query = select(Invoice).where(Invoice.customer_id.is_not(None), Invoice.kind == "invoice")
+    if customer is not None:
+        query = query.where(Invoice.customer_id == customer.id)
+    return [i.invoice_date for i in db.session.scalars(query.order_by(Invoice.invoice_date))]
+
+
+def test_r_freq_6_a_subscriber_is_invoiced_from_the_day_it_is_added(client, admin):
+    """The frequency began in September; a subscriber added on 1 January is not invoiced for
+    the autumn: its first occurrence is the first on or after the day it was added."""
+    create(client, EVERY_2ND_FRIDAY_FROM_SEPTEMBER)
+    frequency = db.session.scalar(select(Frequency))
+    nord = _customer("Kafé Nord", "nord@example.com")
+    assert _subscription(client, frequency.id, [nord]).status_code == 303
+    subscriber = db.session.scalar(select(Subscription)).subscribers[0]
+    assert subscriber.start_date == D(2026, 1, 1)
+    at(2026, 1, 1, 9, 0)
+    run_due_jobs()
+    assert _sales_invoices() == []
+    at(2026, 1, 23, 9, 0)
+    run_due_jobs()
+    assert _sales_invoices() == [D(2026, 1, 9), D(2026, 1, 23)]
+
+
+def test_r_freq_6_an_earlier_start_is_saved_only_when_its_invoices_are_confirmed(client,
+                                                                                admin):
+    create(client, EVERY_2ND_FRIDAY_FROM_SEPTEMBER)
+    frequency = db.session.scalar(select(Frequency))
+    nord = _customer("Kafé Nord", "nord@example.com")
+    refused = _subscription(client, frequency.id, [nord], start_dates=("2025-12-01",))
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    # 12 and 26 December: two invoices at once, said next to the start date.
+    assert "Starting on 01.12.2025 creates 2 invoices at once" in html \
+        or "Med start 01.12.2025 lages 2 fakturaer med en gang" in html
+    assert 'value="2025-12-01"' in html and 'name="confirm_past"' in html
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+    saved = _subscription(client, frequency.id, [nord], start_dates=("2025-12-01",),
+                          confirm_past="y")
+    assert saved.status_code == 303
+    at(2026, 1, 1, 9, 0)
+    run_due_jobs()
+    assert _sales_invoices() == [D(2025, 12, 12), D(2025, 12, 26)]
+
+
+def test_r_freq_2_after_n_occurrences_counts_per_subscriber(client, admin):
+    create(client, LAST_FRIDAY_6)
+    frequency = db.session.scalar(select(Frequency))
+    nord, sor = _customer("Kafé Nord", "nord@example.com"), _customer("Kafé Sør", "sor@example.com")
+    _subscription(client, frequency.id, [nord])
+    at(2026, 5, 1, 9, 0)
+    run_due_jobs()
+    subscription = db.session.scalar(select(Subscription))
+    edited = _subscription_edit(client, subscription, [nord, sor])
+    assert edited.status_code == 303
+    at(2027, 12, 31, 9, 0)
+    run_due_jobs()
+    assert _sales_invoices(nord) == [D(2026, 1, 30), D(2026, 3, 27), D(2026, 5, 29),
+                                     D(2026, 7, 31), D(2026, 9, 25), D(2026, 11, 27)]
+    # Sør's six begin at its own start, 1 May.
+    assert _sales_invoices(sor) == [D(2026, 5, 29), D(2026, 7, 31), D(2026, 9, 25),
+                                    D(2026, 11, 27), D(2027, 1, 29), D(2027, 3, 26)]
+
+
+def _subscription_edit(client, subscription, customers, active=(), running=True):
+    data = {"name": subscription.name, "frequency_id": str(subscription.frequency_id),
+            "action": "save", "active": "y" if running else ""}
+    for index, line in enumerate(subscription.lines):
+        data.update({f"lines-{index}-product_text": line.product_text,
+                     f"lines-{index}-quantity": str(line.quantity),
+                     f"lines-{index}-unit_price": str(line.unit_ore // 100),
+                     f"lines-{index}-vat_percent": str(line.vat_percent)})
+    for index, customer in enumerate(customers):
+        data[f"subscribers-{index}-customer_id"] = str(customer.id)
+        if index >= len(active) or active[index]:
+            data[f"subscribers-{index}-active"] = "y"
+    return client.post(f"/admin/sales/subscriptions/{subscription.id}", data=data)
+
+
+def test_r_freq_2_deactivated_subscribers_and_subscriptions_issue_nothing_and_keep_history(
+        client, admin):
+    create(client, WEEKLY_FRIDAY)
+    frequency = db.session.scalar(select(Frequency))
+    nord, sor = _customer("Kafé Nord", "nord@example.com"), _customer("Kafé Sør", "sor@example.com")
+    _subscription(client, frequency.id, [nord, sor])
+    at(2026, 1, 2, 9, 0)
+    run_due_jobs()
+    subscription = db.session.scalar(select(Subscription))
+    # Removing an invoiced subscriber is refused with a message, not a 500; nothing is lost.
+    refused = _subscription_edit(client, subscription, [nord])
+    assert refused.status_code == 422
+    assert "Kafé Sør" in refused.get_data(as_text=True)
+    assert len(db.session.scalar(select(Subscription)).subscribers) == 2
+    # Deactivating Sør keeps its invoice and stops its occurrences.
+    assert _subscription_edit(client, subscription, [nord, sor],
+                              active=(True, False)).status_code == 303
+    at(2026, 1, 16, 9, 0)
+    run_due_jobs()
+    assert _sales_invoices(nord) == [D(2026, 1, 2), D(2026, 1, 16)]
+    assert _sales_invoices(sor) == [D(2026, 1, 2)]
+    # A deactivated subscription issues nothing more; it cannot be deleted after invoicing.
+    assert _subscription_edit(client, subscription, [nord, sor], active=(True, False),
+                              running=False).status_code == 303
+    at(2026, 1, 30, 9, 0)
+    run_due_jobs()
+    assert _sales_invoices(nord) == [D(2026, 1, 2), D(2026, 1, 16)]
+    response = client.post(f"/admin/sales/subscriptions/{subscription.id}/delete")
+    assert response.status_code == 303
+    assert db.session.get(Subscription, subscription.id) is not None
+    # One that never invoiced anything is deleted.
+    _subscription(client, frequency.id, [])
+    unused = db.session.scalars(select(Subscription.id).order_by(Subscription.id)).all()[-1]
+    assert client.post(f"/admin/sales/subscriptions/{unused}/delete").status_code == 303
+    assert db.session.scalar(select(Subscription.id).where(Subscription.id == unused)) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -211,7 +211,8 @@ def _subscription_page(form, frequencies, subscription=None, status=200):
                   subscription=subscription, status=status,
                   customers=sales.company_customers(current_user.acting_company_id),
                   missing=missing_seller_details(current_user.acting_company),
-                  preview=sales.preview(subscription, clock.today()) if subscription else [])
+                  preview=sales.preview(subscription, clock.today()) if subscription else [],
+                  delete_form=EmptyForm())
 
 
 def _edit_rows(action: str) -> MultiDict | None:
@@ -229,6 +230,7 @@ def _edit_rows(action: str) -> MultiDict | None:
                 data[f"lines-{new}-unit_price"] = ""
             else:
                 data[f"subscribers-{new}-customer_id"] = ""
+                data[f"subscribers-{new}-active"] = "y"
     removal = re.fullmatch(r"remove:(lines|subscribers):(\d+)", action)
     if removal:
         prefix, index = removal.groups()
@@ -244,6 +246,7 @@ def _save_subscription(form, subscription: Subscription | None) -> Subscription:
         db.session.add(subscription)
     subscription.name = form.name.data.strip()
     subscription.frequency_id = form.frequency_id.data
+    subscription.active = bool(form.active.data)
     subscription.lines = [
         SubscriptionLine(position=index, product_text=entry.form.product_text.data.strip(),
                          quantity=entry.form.quantity.data, unit_ore=entry.form.unit_ore,
@@ -255,11 +258,49 @@ def _save_subscription(form, subscription: Subscription | None) -> Subscription:
     for entry in form.subscribers.entries:
         subscriber = existing.get(entry.form.customer_id.data) or Subscriber(
             customer_id=entry.form.customer_id.data)
+        subscriber.start_date = entry.form.start_date.data or subscriber.start_date \
+            or clock.today()
         subscriber.end_date = entry.form.end_date.data
+        subscriber.active = bool(entry.form.active.data)
         kept.append(subscriber)
     subscription.subscribers = kept
     db.session.flush()
     return subscription
+
+
+def _check_subscribers(form, subscription: Subscription | None, frequency: Frequency) -> bool:
+    """R-FREQ-2, R-FREQ-6: an invoiced subscriber cannot be removed (deactivate it), and a start
+    date in the past is saved only when the user confirms the invoices it creates at once."""
+    valid = True
+    existing = {s.customer_id: s for s in subscription.subscribers} if subscription else {}
+    if subscription is not None:
+        kept = {entry.form.customer_id.data for entry in form.subscribers.entries}
+        customers = {c.id: c.name for c in sales.company_customers(subscription.company_id)}
+        removed = [customers.get(cid, "") for cid in sales.invoiced_subscribers(subscription.id)
+                   if cid not in kept]
+        if removed:
+            form.subscribers.errors = list(form.subscribers.errors) + [
+                _("%(names)s has been invoiced and cannot be removed; deactivate the "
+                  "subscriber instead.", names=", ".join(sorted(removed)))]
+            valid = False
+    today = clock.today()
+    pattern = sales.pattern_of(frequency)
+    for entry in form.subscribers.entries:
+        start = entry.form.start_date.data
+        before = existing.get(entry.form.customer_id.data)
+        if start is None or start >= today or (before is not None and
+                                               before.start_date == start):
+            continue
+        count = sales.past_invoices(pattern, start, today, entry.form.end_date.data)
+        if count and not form.confirm_past.data:
+            entry.form.start_date.errors = list(entry.form.start_date.errors) + [
+                ngettext("Starting on %(date)s creates %(num)d invoice at once, for a past "
+                         "date. Tick the confirmation below to go ahead.",
+                         "Starting on %(date)s creates %(num)d invoices at once, for past "
+                         "dates. Tick the confirmation below to go ahead.", count,
+                         date=start.strftime("%d.%m.%Y"))]
+            valid = False
+    return valid
 
 
 def _handle_subscription_post(subscription: Subscription | None):
@@ -280,12 +321,32 @@ def _handle_subscription_post(subscription: Subscription | None):
     owned = {c.id for c in sales.company_customers(current_user.acting_company_id)}
     if any(entry.form.customer_id.data not in owned for entry in form.subscribers.entries):
         valid = False
+    if chosen is not None and not _check_subscribers(form, subscription, chosen):
+        valid = False
     if not valid:
         return _subscription_page(form, frequencies, subscription, status=422)
     saved = _save_subscription(form, subscription)
     db.session.commit()
     flash(_("The subscription %(name)s is saved.", name=saved.name))
     return redirect(url_for("sales.edit_subscription", subscription_id=saved.id), 303)
+
+
+@bp.post("/subscriptions/<int:subscription_id>/delete")
+def delete_subscription(subscription_id: int):
+    subscription = get_subscription(subscription_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        name = subscription.name
+        sales.delete_subscription(subscription)
+    except sales.SalesError as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(url_for("sales.edit_subscription", subscription_id=subscription_id), 303)
+    db.session.commit()
+    flash(_("The subscription %(name)s is deleted.", name=name))
+    return redirect(url_for("sales.subscriptions"), 303)
 
 
 @bp.route("/subscriptions/new", methods=["GET", "POST"])
@@ -302,6 +363,8 @@ def edit_subscription(subscription_id: int):
     if request.method == "POST":
         return _handle_subscription_post(subscription)
     data = MultiDict({"name": subscription.name, "frequency_id": str(subscription.frequency_id)})
+    if subscription.active:
+        data["active"] = "y"
     for index, line in enumerate(subscription.lines):
         data.update({f"lines-{index}-product_text": line.product_text,
                      f"lines-{index}-quantity": str(line.quantity),
@@ -310,8 +373,12 @@ def edit_subscription(subscription_id: int):
                                                               line.vat_percent)})
     for index, subscriber in enumerate(subscription.subscribers):
         data.update({f"subscribers-{index}-customer_id": str(subscriber.customer_id),
+                     f"subscribers-{index}-start_date":
+                         subscriber.start_date.isoformat() if subscriber.start_date else "",
                      f"subscribers-{index}-end_date":
                          subscriber.end_date.isoformat() if subscriber.end_date else ""})
+        if subscriber.active:
+            data[f"subscribers-{index}-active"] = "y"
     form, frequencies = _subscription_form(data, subscription)
     return _subscription_page(form, frequencies, subscription)
 

@@ -147,7 +147,9 @@ class SubscriberForm(Form):
             return flask_wtf_translations
 
     customer_id = SelectField(_l("Customer"), coerce=int)
+    start_date = DateField(_l("Start date (empty: today)"), validators=[Optional()])
     end_date = DateField(_l("Own end date (optional)"), validators=[Optional()])
+    active = BooleanField(_l("Active"), default=True)
 
 
 class SubscriptionForm(FlaskForm):
@@ -156,6 +158,9 @@ class SubscriptionForm(FlaskForm):
         InputRequired(_l("Choose a frequency."))])
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=50)
     subscribers = FieldList(FormField(SubscriberForm), min_entries=0, max_entries=500)
+    active = BooleanField(_l("Active (deactivated: no more invoices, history kept)"),
+                          default=True)
+    confirm_past = BooleanField(_l("Yes, create the invoices for the past dates"))
 
     def __init__(self, *args, frequencies=(), customers=(), **kwargs):
         super().__init__(*args, **kwargs)

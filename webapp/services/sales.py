@@ -3,6 +3,7 @@ invoices they issue on every occurrence (one pipeline with the licence invoices)
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from flask_babel import gettext as _
 from sqlalchemy import String, case, func, or_, select, update
@@ -181,13 +182,35 @@ def _in_trial(company_id: int) -> bool:
         .where(Company.id == company_id, LicenceSubscription.status == "trial")) > 0
 
 
+def subscriber_dates(pattern: Pattern, start: dt.date | None, first: dt.date, last: dt.date,
+                     end_date: dt.date | None = None) -> list[dt.date]:
+    """R-FREQ-2, R-FREQ-6: a subscriber's occurrences from `first` to `last`: the first on or
+    after its start date onwards, "after N occurrences" counted from there, never after its
+    own end date."""
+    begin = max(pattern.start, start or pattern.start)
+    first = max(first, begin)
+    if pattern.count is None:
+        return pattern.between(first, last, until=end_date)
+    own = replace(pattern, count=None, until=None).occurrences(after=begin,
+                                                               limit=pattern.count,
+                                                               until=end_date)
+    return [day for day in own if first <= day <= last]
+
+
+def past_invoices(pattern: Pattern, start: dt.date, today: dt.date,
+                  end_date: dt.date | None = None) -> int:
+    """How many invoices a start date creates at once (occurrences up to today)."""
+    return len(subscriber_dates(pattern, start, start, today, end_date))
+
+
 def issue_subscription_invoices(now: dt.datetime) -> int:
-    """One invoice per subscriber per occurrence up to today, catching up missed days; never
-    twice (a unique occurrence row is claimed in the same transaction)."""
+    """One invoice per active subscriber per occurrence up to today, catching up missed days;
+    never twice (a unique occurrence row is claimed in the same transaction)."""
     today = clock.local(now).date()
     subscribers = db.session.execute(
         select(Subscriber.id).join(Subscription).join(Frequency)
-        .where(Subscription.active, Frequency.start_date <= today,
+        .where(Subscription.active, Subscriber.active, Frequency.start_date <= today,
+               or_(Subscriber.start_date.is_(None), Subscriber.start_date <= today),
                or_(Subscriber.invoiced_through.is_(None), Subscriber.invoiced_through < today),
                or_(Subscriber.end_date.is_(None),
                    Subscriber.invoiced_through.is_(None),
@@ -205,7 +228,7 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
     pattern = pattern_of(subscription.frequency)
     first = (subscriber.invoiced_through + dt.timedelta(days=1)) \
         if subscriber.invoiced_through else pattern.start
-    dates = pattern.between(first, today, until=subscriber.end_date)
+    dates = subscriber_dates(pattern, subscriber.start_date, first, today, subscriber.end_date)
     issued = 0
     company = db.session.get(Company, subscription.company_id)
     if dates and missing_seller_details(company):
@@ -229,6 +252,24 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
     subscriber.invoiced_through = today
     db.session.flush()
     return issued
+
+
+def invoiced_subscribers(subscription_id: int) -> set[int]:
+    """Customers of the subscription that have been invoiced (their history must stay)."""
+    return set(db.session.scalars(
+        select(Subscriber.customer_id).join(SubscriptionOccurrence,
+                                            SubscriptionOccurrence.subscriber_id == Subscriber.id)
+        .where(Subscriber.subscription_id == subscription_id)))
+
+
+def delete_subscription(subscription: Subscription) -> None:
+    """Delete a subscription that never invoiced anything; one that did is refused (deactivate
+    it instead: no more occurrences, history kept)."""
+    if invoiced_subscribers(subscription.id):
+        raise SalesError(_("The subscription has issued invoices and cannot be deleted; "
+                           "deactivate it instead."))
+    db.session.delete(subscription)
+    db.session.flush()
 
 
 def _subscription_invoice(company, customer, subscription, occurs_on, lines, net, vat, trial,
