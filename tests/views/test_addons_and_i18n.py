@@ -62,3 +62,37 @@ def test_forms_are_protected_by_csrf(app, client):
         assert "Skjemaet var utløpt" in response.get_data(as_text=True)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client, set_clock):
+    """Product "None": the add-on is invoiced for the rest of the paid period the next
+    morning, exactly as in the portal; the preview is priced at the customer's own interval."""
+    import datetime as dt
+
+    from jobs import run_due_jobs
+    from tests.billing_model import cost, percent
+    from webapp.models import Invoice
+
+    set_clock(2026, 3, 10, 9, 0)
+    log_in(client, DEMO_ADMIN)
+    set_clock(2026, 3, 11, 9, 0)
+    run_due_jobs()  # the demo customer's first invoice: paid through 31 March next year
+    subscription = db.session.scalar(select(LicenceSubscription))
+    paid_to = subscription.billed_through
+    subscription.billing_interval = "semiannual"  # the customer's own interval from now on
+    db.session.commit()
+    set_clock(2026, 4, 2, 12, 0)
+    public_id = client.get("/order?addons=1").headers["Location"].split("/")[2]
+    post_product(client, public_id, product="none", addons=["office-storage-50"])
+    post_company(client, public_id, company_name="Fjordkaffe AS")
+    summary = client.get(step_url(public_id, "terms")).get_data(as_text=True)
+    # Semi-annual, the customer's own interval: 6 × 99,00 less 5 % = 564,30 (not annual).
+    assert 'data-price="period">kr\xa0564,30<' in summary
+    assert post_terms(client, public_id).status_code == 303
+    set_clock(2026, 4, 3, 9, 0)
+    run_due_jobs()
+    invoice = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()[-1]
+    amount = cost(9_900, dt.date(2026, 4, 2), paid_to)
+    assert (invoice.invoice_date, invoice.period_start, invoice.period_end) == (
+        dt.date(2026, 4, 3), dt.date(2026, 4, 2), paid_to)
+    assert invoice.net_ore == amount - percent(amount, 5)
