@@ -582,20 +582,16 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
     line_rows = []
     for (subscription_id, _billed_id), invoice_id in zip(order, invoice_ids):
         line_rows.extend(licence_line_rows(invoice_id, planned[subscription_id][2]))
-    excess_updates = [{"s_id": sid, "s_excess": planned[sid][3]} for sid, _ in claimed
-                      if planned[sid][3] != planned[sid][0].excess_billed_through]
     insert_rows(InvoiceLine.__table__, line_rows)
-    # One statement moves every claimed subscription's billed-through day to its period end.
-    subs, billed = LicenceSubscription.__table__, BilledPeriod.__table__
-    claimed_ids = [subscription_id for subscription_id, _ in claimed]
-    db.session.execute(
-        subs.update().where(subs.c.id.in_(claimed_ids))
-        .values(billed_through=select(func.max(billed.c.period_end))
-                .where(billed.c.subscription_id == subs.c.id).scalar_subquery()))
-    if excess_updates:
-        db.session.connection().execute(
-            subs.update().where(subs.c.id == bindparam("s_id"))
-            .values(excess_billed_through=bindparam("s_excess")), excess_updates)
+    # One executemany moves every claimed subscription's billed-through day to its period end
+    # (and its extra users' day), from values already at hand.
+    subs = LicenceSubscription.__table__
+    db.session.connection().execute(
+        subs.update().where(subs.c.id == bindparam("s_id"))
+        .values(billed_through=bindparam("s_billed"),
+                excess_billed_through=bindparam("s_excess")),
+        [{"s_id": sid, "s_billed": planned[sid][1].end, "s_excess": planned[sid][3]}
+         for sid, _ in claimed])
     return len(claimed), len(invoice_ids)
 
 

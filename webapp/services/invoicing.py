@@ -5,10 +5,10 @@ identity as it stands (R-DOC-1), the buyer's delivery details, gapless numbers p
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from .. import clock
 from ..database import insert_ignoring_conflicts
@@ -77,7 +77,7 @@ class Buyer:
     delivery: str = "email"
 
     def columns(self) -> dict:
-        values = asdict(self)
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
         values["buyer_peppol_id"] = values["buyer_peppol_id"] or default_peppol_id(
             self.buyer_organisation_number)
         return values
@@ -172,7 +172,20 @@ def insert_rows(table, rows: list[dict]) -> None:
     if db.engine.dialect.name == "postgresql" and len(rows) > 1:
         _copy_rows(table, rows)
     else:
-        db.session.execute(table.insert(), rows)
+        _executemany_rows(table, rows)
+
+
+def _executemany_rows(table, rows: list[dict]) -> None:
+    """One executemany through the driver, each value converted by its column's type (as
+    SQLAlchemy would), without compiling parameters row by row."""
+    dialect = db.engine.dialect
+    columns = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
+    values = [tuple(row[name] if process is None or row[name] is None else process(row[name])
+                    for name, process in zip(columns, processors)) for row in rows]
+    db.session.connection().exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values)
 
 
 def insert_invoices(rows: list[dict]) -> list[int]:
@@ -186,8 +199,14 @@ def insert_invoices(rows: list[dict]) -> list[int]:
             row["id"] = invoice_id
         insert_rows(table, rows)
         return list(ids)
-    return list(db.session.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    # SQLite: the numbers were taken in this transaction, so it holds the database's write
+    # lock and no one else can insert meanwhile: the ids follow the highest one, and the rows
+    # go in with one executemany instead of an INSERT … RETURNING each.
+    first = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
+    for offset, row in enumerate(rows):
+        row["id"] = first + offset
+    insert_rows(table, rows)
+    return [row["id"] for row in rows]
 
 
 def write_invoice(row: dict, lines: list[dict]) -> Invoice:
