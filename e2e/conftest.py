@@ -42,10 +42,13 @@ def demo_server(inbox, tmp_path):
 
 
 def start_server(inbox, tmp_path, before=()):
+    """The README's run command (gunicorn and its scheduler process), in development mode for
+    the test clock, without demo data unless `before` loads it."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'kvitt.sqlite'}",
-           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "KVITT_SCHEDULER": "1",
-           "KVITT_SCHEDULER_INTERVAL": "1", "SECRET_KEY": "e2e-secret",
+           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "KVITT_SCHEDULER_INTERVAL": "1",
+           "KVITT_ENV": "development", "SECRET_KEY": "e2e-secret", "KVITT_DEMO": "0",
+           "PORT": str(port), "WEB_CONCURRENCY": "2",
            "PUBLIC_URL": f"http://127.0.0.1:{port}", "FLASK_APP": "webapp"}
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -54,13 +57,12 @@ def start_server(inbox, tmp_path, before=()):
     for command in before:
         subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
     log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port),
-                                        "--no-reload"], env=env, cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(["bash", str(ROOT / "scripts" / "run")], env=env, cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(300):
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
+            urllib.request.urlopen(base + "/healthz", timeout=1)  # 200: scheduler ticking too
             break
         except OSError:
             time.sleep(0.1)
@@ -69,7 +71,7 @@ def start_server(inbox, tmp_path, before=()):
         raise RuntimeError((tmp_path / "server.log").read_text())
     yield base
     process.terminate()
-    process.wait(timeout=10)
+    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

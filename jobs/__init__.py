@@ -1,16 +1,31 @@
-"""Jobs: re-runnable functions of "now", run by the in-process scheduler or `flask jobs run`."""
+"""Jobs: re-runnable functions of "now", run by the scheduler process (`flask jobs serve`), by
+`flask jobs run`, or one at a time from the operator console.
+
+Each job runs in its own transaction: one that raises is rolled back, logged with its traceback
+and recorded in `job_state`, and the jobs after it run as usual. However many schedulers run
+(web hosts, several `jobs serve`), each tick's jobs run once: the process that inserts the
+tick's row in `scheduler_tick` runs them, the others skip that tick.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
+import time
+import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from flask import current_app, has_request_context
+from sqlalchemy import delete, select
 
 from webapp import clock
-from webapp.database import write_intent
+from webapp.database import insert_ignoring_conflicts, write_intent, writing
 from webapp.extensions import db
+from webapp.logs import bind_id, new_id, unbind_id
+from webapp.models.system import JobResult, JobState, SchedulerTick
 from webapp.services import (billing, cancellation, collaboration, mail, payments, plans,
                              sales, shop, trials)
 
@@ -32,46 +47,131 @@ JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("dunning", payments.run_dunning),
     ("deliver_mail", mail.deliver_outbox),
 ]
+JOB_NAMES = [name for name, _ in JOBS]
+TICKS_KEPT = 10_000
 
 
-def run_due_jobs() -> dict[str, int]:
-    """Run every job at the clock's "now"; each job commits its own work."""
-    results = {}
+@dataclass
+class Outcome:
+    name: str
+    ok: bool
+    count: int | None
+    error: str | None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def run_due_jobs() -> dict[str, Outcome]:
+    """Run every job at the clock's "now", each on its own; return each job's outcome."""
     # Links in e-mails written by jobs point at the public address, as from a request.
     context = nullcontext() if has_request_context() else current_app.test_request_context(
         base_url=current_app.config["PUBLIC_URL"])
-    with context, write_intent():
-        for name, job in JOBS:
-            results[name] = _run_one(name, job)
-    return results
+    with context:
+        return {name: _run_one(name, job) for name, job in JOBS}
 
 
-def _run_one(name: str, job: Callable[[dt.datetime], int]) -> int:
+def run_job(name: str) -> Outcome:
+    """Run one job now (the operator's "run now")."""
+    job = dict(JOBS)[name]
+    context = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config["PUBLIC_URL"])
+    with context:
+        return _run_one(name, job)
+
+
+def _run_one(name: str, job: Callable[[dt.datetime], int]) -> Outcome:
+    run_id = new_id(f"{name}-")
+    token = bind_id(run_id)
+    started, began = clock.wall_clock(), time.perf_counter()
     try:
-        count = job(clock.now())
-        db.session.commit()
-    except Exception:
+        db.session.commit()  # a read begun before would not become a write on a busy SQLite
+        with write_intent():
+            count = job(clock.now())
+            _record(name, run_id, started, began, count, None)  # in the job's own transaction
+            db.session.commit()
+    except Exception as error:  # every job failure is recorded; the next job still runs
         db.session.rollback()
         log.exception("job %s failed", name)
-        raise
-    return count
+        with writing():
+            _record(name, run_id, started, began, None,
+                    "".join(traceback.format_exception(error))[-4000:])
+        return Outcome(name, False, None, f"{type(error).__name__}: {error}"[:500])
+    else:
+        log.info("job %s done: %s in %.0f ms", name, count, (time.perf_counter() - began) * 1000)
+        return Outcome(name, True, count, None)
+    finally:
+        unbind_id(token)
 
 
-def start_scheduler(app) -> object:
-    """Start APScheduler in this process, ticking the same jobs as `flask jobs run`."""
-    from apscheduler.schedulers.background import BackgroundScheduler
+def _record(name: str, run_id: str, started: dt.datetime, began: float,
+            count: int | None, error: str | None) -> None:
+    state = db.session.get(JobState, name)
+    if state is None:
+        state = JobState(name=name, runs=0, failures=0)
+        db.session.add(state)
+    state.runs += 1
+    state.last_run_id, state.last_started_at = run_id, started
+    state.last_finished_at = clock.wall_clock()
+    state.last_duration_ms = int((time.perf_counter() - began) * 1000)
+    state.last_count = count
+    state.last_result = (JobResult.FAILED if error else JobResult.OK).value
+    if error is not None:
+        state.failures += 1
+        state.last_error, state.last_error_at = error, state.last_finished_at
 
-    def tick():
-        with app.app_context():
-            try:
-                run_due_jobs()
-            except Exception:  # logged in run_due_jobs; the next tick tries again
-                pass
-            finally:
-                db.session.remove()
 
-    scheduler = BackgroundScheduler(timezone="Europe/Oslo")
-    scheduler.add_job(tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
-                      id="kvitt-jobs", max_instances=1, coalesce=True)
+def claim_tick(slot: int, worker: str) -> bool:
+    """Insert this tick's row; True for the one process that did."""
+    with writing():
+        result = db.session.execute(
+            insert_ignoring_conflicts(SchedulerTick.__table__).values(
+                slot=slot, worker=worker, started_at=clock.wall_clock()))
+        claimed = result.rowcount == 1
+        if claimed and slot % 100 == 0:
+            db.session.execute(delete(SchedulerTick).where(SchedulerTick.slot < slot - TICKS_KEPT))
+    return claimed
+
+
+def tick(app, worker: str) -> dict[str, Outcome] | None:
+    """One scheduler tick: run the jobs if this process claims the tick's slot."""
+    interval = app.config["SCHEDULER_INTERVAL_SECONDS"]
+    with app.app_context():
+        try:
+            slot = int(clock.wall_clock().timestamp() // interval)
+            if not claim_tick(slot, worker):
+                return None
+            return run_due_jobs()
+        except Exception:  # the database is away: log it, the next tick tries again
+            db.session.rollback()
+            log.exception("scheduler tick failed")
+            return None
+        finally:
+            db.session.remove()
+
+
+def last_heartbeat() -> dt.datetime | None:
+    return db.session.scalar(select(SchedulerTick.started_at)
+                             .order_by(SchedulerTick.slot.desc()).limit(1))
+
+
+def serve(app, ticks: int | None = None) -> None:
+    """Tick every SCHEDULER_INTERVAL_SECONDS until stopped (or for `ticks` ticks)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    worker = worker_name()
+    scheduler = BlockingScheduler(timezone="Europe/Oslo")
+    done = {"ticks": 0}
+
+    def one_tick():
+        tick(app, worker)
+        done["ticks"] += 1
+        if ticks is not None and done["ticks"] >= ticks:
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(one_tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+                      id="kvitt-jobs", max_instances=1, coalesce=True,
+                      next_run_time=clock.wall_clock())
+    log.info("scheduler %s ticking every %s s", worker, app.config["SCHEDULER_INTERVAL_SECONDS"])
     scheduler.start()
-    return scheduler

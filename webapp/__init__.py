@@ -30,18 +30,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.update(config)
+    _refuse_unsafe_production(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
             "postgresql://", "postgresql+psycopg://", 1)
 
-    from .i18n import compile_catalogs
+    from .logs import configure_logging
 
-    compile_catalogs()
+    configure_logging(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
-                                                     "migrations"))
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -65,12 +65,21 @@ def create_app(config: dict | None = None) -> Flask:
     def vary_on_htmx(response):
         response.vary.add("HX-Request")
         return response
-
-    if app.config["SCHEDULER_ENABLED"]:
-        from jobs import start_scheduler
-
-        app.extensions["kvitt_scheduler"] = start_scheduler(app)
     return app
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The configuration is not fit for production; the message says what to set."""
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config.get("DEVELOPMENT") or app.config.get("TESTING"):
+        return
+    if app.config.get("SECRET_KEY") in (None, "", config_module.DEVELOPMENT_SECRET_KEY):
+        raise UnsafeConfiguration(
+            "Kvitt will not run in production with the development secret key. Set SECRET_KEY "
+            "to a long random value (python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            "), or KVITT_ENV=development on a developer's machine.")
 
 
 def _sqlite_pragmas(app: Flask) -> None:

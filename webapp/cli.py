@@ -71,12 +71,36 @@ def register_cli(app: Flask) -> None:
         show_now()
 
     @jobs_cli.command("run")
-    def jobs_run():
-        """Run every job that is due at the clock's "now", as the scheduler would."""
-        from jobs import run_due_jobs
+    @click.argument("names", nargs=-1)
+    def jobs_run(names):
+        """Run every job (or the named ones) at the clock's "now"; exit 1 if one failed."""
+        from jobs import JOB_NAMES, run_due_jobs, run_job
 
-        for name, count in run_due_jobs().items():
-            click.echo(f"{name}: {count}")
+        unknown = sorted(set(names) - set(JOB_NAMES))
+        if unknown:
+            raise click.BadParameter(f"no job {', '.join(unknown)}; the jobs are "
+                                     f"{', '.join(JOB_NAMES)}")
+        outcomes = [run_job(name) for name in names] if names else run_due_jobs().values()
+        failed = 0
+        for outcome in outcomes:
+            if outcome.ok:
+                click.echo(f"{outcome.name}: {outcome.count}")
+            else:
+                failed += 1
+                click.echo(f"{outcome.name}: FAILED {outcome.error}", err=True)
+        if failed:
+            raise SystemExit(1)
+
+    @jobs_cli.command("serve")
+    @click.option("--ticks", type=int, default=None, help="Stop after this many ticks.")
+    def jobs_serve(ticks):
+        """The scheduler: tick every KVITT_SCHEDULER_INTERVAL seconds. Several may run (on
+        several hosts); each tick's jobs run in one of them."""
+        from flask import current_app
+
+        from jobs import serve
+
+        serve(current_app._get_current_object(), ticks=ticks)
 
     @catalog_cli.command("load")
     def catalog_load():

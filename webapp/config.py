@@ -3,6 +3,8 @@ import os
 from pathlib import Path
 
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+# Signs sessions and links in development only; production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -14,8 +16,11 @@ def _bool(name: str, default: bool) -> bool:
 
 def from_environment() -> dict:
     """Build the configuration mapping from environment variables."""
+    development = os.environ.get("KVITT_ENV", "production").strip().lower() == "development"
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        # Production unless KVITT_ENV=development: no test clock, no debug, a real secret key.
+        "DEVELOPMENT": development,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE / 'kvitt.sqlite'}"
         ),
@@ -23,9 +28,14 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kvitt <noreply@kvitt.example>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         # A test clock lets operators set and advance "now"; never in production.
-        "TEST_CLOCK_ALLOWED": _bool("KVITT_TEST_CLOCK", True),
-        "SCHEDULER_ENABLED": _bool("KVITT_SCHEDULER", False),
+        "TEST_CLOCK_ALLOWED": development and _bool("KVITT_TEST_CLOCK", True),
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("KVITT_SCHEDULER_INTERVAL", "60")),
+        "LOG_FORMAT": os.environ.get("KVITT_LOG_FORMAT", "text"),
+        "LOG_LEVEL": os.environ.get("KVITT_LOG_LEVEL", "INFO"),
+        # Mail delivery: messages per claim, seconds one job run may deliver, lease per claim.
+        "MAIL_BATCH_SIZE": int(os.environ.get("KVITT_MAIL_BATCH", "100")),
+        "MAIL_TIME_BUDGET_SECONDS": float(os.environ.get("KVITT_MAIL_BUDGET", "50")),
+        "MAIL_LEASE_SECONDS": float(os.environ.get("KVITT_MAIL_LEASE", "300")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("KVITT_SECURE_COOKIES", False),

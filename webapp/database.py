@@ -23,6 +23,49 @@ def write_intent() -> Iterator[None]:
         end_write_intent(token)
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """A short write transaction of its own: ends a read begun before (SQLite would refuse to
+    turn it into a write while another process writes), takes the lock at BEGIN, and commits
+    at the end or rolls back on an error."""
+    from .extensions import db
+
+    db.session.commit()
+    with write_intent():
+        try:
+            yield
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+
+
+@contextmanager
+def read_intent() -> Iterator[None]:
+    """Inside a writing job, a stretch that only reads (SQLite: a plain BEGIN, no lock)."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        end_write_intent(token)
+
+
+def writes(view):
+    """For a GET view that writes: take the write lock at BEGIN (SQLite waits its turn with the
+    busy timeout instead of failing when a read turns into a write)."""
+    from functools import wraps
+
+    from .extensions import db
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with write_intent():
+            db.session.commit()  # end a read begun before the view; the next BEGIN takes the lock
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
 def wants_write_lock() -> bool:
     return _write_intent.get()
 

@@ -1,4 +1,5 @@
-"""Compile the translation catalogs when their .po is newer than the .mo (fresh clones too)."""
+"""Compile the translation catalogs (.po into .mo) when the .po is newer: run by the set-up
+script and by the wheel build, never by the running application."""
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -18,3 +19,7 @@ def compile_catalogs() -> None:
         with temporary.open("wb") as handle:
             write_mo(handle, catalog)
         temporary.replace(mo_path)
+
+
+if __name__ == "__main__":
+    compile_catalogs()

@@ -27,7 +27,20 @@ def order_status_label(status: str) -> str:
 
 def mail_status_label(status: str) -> str:
     return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Sent"),
-            "failed": _("Failed")}.get(status, status)
+            "failed": _("Parked")}.get(status, status)
+
+
+def job_label(name: str) -> str:
+    return {
+        "activation_reminders": _("Activation reminders"), "expire_orders": _("Order expiry"),
+        "trial_mails": _("Trial e-mails"), "expire_trials": _("Trial expiry"),
+        "close_cancelled": _("Closing cancelled accounts"),
+        "collaboration_changes": _("Collaboration changes"), "plan_changes": _("Plan changes"),
+        "issue_invoices": _("Licence invoicing"), "frequency_next_dates": _("Frequency dates"),
+        "subscription_invoices": _("Subscription invoicing"),
+        "send_invoices": _("Sending invoices"), "dunning": _("Dunning"),
+        "deliver_mail": _("E-mail delivery"),
+    }.get(name, name)
 
 
 def invoice_status_label(status: str) -> str:
@@ -116,7 +129,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
-    for helper in (interval_label, order_status_label, mail_status_label, edition_name,
+    for helper in (interval_label, order_status_label, mail_status_label, edition_name, job_label,
                    group_label, invoice_status_label, collaboration_status_label, invoice_filter_label, dunning_stage_label,
                    city_for):
         app.add_template_global(helper)

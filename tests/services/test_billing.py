@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Invoice, OutboxMail

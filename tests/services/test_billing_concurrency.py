@@ -21,7 +21,7 @@ def test_r_bill_2_two_processes_issue_each_invoice_once_without_gaps(app, databa
                         name=f"Kunde{index} AS")
     at(2026, 4, 21, 9, 0)
     env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "webapp",
-           "KVITT_SCHEDULER": "0", "MAIL_URL": ""}
+           "KVITT_ENV": "development", "MAIL_URL": ""}
     workers = [subprocess.Popen([sys.executable, "-m", "flask", "jobs", "run"], env=env,
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                for _ in range(2)]

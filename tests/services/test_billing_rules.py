@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from tests.billing_model import cost, percent
 from tests.billing_setup import active_customer
 from webapp import clock

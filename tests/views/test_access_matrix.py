@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp.extensions import db
 from webapp import clock
 from webapp.models import (CompanyDraft, CompanyMove, Customer, CustomerAgreement, Employee,

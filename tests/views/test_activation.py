@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import LicenceSubscription, Order, OutboxMail, User

@@ -69,7 +69,7 @@ def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client,
     morning, exactly as in the portal; the preview is priced at the customer's own interval."""
     import datetime as dt
 
-    from jobs import run_due_jobs
+    from tests.conftest import run_due_jobs
     from tests.billing_model import cost, percent
     from webapp.models import Invoice
 

@@ -4,7 +4,7 @@ import io
 
 from sqlalchemy import select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp.extensions import db
 from webapp.models import Membership, User, UserGroup
 from tests.billing_setup import active_customer

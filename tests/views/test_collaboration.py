@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp.extensions import db
 from webapp.models import (ActionToken, Collaboration, Company, Invoice, LicenceSubscription,
                            OutboxMail, PartnerClient, User)

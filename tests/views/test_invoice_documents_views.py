@@ -5,7 +5,7 @@ import datetime as dt
 from lxml import etree
 from sqlalchemy import select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp.extensions import db
 from webapp.models import Company, Customer, Invoice, User
 from webapp.services.demo import DEMO_ADMIN

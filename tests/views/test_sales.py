@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp.extensions import db
 from webapp.models import (Company, Customer, Frequency, Invoice, LicenceSubscription,
                            Subscription, User)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from jobs import run_due_jobs
+from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Invoice, LicenceSubscription, OutboxMail, User

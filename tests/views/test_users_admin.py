@@ -134,7 +134,7 @@ def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client)
 
 def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
     from tests.services.test_billing import at
-    from jobs import run_due_jobs
+    from tests.conftest import run_due_jobs
 
     subscription = active_customer(dt.date(2026, 4, 20), "quarterly", quantity=1)
     at(2026, 4, 21, 9, 0)

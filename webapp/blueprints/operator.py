@@ -1,4 +1,4 @@
-"""The operator console: orders, the mail log and the test clock."""
+"""The operator console: orders, invoices, payments, the mail log, the jobs and the test clock."""
 from __future__ import annotations
 
 import csv
@@ -15,10 +15,12 @@ from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.billing import CreditForm, EnterpriseTermsForm, ImportForm, MatchForm, PaymentForm
-from ..models import (Company, DunningEvent, Invoice, LicenceSubscription, Order, OutboxMail,
-                      Payment)
+from ..models import (Company, DunningEvent, Invoice, JobState, LicenceSubscription, Order,
+                      OutboxMail, Payment)
 from ..forms.agreements import PartnerRegistrationForm
 from ..services import billing, cancellation, catalog, payments, trials
+from ..services import mail as mail_service
+from ..templating import job_label
 from ..services import collaboration as collaboration_service
 from .common import credit_from_form, invoice_download, locale, render
 
@@ -58,13 +60,55 @@ def mail_log():
     rows = db.session.scalars(query.order_by(OutboxMail.id.desc())
                               .offset((_page() - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render("operator/mail_log.html", mails=rows, to=to, page=_page(),
-                  page_size=PAGE_SIZE)
+                  page_size=PAGE_SIZE, parked=mail_service.parked_mail())
 
 
 @bp.get("/mail/<int:mail_id>")
 def mail_message(mail_id: int):
     mail = db.get_or_404(OutboxMail, mail_id)
-    return render("operator/mail_message.html", mail=mail)
+    return render("operator/mail_message.html", mail=mail, form=EmptyForm())
+
+
+@bp.post("/mail/<int:mail_id>/retry")
+def retry_mail(mail_id: int):
+    """A parked mail goes back into the outbox, due now."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db.get_or_404(OutboxMail, mail_id)
+    if mail_service.retry_failed(mail_id, clock.now()):
+        db.session.commit()
+        flash(_("The e-mail is back in the outbox and goes out with the next delivery."),
+              "success")
+    else:
+        flash(_("Only a parked e-mail can be sent again."), "error")
+    return redirect(url_for("operator.mail_message", mail_id=mail_id), code=303)
+
+
+@bp.get("/jobs")
+def jobs_page():
+    import jobs
+
+    states = {state.name: state for state in db.session.scalars(select(JobState))}
+    return render("operator/jobs.html", names=jobs.JOB_NAMES, states=states, form=EmptyForm(),
+                  heartbeat=jobs.last_heartbeat(),
+                  interval=current_app.config["SCHEDULER_INTERVAL_SECONDS"])
+
+
+@bp.post("/jobs/<name>/run")
+def run_job_now(name: str):
+    import jobs
+
+    if name not in jobs.JOB_NAMES:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    outcome = jobs.run_job(name)
+    if outcome.ok:
+        flash(_("%(job)s ran: %(count)s done.", job=job_label(name), count=outcome.count),
+              "success")
+    else:
+        flash(_("%(job)s failed: %(error)s", job=job_label(name), error=outcome.error), "error")
+    return redirect(url_for("operator.jobs_page"), code=303)
 
 
 @bp.route("/clock", methods=["GET", "POST"])

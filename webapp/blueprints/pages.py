@@ -1,5 +1,10 @@
-"""Public pages: the front page, user guide, support, and friendly error pages."""
-from flask import Blueprint, Flask, render_template
+"""Public pages: the front page, user guide, support, health, and friendly error pages."""
+from flask import Blueprint, Flask, current_app, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import clock
+from ..extensions import db
 
 bp = Blueprint("pages", __name__)
 
@@ -21,8 +26,27 @@ def support():
 
 @bp.get("/healthz")
 def healthz():
-    """A trivial endpoint (also the benchmark's baseline)."""
-    return "ok"
+    """For a load balancer or container runtime: 200 when the database answers and the
+    scheduler ticked within three intervals, else 503; the body says which check failed."""
+    from jobs import last_heartbeat
+
+    interval = current_app.config["SCHEDULER_INTERVAL_SECONDS"]
+    checks = {"database": "ok", "scheduler": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+        heartbeat = last_heartbeat()
+    except SQLAlchemyError:
+        db.session.rollback()
+        checks["database"] = checks["scheduler"] = "unreachable"
+    else:
+        if heartbeat is None:
+            checks["scheduler"] = "never ticked"
+        else:
+            age = (clock.wall_clock() - heartbeat).total_seconds()
+            if age > 3 * interval + 5:
+                checks["scheduler"] = f"last tick {age:.0f} s ago"
+    healthy = all(value == "ok" for value in checks.values())
+    return {"status": "ok" if healthy else "unhealthy", **checks}, 200 if healthy else 503
 
 
 def register_error_pages(app: Flask) -> None:

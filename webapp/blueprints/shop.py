@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..domain import usernames
 from ..domain.postal import city_for
+from ..database import writes
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.shop import (ActivationForm, CompanyForm, ProductForm, TermsForm, UserRowForm,
@@ -175,6 +176,7 @@ def _store_clean(order: Order, step: str, form) -> None:
 # --- pages --------------------------------------------------------------------------------
 
 @bp.get("/order")
+@writes
 def start():
     """Start a new draft (or continue this browser's latest unfinished one)."""
     trial = request.args.get("trial") == "1"

@@ -8,12 +8,12 @@ from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionL
 from .partners import (Assignment, Collaboration, CompanyDraft, CompanyMove,
                        PartnerClient)
 from .orders import LicenceSubscription, Order, PlanChange, SubscriptionAddOn
-from .system import ActionToken, ClockSetting, OutboxMail
+from .system import ActionToken, ClockSetting, JobState, OutboxMail, SchedulerTick
 
 __all__ = [
     "AccessStretch", "PlanChange",
     "Assignment", "Collaboration", "CompanyDraft", "CompanyMove", "PartnerClient",
-    "ActionToken", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
+    "ActionToken", "JobState", "SchedulerTick", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
     "Payment", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",

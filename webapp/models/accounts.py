@@ -217,8 +217,11 @@ class Membership(db.Model):
 
 
 def next_customer_id() -> str:
-    """Allocate the next customer id (numeric, from 100001)."""
-    from sqlalchemy import cast, Integer, select
+    """Allocate the next customer id (numeric, from 100001): from a sequence on PostgreSQL,
+    so simultaneous orders never take the same one; SQLite writes one at a time."""
+    from sqlalchemy import cast, Integer, select, text
 
+    if db.engine.dialect.name == "postgresql":
+        return str(db.session.scalar(text("SELECT nextval('customer_id_seq')")))
     highest = db.session.scalar(select(func.max(cast(Company.customer_id, Integer))))
     return str(max(highest or 0, 100000) + 1)

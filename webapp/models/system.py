@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -42,6 +42,8 @@ class OutboxMail(db.Model):
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The delivery run that holds the lease; only it may record the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"))
     # An invoice's PDF is attached when the message is delivered.
     invoice_id: Mapped[int | None] = mapped_column(
@@ -71,4 +73,40 @@ class ActionToken(db.Model):
     __table_args__ = (
         CheckConstraint("purpose in ('activate','set_password','approve')",
                         name="ck_action_token_purpose"),
+    )
+
+
+class SchedulerTick(db.Model):
+    """One row per scheduler tick (wall-clock slot): the process that inserts it runs the jobs
+    of that tick, so however many schedulers run, each tick's jobs run once."""
+
+    __tablename__ = "scheduler_tick"
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    worker: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class JobResult(str, enum.Enum):
+    OK = "ok"
+    FAILED = "failed"
+
+
+class JobState(db.Model):
+    """A job's last run as the operator sees it (wall-clock times)."""
+
+    __tablename__ = "job_state"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_duration_ms: Mapped[int | None]
+    last_result: Mapped[str | None] = mapped_column(String(10))
+    last_count: Mapped[int | None]
+    last_run_id: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    runs: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        CheckConstraint("last_result in ('ok','failed')", name="ck_job_state_result"),
     )

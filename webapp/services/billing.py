@@ -598,27 +598,27 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
 # --- sending -----------------------------------------------------------------------------
 
 def send_due_invoices(now: dt.datetime) -> int:
-    """R-BILL-1: e-mail each invoice (with its PDF) from 08:00 on its invoice day, once."""
+    """R-BILL-1: e-mail each invoice (with its PDF) from 08:00 on its invoice day, once: claimed
+    500 at a time by one conditional update, so two processes never send the same one."""
     due = db.session.scalars(select(Invoice.id).where(Invoice.sent_at.is_(None),
                                                       Invoice.send_at <= now)
                              .order_by(Invoice.id)).all()
     sent = 0
-    for invoice_id in due:
-        claimed = db.session.execute(
-            update(Invoice).where(Invoice.id == invoice_id, Invoice.sent_at.is_(None))
-            .values(sent_at=now).execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
-            continue
-        invoice = db.session.get(Invoice, invoice_id)
+    for start in range(0, len(due), 500):
+        claimed = db.session.scalars(
+            update(Invoice).where(Invoice.id.in_(due[start:start + 500]),
+                                  Invoice.sent_at.is_(None))
+            .values(sent_at=now).returning(Invoice.id)
+            .execution_options(synchronize_session=False)).all()
+        invoices = db.session.scalars(select(Invoice).where(Invoice.id.in_(claimed))
+                                      .order_by(Invoice.id)).all()
         with force_locale("nb"):
-            template = "credit_note.txt" if invoice.kind == "credit_note" else "invoice.txt"
-            mail = queue_mail(invoice.kind, invoice.buyer_email, template, invoice=invoice,
-                              seller=invoice.seller)
-        mail.invoice_id = invoice.id
-        sent += 1
-        if sent % 500 == 0:
-            db.session.commit()
-    db.session.flush()
+            for invoice in invoices:
+                template = "credit_note.txt" if invoice.kind == "credit_note" else "invoice.txt"
+                queue_mail(invoice.kind, invoice.buyer_email, template, invoice_id=invoice.id,
+                           now=now, flush=False, invoice=invoice, seller=invoice.seller)
+        sent += len(invoices)
+        db.session.commit()
     return sent
 
 

@@ -1,12 +1,13 @@
 """The invoice document as a PDF a Norwegian accountant accepts: the seller's own identity with
 account and KID, wrapped line texts, headers repeated on every page, VAT per rate, "Kreditnota"
-for credit notes, trial marking. Set in DejaVu Sans (a Unicode TrueType font shipped with Kvitt)."""
+for credit notes, trial marking. Set in Helvetica, or in DejaVu Sans (a Unicode TrueType font shipped with Kvitt)
+when a text needs characters beyond Windows-1252."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.errors import FPDFUnicodeEncodingException
 from stdnum.no import kontonr
 
 from ..domain.documents import Document, Party
@@ -14,6 +15,7 @@ from ..domain.money import format_nok
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT = "DejaVu"
+CORE_FONT = "helvetica"
 CATEGORY_TEXT = {"S": "", "Z": " (fritatt)", "E": " (unntatt)", "O": " (utenfor mva-loven)"}
 
 
@@ -45,36 +47,95 @@ def vat_label(category: str, percent: int) -> str:
 
 
 class _Pdf(FPDF):
-    def __init__(self, title: str):
+    def __init__(self, title: str, unicode: bool):
         super().__init__(format="A4")
-        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
-        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.family = FONT if unicode else CORE_FONT
+        self.core_fonts_encoding = "windows-1252"  # the standard fonts' WinAnsiEncoding
+        if unicode:
+            self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+            self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
         self.document_title = title
 
     def footer(self):
         self.set_y(-12)
-        self.set_font(FONT, "", 8)
+        self.set_font(self.family, "", 8)
         self.cell(0, 5, f"{self.document_title} – side {self.page_no()}/{{nb}}", align="R")
 
 
+LINE = 4.5
+PAD = 1.0
+
+
+def _row(pdf: _Pdf, cells: list[str], widths, aligns, bold: bool = False) -> None:
+    """One table row: wrapped cells, a rule below, the headings again on a new page."""
+    pdf.set_font(pdf.family, "B" if bold else "", 9)
+    inner = [width - 2 * PAD for width in widths]
+    heights = [pdf.multi_cell(room, LINE, text, dry_run=True, output="HEIGHT")
+               if pdf.get_string_width(text) > room else LINE
+               for text, room in zip(cells, inner)]
+    height = max(heights) + 2 * PAD
+    if not bold and pdf.will_page_break(height):
+        pdf.add_page()
+        _row(pdf, pdf.table_headings, widths, aligns, bold=True)
+        pdf.set_font(pdf.family, "", 9)
+    top, x = pdf.get_y(), pdf.l_margin
+    for text, width, room, align, cell_height in zip(cells, widths, inner, aligns, heights):
+        pdf.set_xy(x + PAD, top + PAD)
+        if cell_height > LINE:
+            pdf.multi_cell(room, LINE, text, align=align)
+        else:
+            pdf.cell(room, LINE, text, align=align)
+        x += width
+    pdf.set_y(top + height)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + sum(widths), pdf.get_y())
+
+
+def _line(pdf: _Pdf, width: float, text: str) -> None:
+    """A text at the left margin (or at x) that wraps only when it must; then the next line."""
+    room = width or pdf.w - pdf.r_margin - pdf.get_x()
+    if pdf.get_string_width(text) <= room - 2 * pdf.c_margin:
+        pdf.cell(room, LINE, text, new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(room, LINE, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _table(pdf: _Pdf, headings: list[str], rows: list[list[str]], widths, aligns) -> None:
+    pdf.table_headings = headings
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + sum(widths), pdf.get_y())
+    _row(pdf, headings, widths, aligns, bold=True)
+    for cells in rows:
+        _row(pdf, cells, widths, aligns)
+    pdf.set_x(pdf.l_margin)
+
+
 def render_invoice_pdf(document: Document) -> bytes:
+    """Helvetica (a PDF standard font, nothing embedded: a few milliseconds) when every text
+    is in its Windows-1252 range, as Norwegian and most European text is; DejaVu Sans, embedded
+    and subset (ten times the work), when a text needs more."""
+    try:
+        return _render(document, unicode=False)
+    except FPDFUnicodeEncodingException:
+        return _render(document, unicode=True)
+
+
+def _render(document: Document, unicode: bool) -> bytes:
     credit = document.is_credit_note
     sign = document.sign
     title = f"{'Kreditnota' if credit else 'Faktura'} {document.number}"
-    pdf = _Pdf(title)
+    pdf = _Pdf(title, unicode)
     pdf.add_page()
-    pdf.set_font(FONT, "B", 18)
+    pdf.set_font(pdf.family, "B", 18)
     pdf.cell(0, 10, "KREDITNOTA" if credit else "FAKTURA", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "B", 10)
+    pdf.set_font(pdf.family, "B", 10)
     for note in document.notes:
         pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 9)
+    pdf.set_font(pdf.family, "", 9)
     pdf.ln(2)
     top = pdf.get_y()
     for line in seller_lines(document.seller):
-        pdf.multi_cell(90, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+        _line(pdf, 90, line)
     seller_bottom = pdf.get_y()
     facts = [("Kreditnotanummer" if credit else "Fakturanummer", str(document.number)),
              ("Dato" if credit else "Fakturadato", _date(document.issue_date))]
@@ -93,17 +154,17 @@ def render_invoice_pdf(document: Document) -> bytes:
     for label, value in facts:
         pdf.set_x(110)
         pdf.cell(35, 4.5, label)
-        pdf.multi_cell(0, 4.5, value, new_x="LMARGIN", new_y="NEXT")
+        _line(pdf, 0, value)
     pdf.set_y(max(pdf.get_y(), seller_bottom) + 5)
-    pdf.set_font(FONT, "B", 9)
+    pdf.set_font(pdf.family, "B", 9)
     pdf.cell(0, 5, "Til", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 9)
+    pdf.set_font(pdf.family, "", 9)
     buyer = document.buyer
     for line in filter(None, [buyer.name, buyer.address_line,
                               f"{buyer.postal_code or ''} {buyer.city or ''}".strip(),
                               f"Org.nr. {buyer.organisation_number}"
                               if buyer.organisation_number else ""]):
-        pdf.multi_cell(100, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+        _line(pdf, 100, line)
     if credit and document.reason:
         pdf.ln(2)
         pdf.multi_cell(0, 4.5, f"Årsak: {document.reason}", new_x="LMARGIN", new_y="NEXT")
@@ -112,29 +173,27 @@ def render_invoice_pdf(document: Document) -> bytes:
     headings = ["Beskrivelse", "Periode", "Antall", "Pris", "Mva.", "Beløp"] if rate_column \
         else ["Beskrivelse", "Periode", "Antall", "Pris", "Beløp"]
     widths = (70, 38, 14, 24, 14, 30) if rate_column else (80, 40, 14, 26, 30)
-    with pdf.table(col_widths=widths, text_align=["LEFT", "LEFT"] + ["RIGHT"] * (len(widths) - 2),
-                   borders_layout="HORIZONTAL_LINES", line_height=4.5, repeat_headings=1,
-                   headings_style=FontFace(emphasis="BOLD"), padding=(1, 1)) as table:
-        table.row(headings)
-        for line in document.lines:
-            cells = [line.description,
-                     f"{_date(line.period_start)}–{_date(line.period_end)}",
-                     str(line.quantity), format_nok(sign * line.unit_ore)]
-            if rate_column:
-                cells.append(f"{line.vat_percent} %")
-            cells.append(format_nok(sign * line.amount_ore))
-            table.row(cells)
+    aligns = ["L", "L"] + ["R"] * (len(widths) - 2)
+    rows_of_cells = []
+    for line in document.lines:
+        cells = [line.description, f"{_date(line.period_start)}–{_date(line.period_end)}",
+                 str(line.quantity), format_nok(sign * line.unit_ore)]
+        if rate_column:
+            cells.append(f"{line.vat_percent} %")
+        cells.append(format_nok(sign * line.amount_ore))
+        rows_of_cells.append(cells)
+    _table(pdf, headings, rows_of_cells, widths, aligns)
     pdf.ln(3)
     rows = [("Sum eks. mva.", sign * document.net_ore, False)]
     rows += [(f"{vat_label(g.category, g.percent)} av {format_nok(sign * g.basis_ore)}",
               sign * g.vat_ore, False) for g in document.groups]
     rows.append(("Kreditert" if credit else "Å betale", sign * document.total_ore, True))
     for label, amount, bold in rows:
-        pdf.set_font(FONT, "B" if bold else "", 9)
+        pdf.set_font(pdf.family, "B" if bold else "", 9)
         pdf.cell(sum(widths[:-1]), 5, label, align="R")
         pdf.cell(widths[-1], 5, format_nok(amount), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
-    pdf.set_font(FONT, "", 9)
+    pdf.set_font(pdf.family, "", 9)
     if not credit:
         pdf.multi_cell(0, 4.5, (
             f"Betal {format_nok(document.total_ore)} til konto {account_text(document.seller)} "

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import smtplib
+import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -12,36 +15,54 @@ from flask import current_app, render_template
 from sqlalchemy import or_, select, update
 
 from .. import clock
+from ..database import read_intent, writing
 from ..extensions import db
 from ..models import OutboxMail
 from ..models.system import MailStatus
 
-MAX_ATTEMPTS = 8
-LEASE = dt.timedelta(minutes=5)
+# Transient failures (the server away, 4xx answers) are retried for ever, backing off to an
+# hour; a mail that cannot be built or that the server refuses for good (5xx) is parked.
+BACKOFF_CEILING = dt.timedelta(hours=1)
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+log = logging.getLogger(__name__)
+
+
+def header_text(value: str) -> str:
+    """A header value the e-mail library accepts: control characters and line or paragraph
+    separators become one space."""
+    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())
 
 
 def queue_mail(kind: str, to_address: str, template: str, order_id: int | None = None,
-               **context) -> OutboxMail:
-    """Render an e-mail (first line of the template is the subject) and add it to the outbox."""
+               invoice_id: int | None = None, now: dt.datetime | None = None,
+               flush: bool = True, **context) -> OutboxMail:
+    """Render an e-mail (first line of the template is the subject) and add it to the outbox
+    (an invoice's PDF is attached when it is delivered). `flush=False` leaves the insert to
+    the caller's next flush, for many mails at once."""
     rendered = render_template(f"mail/{template}", **context).strip()
     subject, _, body = rendered.partition("\n")
-    now = clock.now()
+    now = now or clock.now()
     mail = OutboxMail(
         message_id=f"<{uuid.uuid4()}@kvitt>", kind=kind, to_address=to_address,
-        subject=subject.strip(), body_text=body.strip() + "\n", status=MailStatus.PENDING.value,
-        attempts=0, created_at=now, next_attempt_at=now, order_id=order_id,
+        subject=header_text(subject)[:300], body_text=body.strip() + "\n",
+        status=MailStatus.PENDING.value, attempts=0, created_at=now, next_attempt_at=now,
+        order_id=order_id, invoice_id=invoice_id,
     )
     db.session.add(mail)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return mail
 
 
 def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(minutes=min(2 ** attempts, 240))
+    return min(dt.timedelta(minutes=2 ** min(attempts, 10)), BACKOFF_CEILING)
 
 
-def claim_due_mail(now: dt.datetime, limit: int = 50) -> list[int]:
-    """Lease due messages to this worker so no other process sends them at the same time."""
+def claim_batch(now: dt.datetime, limit: int, token: str, lease: dt.timedelta) -> list[int]:
+    """Lease up to `limit` due messages to one delivery run in one statement, so no other
+    process sends them while the lease lasts (PostgreSQL skips rows another claim holds;
+    SQLite claims under its write lock)."""
     due = (
         select(OutboxMail.id)
         .where(or_(
@@ -52,22 +73,12 @@ def claim_due_mail(now: dt.datetime, limit: int = 50) -> list[int]:
     )
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(due))
-    claimed = []
-    for mail_id in ids:
-        # The conditional update makes the claim safe even where SKIP LOCKED does not exist.
-        result = db.session.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == mail_id,
-                   or_(OutboxMail.status == MailStatus.PENDING.value,
-                       (OutboxMail.status == MailStatus.SENDING.value)
-                       & (OutboxMail.lease_until < now)))
-            .values(status=MailStatus.SENDING.value, lease_until=now + LEASE)
-        )
-        if result.rowcount == 1:
-            claimed.append(mail_id)
-    db.session.commit()
-    return claimed
+    with writing():
+        ids = list(db.session.scalars(
+            update(OutboxMail).where(OutboxMail.id.in_(due.scalar_subquery()))
+            .values(status=MailStatus.SENDING.value, lease_until=now + lease, claim_token=token)
+            .returning(OutboxMail.id)))
+    return sorted(ids)
 
 
 def _smtp(mail_url: str) -> smtplib.SMTP:
@@ -88,7 +99,7 @@ def _message(mail: OutboxMail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = mail.to_address
-    message["Subject"] = mail.subject
+    message["Subject"] = header_text(mail.subject)
     message["Message-ID"] = mail.message_id
     message["Date"] = formatdate(mail.created_at.timestamp(), localtime=False)
     message.set_content(mail.body_text)
@@ -106,50 +117,128 @@ def _message(mail: OutboxMail) -> EmailMessage:
     return message
 
 
-def deliver_outbox(now: dt.datetime) -> int:
-    """Send due messages over SMTP (MAIL_URL); without SMTP they stay readable in the outbox."""
-    mail_url = current_app.config.get("MAIL_URL")
-    if not mail_url:
-        return 0
-    ids = claim_due_mail(now)
-    if not ids:
-        return 0
-    sent = 0
-    connection = None
-    try:
-        for mail_id in ids:
-            mail = db.session.get(OutboxMail, mail_id)
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer for this message or its recipient; a refused login is the setup's fault
+    and is retried like an outage."""
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+class _Delivery:
+    """One delivery run: claims batches, reuses one SMTP connection, renews its lease while
+    it works, and records each batch's outcomes in one short write."""
+
+    def __init__(self, mail_url: str) -> None:
+        config = current_app.config
+        self.mail_url = mail_url
+        self.sender = parseaddr(config["MAIL_FROM"])[1]
+        self.batch_size = config["MAIL_BATCH_SIZE"]
+        self.lease = dt.timedelta(seconds=config["MAIL_LEASE_SECONDS"])
+        self.connection: smtplib.SMTP | None = None
+        self.sent = 0
+
+    def close(self) -> None:
+        if self.connection is not None:
             try:
-                if connection is None:
-                    connection = _smtp(mail_url)
-                connection.send_message(_message(mail), from_addr=parseaddr(
-                    current_app.config["MAIL_FROM"])[1], to_addrs=[mail.to_address])
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.connection = None
+
+    def _renew(self, token: str) -> None:
+        with writing():
+            db.session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.claim_token == token,
+                       OutboxMail.status == MailStatus.SENDING.value)
+                .values(lease_until=clock.now() + self.lease))
+
+    def _send(self, message: EmailMessage, to_address: str) -> None:
+        if self.connection is None:
+            self.connection = _smtp(self.mail_url)
+        try:
+            self.connection.send_message(message, from_addr=self.sender, to_addrs=[to_address])
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.connection = None
+            raise
+
+    def batch(self, token: str, ids: list[int]) -> None:
+        """Build the claimed messages in one read, then send them with nothing held."""
+        outcomes: dict[int, tuple[str, str | None]] = {}
+        ready = []
+        for mail in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))
+                                       .order_by(OutboxMail.id)):
+            try:
+                ready.append((mail.id, mail.to_address, _message(mail)))
+            except Exception as error:  # the message cannot be built: park it on its own
+                log.warning("mail %s parked: %s", mail.id, error)
+                outcomes[mail.id] = ("parked", f"cannot be built: {type(error).__name__}: "
+                                               f"{error}"[:2000])
+        db.session.rollback()  # end the read
+        renew_at = time.monotonic() + self.lease.total_seconds() / 3
+        for mail_id, to_address, message in ready:
+            if time.monotonic() >= renew_at:
+                self._renew(token)
+                renew_at = time.monotonic() + self.lease.total_seconds() / 3
+            try:
+                self._send(message, to_address)
             except (smtplib.SMTPException, OSError) as error:
+                kind = "parked" if _is_permanent(error) else "retry"
+                outcomes[mail_id] = (kind, f"{type(error).__name__}: {error}"[:2000])
+            else:
+                outcomes[mail_id] = ("sent", None)
+                self.sent += 1
+        self._record(token, outcomes)
+
+    def _record(self, token: str, outcomes: dict[int, tuple[str, str | None]]) -> None:
+        with writing():
+            now = clock.now()
+            mails = db.session.scalars(select(OutboxMail).where(
+                OutboxMail.id.in_(outcomes), OutboxMail.claim_token == token,
+                OutboxMail.status == MailStatus.SENDING.value)).all()
+            for mail in mails:
+                kind, error = outcomes[mail.id]
                 mail.attempts += 1
-                mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-                mail.lease_until = None
-                if mail.attempts >= MAX_ATTEMPTS:
+                mail.lease_until = mail.claim_token = None
+                mail.last_error = error
+                if kind == "sent":
+                    mail.status, mail.sent_at = MailStatus.SENT.value, now
+                elif kind == "parked":
                     mail.status = MailStatus.FAILED.value
                 else:
                     mail.status = MailStatus.PENDING.value
                     mail.next_attempt_at = now + _backoff(mail.attempts)
-                if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
-                    connection = None
-            else:
-                mail.attempts += 1
-                mail.status = MailStatus.SENT.value
-                mail.sent_at = now
-                mail.lease_until = None
-                mail.last_error = None
-                sent += 1
-            db.session.commit()
+
+
+def deliver_outbox(now: dt.datetime) -> int:
+    """Send due messages over SMTP (MAIL_URL) in batches until the outbox is empty or the run's
+    time budget is spent; without SMTP they stay readable in the outbox."""
+    mail_url = current_app.config.get("MAIL_URL")
+    db.session.commit()  # this job keeps its writes short: no lock is held while sending
+    if not mail_url:
+        return 0
+    deadline = time.monotonic() + current_app.config["MAIL_TIME_BUDGET_SECONDS"]
+    delivery = _Delivery(mail_url)
+    try:
+        with read_intent():
+            while time.monotonic() < deadline:
+                token = uuid.uuid4().hex
+                ids = claim_batch(clock.now(), delivery.batch_size, token, delivery.lease)
+                if not ids:
+                    break
+                delivery.batch(token, ids)
     finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
-    return sent
+        delivery.close()
+    return delivery.sent
+
+
+def parked_mail(limit: int = 100) -> list[OutboxMail]:
+    return list(db.session.scalars(
+        select(OutboxMail).where(OutboxMail.status == MailStatus.FAILED.value)
+        .order_by(OutboxMail.id.desc()).limit(limit)))
 
 
 def retry_failed(mail_id: int, now: dt.datetime) -> bool:
