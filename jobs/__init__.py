@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from webapp import clock
 from webapp.database import insert_ignoring_conflicts, write_intent, writing
@@ -107,28 +107,28 @@ def _run_one(name: str, job: Callable[[dt.datetime], int]) -> Outcome:
 
 def _record(name: str, run_id: str, started: dt.datetime, began: float,
             count: int | None, error: str | None) -> None:
-    state = db.session.get(JobState, name)
-    if state is None:
-        state = JobState(name=name, runs=0, failures=0)
-        db.session.add(state)
-    state.runs += 1
-    state.last_run_id, state.last_started_at = run_id, started
-    state.last_finished_at = clock.wall_clock()
-    state.last_duration_ms = int((time.perf_counter() - began) * 1000)
-    state.last_count = count
-    state.last_result = (JobResult.FAILED if error else JobResult.OK).value
+    """Update the job's row with one statement (several processes may record at once)."""
+    finished = clock.wall_clock()
+    values = {"last_run_id": run_id, "last_started_at": started, "last_finished_at": finished,
+              "last_duration_ms": int((time.perf_counter() - began) * 1000),
+              "last_count": count, "runs": JobState.runs + 1,
+              "last_result": (JobResult.FAILED if error else JobResult.OK).value}
     if error is not None:
-        state.failures += 1
-        state.last_error, state.last_error_at = error, state.last_finished_at
+        values.update(failures=JobState.failures + 1, last_error=error, last_error_at=finished)
+    statement = update(JobState).where(JobState.name == name).values(**values)
+    if db.session.execute(statement).rowcount == 0:
+        db.session.execute(insert_ignoring_conflicts(JobState.__table__).values(
+            name=name, runs=0, failures=0))
+        db.session.execute(statement)
 
 
 def claim_tick(slot: int, worker: str) -> bool:
     """Insert this tick's row; True for the one process that did."""
     with writing():
-        result = db.session.execute(
+        claimed = db.session.execute(
             insert_ignoring_conflicts(SchedulerTick.__table__).values(
-                slot=slot, worker=worker, started_at=clock.wall_clock()))
-        claimed = result.rowcount == 1
+                slot=slot, worker=worker, started_at=clock.wall_clock())
+            .returning(SchedulerTick.slot)).first() is not None
         if claimed and slot % 100 == 0:
             db.session.execute(delete(SchedulerTick).where(SchedulerTick.slot < slot - TICKS_KEPT))
     return claimed

@@ -81,7 +81,7 @@ def _empty_all_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(table.name for table in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        db.session.execute(text("ALTER SEQUENCE customer_id_seq RESTART WITH 100001"))
+        db.session.execute(text("ALTER SEQUENCE kvitt_customer_number_seq RESTART WITH 100001"))
     else:
         db.session.execute(text("UPDATE company SET agreement_id = NULL"))
         for table in tables:

@@ -222,6 +222,6 @@ def next_customer_id() -> str:
     from sqlalchemy import cast, Integer, select, text
 
     if db.engine.dialect.name == "postgresql":
-        return str(db.session.scalar(text("SELECT nextval('customer_id_seq')")))
+        return str(db.session.scalar(text("SELECT nextval('kvitt_customer_number_seq')")))
     highest = db.session.scalar(select(func.max(cast(Company.customer_id, Integer))))
     return str(max(highest or 0, 100000) + 1)

@@ -48,12 +48,13 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         highest = op.get_bind().execute(sa.text(
             "SELECT max(customer_id::integer) FROM company")).scalar()
-        op.execute(f"CREATE SEQUENCE customer_id_seq START {max(highest or 0, 100000) + 1}")
+        first = max(highest or 0, 100000) + 1
+        op.execute(f"CREATE SEQUENCE kvitt_customer_number_seq START {first}")
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute("DROP SEQUENCE customer_id_seq")
+        op.execute("DROP SEQUENCE kvitt_customer_number_seq")
     with op.batch_alter_table('outbox_mail') as batch:
         batch.drop_column('claim_token')
     op.drop_table('job_state')
