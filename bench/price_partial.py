@@ -1,8 +1,9 @@
-"""Benchmark: the live-price partial against a trivial endpoint, both served by gunicorn.
+"""Benchmark: the live-price partial against a bare Flask view, both served by gunicorn.
 
-Starts Kvitt with gunicorn (2 sync workers) on a fresh SQLite database, drives each endpoint
-with 16 concurrent clients for a fixed time, and prints requests/s, p50 and p99 of both and
-the ratio. Target: the price partial keeps at least half of the trivial endpoint's throughput,
+Starts Kvitt with gunicorn (2 sync workers) on a fresh SQLite database, and beside it a bare
+Flask application (one view returning "ok", `bench/price_partial.py:bare`) on the same
+gunicorn settings; drives each with 16 concurrent clients for a fixed time, and prints
+requests/s, p50 and p99 of both and the ratio. Target: the price partial keeps at least half of the trivial endpoint's throughput,
 with p99 under 50 ms.
 
     .venv/bin/python bench/price_partial.py [--seconds 10] [--clients 16]
@@ -24,7 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PRICE = ("/order/price?product=office-enterprise&users=27&addons=office-mobile"
          "&addons=office-ehf&billing_interval=semiannual&mode=buy")
-TRIVIAL = "/healthz"
+TRIVIAL = "/"
+
+
+def _bare_app():
+    from flask import Flask
+
+    app = Flask("bare")
+    app.add_url_rule("/", "ok", lambda: "ok")
+    return app
+
+
+bare = _bare_app() if __name__ != "__main__" else None  # gunicorn imports this module
 
 
 def free_port() -> int:
@@ -63,7 +75,7 @@ def report(name: str, latencies: list[float], seconds: float) -> float:
     rps = len(ordered) / seconds
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    print(f"{name:14s} {len(ordered):7d} requests  {rps:8.1f} req/s  p50 {p50:6.1f} ms  "
+    print(f"{name:15s} {len(ordered):7d} requests  {rps:8.1f} req/s  p50 {p50:6.1f} ms  "
           f"p99 {p99:6.1f} ms")
     return rps, p99
 
@@ -76,38 +88,43 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="kvitt-bench-"))
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}",
-           "FLASK_APP": "webapp", "SECRET_KEY": "bench", "KVITT_SCHEDULER": "0"}
+           "FLASK_APP": "webapp", "SECRET_KEY": "bench"}
     python = sys.executable
     subprocess.run([python, "-m", "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
     subprocess.run([python, "-m", "flask", "catalog", "load"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
-    port = free_port()
-    server = subprocess.Popen([python, "-m", "gunicorn", "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "--backlog", "256", "--log-level",
-                               "warning", "webapp:create_app()"], env=env, cwd=ROOT)
+    port, bare_port = free_port(), free_port()
+    settings = ["--workers", "2", "--backlog", "256", "--log-level", "warning"]
+    server = subprocess.Popen([python, "-m", "gunicorn", *settings, "--bind",
+                               f"127.0.0.1:{port}", "webapp:create_app()"], env=env, cwd=ROOT)
+    bare_server = subprocess.Popen([python, "-m", "gunicorn", *settings, "--bind",
+                                    f"127.0.0.1:{bare_port}", "--chdir", str(ROOT / "bench"),
+                                    "price_partial:bare"], env=env, cwd=ROOT)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{TRIVIAL}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        for ready in (f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{bare_port}/"):
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(ready, timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
         asyncio.run(drive(port, PRICE, args.clients, 1.0))  # warm up both workers
-        asyncio.run(drive(port, TRIVIAL, args.clients, 1.0))
-        print(f"gunicorn 2 workers, {args.clients} concurrent clients, {args.seconds:.0f} s each,"
-              f" {os.cpu_count()} cores")
-        trivial_rps, _ = report("trivial", asyncio.run(
-            drive(port, TRIVIAL, args.clients, args.seconds)), args.seconds)
+        asyncio.run(drive(bare_port, TRIVIAL, args.clients, 1.0))
+        print(f"gunicorn 2 workers each, {args.clients} concurrent clients, {args.seconds:.0f} s "
+              f"each, {os.cpu_count()} cores")
+        trivial_rps, _ = report("bare Flask view", asyncio.run(
+            drive(bare_port, TRIVIAL, args.clients, args.seconds)), args.seconds)
         price_rps, price_p99 = report("price partial", asyncio.run(
             drive(port, PRICE, args.clients, args.seconds)), args.seconds)
         ratio = price_rps / trivial_rps
-        print(f"throughput ratio price/trivial: {ratio:.2f} (target >= 0.50); "
+        print(f"throughput ratio price/bare view: {ratio:.2f} (target >= 0.50); "
               f"price p99 {price_p99:.1f} ms (target < 50 ms)")
         return 0
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in (server, bare_server):
+            process.terminate()
+            process.wait(timeout=10)
 
 
 if __name__ == "__main__":

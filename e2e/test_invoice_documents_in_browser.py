@@ -31,6 +31,7 @@ def test_r_doc_2_sales_invoice_pdf_and_ehf_downloaded_from_the_page(browser, dem
     page.get_by_role("link", name="Ny frekvens").first.click()
     page.get_by_label("Månedlig", exact=True).check()
     page.get_by_role("button", name="Lagre frekvens").click()
+    expect(page.get_by_text("er lagret")).to_be_visible()  # saved before moving on
     page.get_by_role("link", name="Abonnementer").click()
     page.get_by_role("link", name="Nytt abonnement").click()
     page.get_by_label("Navn", exact=True).fill("Kaffe og bok")

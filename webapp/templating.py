@@ -129,7 +129,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
-    for helper in (interval_label, order_status_label, mail_status_label, edition_name, job_label,
-                   group_label, invoice_status_label, collaboration_status_label, invoice_filter_label, dunning_stage_label,
-                   city_for):
+    for helper in (interval_label, order_status_label, mail_status_label, edition_name,
+                   job_label, group_label, invoice_status_label, collaboration_status_label,
+                   invoice_filter_label, dunning_stage_label, city_for):
         app.add_template_global(helper)

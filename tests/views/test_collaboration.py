@@ -48,6 +48,27 @@ def _approval_link(to: str) -> str:
     return re.search(r"http://kvitt\.test(/collaboration/approve/\S+)", body).group(1)
 
 
+def _client_admin(customer) -> User:
+    return db.session.scalar(select(User).where(
+        User.company_id == customer.agreement.companies[0].id, User.username == "user0"))
+
+
+def _approve(client, link: str, approver: User, firm: Company):
+    """The client's administrator logs in and approves; then the firm's administrator is
+    logged in again."""
+    client.post("/logout")
+    _log_in(client, approver)
+    response = client.post(link)
+    client.post("/logout")
+    _log_in(client, db.session.scalar(select(User).where(User.company_id == firm.id,
+                                                         User.is_superuser)))
+    return response
+
+
+def _user_with_email(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
 def _activate(client, found, **data):
     return client.post(f"/partner/clients/{found.id}/activate", data={
         "assignment_id": str(found.assignments[0].id), **data})
@@ -102,6 +123,10 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
         LicenceSubscription.kind == "service")) == 0
     link = _approval_link("kari@kafe.example")
     client.post("/logout")
+    # Holding the link is not enough: the client's administrator logs in first.
+    asked = client.get(link)
+    assert asked.status_code == 303 and "/login?next=" in asked.headers["Location"]
+    _log_in(client, admin)
     shown = client.get(link)
     assert shown.status_code == 200 and "Kvitt Regnskap Smart" in _text(shown)
     approved = client.post(link)
@@ -136,9 +161,9 @@ def test_r_collab_3_client_without_the_service_pays_itself_for_twelve_months(app
     assert 'data-scenario="new_service"' in _text(client.get(f"/partner/clients/{found.id}"))
     assert _activate(client, found, variant="regnskap-start", invoice_recipient="client",
                      period="12").status_code == 303
-    # The invitation goes to the client company's address.
-    link = _approval_link("post@kafe.example")
-    assert client.post(link).status_code == 200
+    # The invitation goes to the client company's own administrator, who logs in to approve.
+    link = _approval_link("user0@example.com")
+    assert _approve(client, link, _client_admin(customer), firm).status_code == 200
     service = db.session.scalar(select(LicenceSubscription).where(
         LicenceSubscription.kind == "service"))
     assert (service.agreement_id, service.plan_code, service.billing_interval) == (
@@ -162,7 +187,8 @@ def test_r_collab_2_client_already_subscribing_stays_recipient_and_pays_nothing_
     collaboration = db.session.scalar(select(Collaboration))
     assert (collaboration.variant_code, collaboration.invoice_recipient) == ("regnskap-pro",
                                                                              "client")
-    assert client.post(_approval_link("post@kafe.example")).status_code == 200
+    assert _approve(client, _approval_link("user0@example.com"), _client_admin(customer),
+                    firm).status_code == 200
     on(D(2026, 1, 9), 8)
     run_due_jobs()
     assert db.session.scalar(select(func.count()).select_from(LicenceSubscription).where(
@@ -177,7 +203,8 @@ def test_r_collab_5_change_from_the_next_renewal_and_end(app, client, firm):
     _activate(client, found, variant="regnskap-faktura", invoice_recipient="partner",
               period="3", contact_first_name="Kari", contact_last_name="Kafé",
               contact_email="kari@kafe.example")
-    client.post(_approval_link("kari@kafe.example"))
+    assert _approve(client, _approval_link("kari@kafe.example"),
+                    _user_with_email("kari@kafe.example"), firm).status_code == 200
     collaboration = db.session.scalar(select(Collaboration))
     on(D(2026, 1, 8), 8)
     run_due_jobs()
@@ -284,3 +311,29 @@ def test_collaboration_pages_in_english(app, client, firm):
         assert page.status_code == 200 and 'lang="en"' in _text(page)
     assert "Assignments" in _text(client.get(f"/partner/clients/{found.id}?lang=en"))
 
+
+
+def test_r_collab_5_a_firm_cannot_approve_for_an_existing_customer(app, client, firm):
+    """The hole: the firm types an existing customer's organisation number and its own e-mail
+    address. The invitation goes to the customer's administrators only; the firm's own login
+    cannot approve; nothing is invoiced to the customer."""
+    customer = active_customer(D(2026, 1, 5), name="Kunde Uten Samtykke AS")
+    customer.agreement.companies[0].organisation_number = CLIENT_ORG
+    db.session.commit()
+    found = _add_client(client, name="Kunde Uten Samtykke AS", email="firma@regnskap.example")
+    assert _activate(client, found, variant="regnskap-pro", invoice_recipient="client",
+                     period="12").status_code == 303
+    sent_to = set(db.session.scalars(select(OutboxMail.to_address).where(
+        OutboxMail.kind == "collaboration_invitation")))
+    assert sent_to == {"user0@example.com"}
+    link = _approval_link("user0@example.com")
+    refused = client.post(link)  # still logged in as the firm's administrator
+    assert refused.status_code == 403 and "Kunde Uten Samtykke AS" in _text(refused)
+    assert db.session.scalar(select(Collaboration.status)) == "invited"
+    client.post("/logout")
+    assert client.post(link).status_code == 303  # to the login page, nothing approved
+    on(D(2026, 1, 7), 8)
+    run_due_jobs()
+    assert db.session.scalar(select(Collaboration.status)) == "invited"
+    assert not [line for invoice in db.session.scalars(select(Invoice))
+                for line in invoice.lines if "Regnskap" in line.description]

@@ -49,8 +49,10 @@ def account_usable(user: User) -> bool:
         select(LicenceSubscription.id).where(
             LicenceSubscription.agreement_id == user.acting_company.agreement_id,
             LicenceSubscription.status.in_(USABLE_STATUSES))) is not None or db.session.scalar(
-        select(Collaboration.id).where(Collaboration.client_company_id == user.acting_company_id,
-                                       Collaboration.status == "active")) is not None
+        # A client asked to approve a collaboration logs in to approve it.
+        select(Collaboration.id).where(
+            Collaboration.client_company_id == user.acting_company_id,
+            Collaboration.status.in_(("invited", "active")))) is not None
 
 
 def ended_trial(user: User) -> LicenceSubscription | None:
@@ -65,10 +67,18 @@ def landing(user: User) -> str:
     return url_for("portal.buy") if ended_trial(user) else url_for("portal.home")
 
 
+def _safe_next() -> str | None:
+    """A page of this site to return to after logging in (never another site)."""
+    target = request.args.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(landing(current_user), 303)
+        return redirect(_safe_next() or landing(current_user), 303)
     form = LoginForm()
     if form.validate_on_submit():
         user = find_login_user(form.customer_id.data, form.username.data)
@@ -88,9 +98,10 @@ def login():
             db.session.commit()
             session.pop("acting_company_id", None)
             login_user(user)
-            return redirect(landing(user), 303)
-        return render("auth/login.html", form=form, status=422)
-    return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)
+            return redirect(_safe_next() or landing(user), 303)
+        return render("auth/login.html", form=form, status=422, next=_safe_next())
+    return render("auth/login.html", form=form, next=_safe_next(),
+                  status=422 if request.method == "POST" else 200)
 
 
 def _count_failure(user: User, now) -> None:
@@ -154,12 +165,20 @@ def set_password(token: str):
 
 @bp.route("/collaboration/approve/<token>", methods=["GET", "POST"])
 def approve_collaboration(token: str):
-    """R-COLLAB-5: the client reads what the firm asks for and approves it, once."""
+    """R-COLLAB-5: the client's administrator logs in, reads what the firm asks for and
+    approves it, once. Holding the link is not enough."""
     try:
         found = collaboration_service.approval(token)
     except TokenError as error:
         return render("auth/approval_refused.html", reason=error.reason,
                       status=410 if error.reason in ("used", "expired") else 404)
+    if not current_user.is_authenticated:
+        flash(_("Log in as an administrator of %(company)s to approve the collaboration.",
+                company=found.client_company.name), "info")
+        return redirect(url_for("auth.login", next=request.path), 303)
+    if not collaboration_service.may_approve(current_user, found):
+        return render("auth/approval_refused.html", reason="not_administrator",
+                      company=found.client_company.name, status=403)
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         try:

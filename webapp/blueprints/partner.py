@@ -31,6 +31,9 @@ REFUSALS = {
                             "administrator."),
     "organisation_number_taken": lambda: _("A company with this organisation number is already "
                                            "registered in Kvitt."),
+    "no_administrator": lambda: _("The client's company has no administrator with an e-mail "
+                                  "address to approve the collaboration; ask the client to "
+                                  "add one."),
     "not_active": lambda: _("Only an active collaboration can be changed."),
     "already_ended": lambda: _("The collaboration has already ended."),
 }

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import (Assignment, Collaboration, Company, LicenceSubscription,
-                      PartnerClient, User)
+from ..models import (Assignment, Collaboration, Company, LicenceSubscription, Membership,
+                      PartnerClient, User, UserGroup)
 from . import catalog
-from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
+from .accounts import (add_user, create_company, is_administrator, open_own_agreement,
+                       send_welcome_mail)
 from .billing import cancel_subscription, renewal_threshold
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
@@ -137,13 +138,18 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
             raise CollaborationError("no_recipient")
         if period_months not in PERIOD_INTERVAL:
             raise CollaborationError("no_period")
-    mail_to = client.email
     if kind == "new_client":
         # R-COLLAB-4: the client company and its administrator (the mandatory contact).
         if not contact or not all(contact.get(k) for k in ("first_name", "last_name", "email")):
             raise CollaborationError("no_contact")
         company = _create_client_company(client, now, contact)
-        mail_to = contact["email"]
+        recipients = [contact["email"]]
+    else:
+        # An existing company is asked through its own administrators, never through an
+        # address the firm typed: only they can approve, after logging in.
+        recipients = administrator_emails(company.id)
+        if not recipients:
+            raise CollaborationError("no_administrator")
     collaboration = Collaboration(
         partner_company_id=partner.id, client_id=client.id, client_company_id=company.id,
         assignment_id=assignment.id, scenario=kind, variant_code=variant,
@@ -154,13 +160,29 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
     db.session.flush()
     token = issue_token("approve", APPROVAL_LIFETIME, collaboration_id=collaboration.id)
     with force_locale("nb"):
-        queue_mail("collaboration_invitation", mail_to, "collaboration_invitation.txt",
-                   collaboration=collaboration, partner=partner, company=company,
-                   variant=catalog.price_list().items[variant],
-                   link=url_for("auth.approve_collaboration", token=token, _external=True),
-                   expires_on=clock.local(now + APPROVAL_LIFETIME))
+        for address in recipients:
+            queue_mail("collaboration_invitation", address, "collaboration_invitation.txt",
+                       collaboration=collaboration, partner=partner, company=company,
+                       variant=catalog.price_list().items[variant],
+                       link=url_for("auth.approve_collaboration", token=token, _external=True),
+                       expires_on=clock.local(now + APPROVAL_LIFETIME))
     db.session.flush()
     return collaboration
+
+
+def administrator_emails(company_id: int) -> list[str]:
+    """The e-mail addresses of the company's own active administrators."""
+    return sorted(set(db.session.scalars(
+        select(User.email).join(Membership, Membership.user_id == User.id)
+        .join(UserGroup, UserGroup.id == Membership.user_group_id)
+        .where(Membership.company_id == company_id, Membership.active, UserGroup.can_admin,
+               User.active, User.email.is_not(None), User.email != ""))))
+
+
+def may_approve(user: User, collaboration: Collaboration) -> bool:
+    """Only an administrator of the client's company approves (R-COLLAB-5, seed 004)."""
+    return user.is_authenticated and not user.is_operator and is_administrator(
+        user, collaboration.client_company_id)
 
 
 def _create_client_company(client: PartnerClient, now: dt.datetime, contact: dict) -> Company:

@@ -1,7 +1,7 @@
 """The invoice document as a PDF a Norwegian accountant accepts: the seller's own identity with
 account and KID, wrapped line texts, headers repeated on every page, VAT per rate, "Kreditnota"
-for credit notes, trial marking. Set in Helvetica, or in DejaVu Sans (a Unicode TrueType font shipped with Kvitt)
-when a text needs characters beyond Windows-1252."""
+for credit notes, trial marking. Set in Helvetica, or in DejaVu Sans (a Unicode TrueType font
+shipped with Kvitt) when a text needs characters beyond Windows-1252."""
 from __future__ import annotations
 
 from pathlib import Path
