@@ -22,7 +22,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import delete, select, update
 
 from webapp import clock
-from webapp.database import insert_ignoring_conflicts, write_intent, writing
+from webapp.database import insert_ignoring_conflicts, writing
 from webapp.extensions import db
 from webapp.logs import bind_id, new_id, unbind_id
 from webapp.models.system import JobResult, JobState, SchedulerTick
@@ -65,20 +65,20 @@ def worker_name() -> str:
 
 def run_due_jobs() -> dict[str, Outcome]:
     """Run every job at the clock's "now", each on its own; return each job's outcome."""
-    # Links in e-mails written by jobs point at the public address, as from a request.
-    context = nullcontext() if has_request_context() else current_app.test_request_context(
-        base_url=current_app.config["PUBLIC_URL"])
-    with context:
+    with _job_context():
         return {name: _run_one(name, job) for name, job in JOBS}
 
 
 def run_job(name: str) -> Outcome:
     """Run one job now (the operator's "run now")."""
-    job = dict(JOBS)[name]
-    context = nullcontext() if has_request_context() else current_app.test_request_context(
+    with _job_context():
+        return _run_one(name, dict(JOBS)[name])
+
+
+def _job_context():
+    """Links in e-mails written by jobs point at the public address, as from a request."""
+    return nullcontext() if has_request_context() else current_app.test_request_context(
         base_url=current_app.config["PUBLIC_URL"])
-    with context:
-        return _run_one(name, job)
 
 
 def _run_one(name: str, job: Callable[[dt.datetime], int]) -> Outcome:
@@ -86,13 +86,10 @@ def _run_one(name: str, job: Callable[[dt.datetime], int]) -> Outcome:
     token = bind_id(run_id)
     started, began = clock.wall_clock(), time.perf_counter()
     try:
-        db.session.commit()  # a read begun before would not become a write on a busy SQLite
-        with write_intent():
+        with writing():  # the job's own transaction, its record in it
             count = job(clock.now())
-            _record(name, run_id, started, began, count, None)  # in the job's own transaction
-            db.session.commit()
+            _record(name, run_id, started, began, count, None)
     except Exception as error:  # every job failure is recorded; the next job still runs
-        db.session.rollback()
         log.exception("job %s failed", name)
         with writing():
             _record(name, run_id, started, began, None,
