@@ -327,16 +327,17 @@ class Model:
     # --- what people do at noon ------------------------------------------------------------
 
     def difference(self, sub: Subscription, today: dt.date,
-                   parts: list[tuple[int, int, dt.date]]) -> None:
-        """Taking effect at once: the rest of the paid period, invoiced tomorrow."""
+                   parts: list[tuple[int, int, dt.date, dt.date | None]]) -> None:
+        """Taking effect at once: the rest of the paid period (or the part's own last day),
+        invoiced tomorrow."""
         if sub.billed_through is None or sub.billed_through < today:
             return
         lines = []
-        for quantity, unit, first in parts:
-            first = max(first, today)
-            if quantity * unit > 0 and first <= sub.billed_through:
-                lines.append(Line(first, sub.billed_through, quantity, unit,
-                                  cost(quantity * unit, first, sub.billed_through)))
+        for quantity, unit, first, last in parts:
+            first, last = max(first, today), min(last or sub.billed_through, sub.billed_through)
+            if quantity * unit > 0 and first <= last:
+                lines.append(Line(first, last, quantity, unit,
+                                  cost(quantity * unit, first, last)))
         if not lines:
             return
         doc = document("invoice", today + ONE, min(line.first for line in lines),
@@ -349,19 +350,33 @@ class Model:
         return sum(q * u for q, u in sub.monthly_parts(plan, current))
 
     def change_plan(self, today: dt.date, plan: str) -> None:
+        """Dearer than the plan last invoiced: an upgrade. It starts today if dearer than the
+        plan in force today, else with the period already invoiced at the lower plan; each paid
+        day from its start owes the new plan less the plan that day was paid at."""
         sub = self.subscriptions["A"]
         if plan == sub.plan:
             sub.next_plan = None
             return
         before, after = self.monthly(sub, sub.plan), self.monthly(sub, plan)
-        if after > before:
-            if before == 0 and sub.billed_through is None:
-                sub.activated = today
-            sub.plan_days.append((today, plan))
-            sub.plan, sub.next_plan = plan, None
-            self.difference(sub, today, [(1, after - before, today)])
-        else:
+        if after <= before:
             sub.next_plan = plan
+            return
+        if before == 0 and sub.billed_through is None:
+            sub.activated = today
+        ahead = sorted(first for first, _plan in sub.plan_days if first > today)
+        starts = today
+        if ahead and after <= self.monthly(sub, sub.plan_on(today)):
+            starts = ahead[0]
+        paid_at = {day: sub.plan_on(day) for day in [starts] + ahead}
+        sub.plan_days = [(first, code) for first, code in sub.plan_days if first < starts]
+        sub.plan_days.append((starts, plan))
+        sub.plan, sub.next_plan = plan, None
+        parts = []
+        for first in sorted(day for day in paid_at if day >= starts):
+            following = [day for day in ahead if day > first]
+            last = following[0] - ONE if following else None
+            parts.append((1, after - self.monthly(sub, paid_at[first]), first, last))
+        self.difference(sub, today, parts)
 
     def set_addons(self, today: dt.date, codes: set[str]) -> None:
         sub = self.subscriptions["A"]
@@ -381,7 +396,7 @@ class Model:
         parts = []
         for code, first in added:
             price, per_user = ADDONS[code]
-            parts.append((sub.bought if per_user else 1, price, first))
+            parts.append((sub.bought if per_user else 1, price, first, None))
         if parts:
             self.difference(sub, today, parts)
 

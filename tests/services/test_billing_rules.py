@@ -169,6 +169,35 @@ def test_rule_5_no_day_is_paid_twice(app):
     assert db.session.scalar(select(SubscriptionAddOn.removed_from)) is None
 
 
+def test_rule_5_an_upgrade_back_over_an_invoiced_downgrade_pays_only_the_difference(app):
+    """Quarterly Professional, 2 licences and 3 users; a downgrade to Invoicing asked on
+    1 June is invoiced for August–October on 11 July; back to Professional on 25 July: only
+    August–October owes the difference (July was paid at Professional), and the extra user
+    stays priced at Professional every day."""
+    subscription = active_customer(D(2026, 4, 20), "quarterly", quantity=2, users=3,
+                                   addons=())
+    with app.test_request_context():
+        morning(D(2026, 4, 21))
+        assert plans.change_plan(subscription, "office-invoicing",
+                                 noon(D(2026, 6, 1))) == "next_period"
+        db.session.commit()
+        morning(D(2026, 7, 11))
+        assert plans.change_plan(subscription, "office-professional",
+                                 noon(D(2026, 7, 25))) == "next_period"
+        db.session.commit()
+        morning(D(2026, 7, 26))
+        morning(D(2026, 10, 11))
+    _first, renewal, difference, next_renewal = invoices(subscription.id)
+    assert renewal.net_ore == cost(2 * 14_900, D(2026, 8, 1), D(2026, 10, 31)) + \
+        sum(amount for *_days, amount in extra_lines(renewal))
+    assert (difference.invoice_date, difference.period_start, difference.period_end,
+            difference.net_ore) == (D(2026, 7, 26), D(2026, 8, 1), D(2026, 10, 31),
+                                    cost(2 * (34_900 - 14_900), D(2026, 8, 1), D(2026, 10, 31)))
+    assert extra_lines(next_renewal) == [
+        (D(2026, 7, 11), D(2026, 10, 10), 1, cost(34_900, D(2026, 7, 11), D(2026, 10, 10)))]
+    assert "Professional" in next_renewal.lines[0].description
+
+
 def test_rule_6_an_agreement_is_billed_from_its_first_user(app):
     """Agreement B, created 1 May with the owner's storage add-on, has no user until 10 June:
     nothing is invoiced before; the first invoice covers 10 June onwards."""

@@ -12,7 +12,7 @@ from ..domain import billing as rules
 from ..extensions import db
 from ..models import Invoice, LicenceSubscription, PlanChange, SubscriptionAddOn
 from . import catalog
-from .billing import renewal_threshold, subscription_tariff, write_licence_invoice
+from .billing import Terms, renewal_threshold, subscription_tariff, write_licence_invoice
 
 
 class PlanError(Exception):
@@ -29,17 +29,19 @@ def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,
     return sum(c.monthly_ore for c in rate.components)
 
 
-def _invoice_difference(subscription: LicenceSubscription, lines: list[tuple[str, int, int,
-                                                                            dt.date]],
+def _invoice_difference(subscription: LicenceSubscription,
+                        lines: list[tuple[str, int, int, dt.date, dt.date | None]],
                         now: dt.datetime) -> Invoice | None:
     """R-BILL-3: what takes effect at once is invoiced the next morning for the rest of the
-    paid period, each (text, quantity, monthly unit, from day) priced by its days."""
+    paid period, each (text, quantity, monthly unit, first day, last day or None for the paid
+    end) priced by its days."""
     today = clock.local(now).date()
     if subscription.billed_through is None or subscription.billed_through < today:
         return None  # not invoiced yet: the first invoice will have the new price
     priced = []
-    for text, quantity, unit, first in lines:
-        period = rules.Period(max(first, today), subscription.billed_through)
+    for text, quantity, unit, first, last in lines:
+        period = rules.Period(max(first, today), min(last or subscription.billed_through,
+                                                     subscription.billed_through))
         if quantity * unit > 0 and period.start <= period.end:
             priced.append(rules.Line(text, period, quantity, unit,
                                      rules.period_amount(quantity * unit, period)))
@@ -51,7 +53,12 @@ def _invoice_difference(subscription: LicenceSubscription, lines: list[tuple[str
 
 
 def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) -> str:
-    """'now' for an upgrade (invoiced pro rata), 'next_period' for a downgrade."""
+    """'now' for an upgrade (invoiced pro rata), 'next_period' for a downgrade.
+
+    An upgrade over the plan of the last invoiced period takes effect today if it is dearer
+    than the plan in force today, else from the period already invoiced at a lower plan (a
+    downgrade scheduled there is replaced); every paid day from then on owes the difference
+    between the new plan and the plan it was paid at (R-BILL-6 rule 5: no day paid twice)."""
     prices = catalog.price_list()
     current, wanted = prices.items.get(subscription.plan_code or ""), prices.items.get(code)
     if wanted is None or current is None or wanted.kind != current.kind or \
@@ -61,21 +68,40 @@ def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) 
         subscription.next_plan_code = None
         return "unchanged"
     before, after = monthly_ore(subscription), monthly_ore(subscription, plan_code=code)
-    if after > before:
-        if before == 0 and subscription.billed_through is None:
-            # Out of a free plan: billing starts with the upgrade (R-BILL-3).
-            subscription.activated_on = clock.local(now).date()
-        today = clock.local(now).date()
-        db.session.add(PlanChange(subscription_id=subscription.id, effective_on=today,
-                                  previous_plan_code=subscription.plan_code, plan_code=code))
-        subscription.plan_code, subscription.next_plan_code = code, None
-        _invoice_difference(subscription, [(f"Oppgradering til {wanted.name_nb}", 1,
-                                            after - before, today)], now)
+    if after <= before:
+        subscription.next_plan_code = code
         db.session.flush()
-        return "now"
-    subscription.next_plan_code = code
+        return "next_period"
+    today = clock.local(now).date()
+    if before == 0 and subscription.billed_through is None:
+        # Out of a free plan: billing starts with the upgrade (R-BILL-3).
+        subscription.activated_on = today
+    history = db.session.scalars(select(PlanChange).where(
+        PlanChange.subscription_id == subscription.id)
+        .order_by(PlanChange.effective_on, PlanChange.id)).all()
+    paid = Terms(subscription.plan_code, subscription.quantity,
+                 [(row.effective_on, row.previous_plan_code, row.plan_code) for row in history])
+    later = [row.effective_on for row in history if row.effective_on > today]
+    starts = today
+    if later and after <= monthly_ore(subscription, plan_code=paid.plan_on(today)):
+        starts = later[0]
+    for row in history:
+        if row.effective_on >= starts:
+            db.session.delete(row)
+    previous = paid.plan_on(starts - dt.timedelta(days=1))
+    if previous != code:
+        db.session.add(PlanChange(subscription_id=subscription.id, effective_on=starts,
+                                  previous_plan_code=previous, plan_code=code))
+    subscription.plan_code, subscription.next_plan_code = code, None
+    # The paid days from `starts` in stretches of one paid plan each.
+    firsts = sorted({starts} | {day for day in later if day > starts})
+    lasts: list[dt.date | None] = [day - dt.timedelta(days=1) for day in firsts[1:]]
+    _invoice_difference(subscription, [
+        (f"Oppgradering til {wanted.name_nb}", 1,
+         after - monthly_ore(subscription, plan_code=paid.plan_on(first)), first, last)
+        for first, last in zip(firsts, lasts + [None])], now)
     db.session.flush()
-    return "next_period"
+    return "now" if starts == today else "next_period"
 
 
 def set_addons(subscription: LicenceSubscription, codes: set[str], now: dt.datetime) -> None:
@@ -107,7 +133,7 @@ def set_addons(subscription: LicenceSubscription, codes: set[str], now: dt.datet
         for code, first in added:
             item = prices.items[code]
             lines.append((item.name_nb, subscription.quantity if item.per_user else 1,
-                          item.price_ore or 0, first))
+                          item.price_ore or 0, first, None))
         _invoice_difference(subscription, lines, now)
     db.session.flush()
 
