@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -28,6 +29,7 @@ def register_cli(app: Flask) -> None:
     clock_cli = AppGroup("clock", help="Show, set or advance the application clock.")
     jobs_cli = AppGroup("jobs", help="Run the scheduled jobs.")
     catalog_cli = AppGroup("catalog", help="The vendor's price list.")
+    payments_cli = AppGroup("payments", help="Incoming payments from the bank.")
 
     def show_now():
         moment = clock.now()
@@ -121,3 +123,29 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(clock_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(payments_cli)
+
+    @payments_cli.command("import")
+    @click.argument("files", nargs=-1, required=True,
+                    type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def payments_import(files):
+        """Import OCR giro or camt.054 files: each in one transaction, matched by KID; a file
+        refused (or read before) changes nothing. Exits 1 if any file was refused."""
+        from .database import writing
+        from .services.bank_files import BankFileError, import_bank_file
+
+        refused = 0
+        for path in files:
+            try:
+                with writing():
+                    record = import_bank_file(path.read_bytes(), path.name, clock.now())
+                    summary = (f"{path.name}: import {record.id}, {record.transactions} "
+                               f"transactions, {record.matched} matched ({record.partial} "
+                               f"partly, {record.over} over), {record.unmatched} unmatched, "
+                               f"{record.parked} parked, {record.duplicates} already registered")
+                click.echo(summary)
+            except BankFileError as error:
+                refused += 1
+                click.echo(f"{path.name}: refused: {error}", err=True)
+        if refused:
+            raise SystemExit(1)

@@ -56,6 +56,28 @@ def invoice_filter_label(name: str) -> str:
             "debt_collection": _("Debt collection")}.get(name, name)
 
 
+def valid_kid(kid: str) -> bool:
+    from .services.bank_files import valid_kid as check
+
+    return check(kid)
+
+
+def payment_source_label(source: str) -> str:
+    return {"manual": _("Registered by hand"), "import": _("Bank file"),
+            "ocr": _("OCR giro file"), "camt054": _("camt.054 file")}.get(source, source)
+
+
+def payment_outcome_label(outcome: str | None) -> str:
+    return {"full": _("Paid in full"), "partial": _("Part payment"), "over": _("Overpayment"),
+            None: _("No invoice with this KID")}.get(outcome, outcome or "")
+
+
+def parked_reason_label(reason: str) -> str:
+    return {"duplicate": _("Already registered: not applied again"),
+            "not_positive": _("Zero or negative amount: not a payment"),
+            "reversal": _("Reversal: check with the bank")}.get(reason, reason)
+
+
 def dunning_stage_label(stage: int) -> str:
     return {0: _("No dunning"), 1: _("Payment reminder sent"),
             2: _("Debt collection warning sent"),
@@ -131,5 +153,6 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(edition_name, "edition_name")
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
                    job_label, group_label, invoice_status_label, collaboration_status_label,
-                   invoice_filter_label, dunning_stage_label, city_for):
+                   invoice_filter_label, dunning_stage_label, city_for, payment_source_label,
+                   payment_outcome_label, parked_reason_label, valid_kid):
         app.add_template_global(helper)

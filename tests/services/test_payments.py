@@ -1,4 +1,4 @@
-"""R-BILL-5: payments by KID (by hand and from a bank file) and the dunning chain."""
+"""R-BILL-5: payments by KID by hand and the dunning chain (bank files: test_bank_files)."""
 import datetime as dt
 
 import pytest
@@ -44,31 +44,6 @@ def test_r_bill_5_unknown_kid_is_kept_unmatched_and_can_be_matched(invoice):
     assert invoice.paid_ore == 5_000
     with pytest.raises(payments.PaymentError):
         payments.match_payment(payment, invoice)
-
-
-def test_r_bill_5_bank_file_import_reports_every_line(invoice):
-    text = ("date;kid;amount;reference\n"
-            f"2026-05-02;{invoice.kid};1000,00;A1\n"
-            "05.05.2026;12345678903;250.50;A2\n"
-            "2026-05-03;;abc;A3\n"
-            "yesterday;1;10;A4\n"
-            f"2026-05-02;{invoice.kid};1000,00;A1\n"
-            "2026-05-04;1;10;\n")
-    result = payments.import_payments(text, clock.now())
-    db.session.commit()
-    assert [p.reference for p in result.imported] == ["A1", "A2"]
-    assert [p.reference for p in result.unmatched] == ["A2"]
-    assert [line for line, _ in result.problems] == [4, 5, 7]
-    assert result.duplicates == [(6, "A1")]
-    assert invoice.paid_ore == 100_000
-    again = payments.import_payments(text, clock.now())  # the same file twice counts once
-    assert again.imported == [] and len(again.duplicates) == 3
-    assert db.session.query(Payment).count() == 2
-
-
-def test_r_bill_5_bank_file_without_the_columns_is_refused(app):
-    result = payments.import_payments("when,who\n1,2\n", clock.now())
-    assert result.imported == [] and result.problems[0][0] == 1
 
 
 @pytest.mark.parametrize("text, ore", [("1234,50", 123_450), ("1 234.5", 123_450),

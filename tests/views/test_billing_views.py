@@ -4,6 +4,7 @@ import io
 
 from sqlalchemy import select
 
+from tests.bank_files import ocr_file
 from tests.conftest import run_due_jobs
 from webapp.extensions import db
 from webapp.models import Membership, User, UserGroup
@@ -95,20 +96,27 @@ def test_operator_credits_once_with_a_reason(client):
     assert [i.kind for i in invoices()] == ["invoice", "credit_note"]
 
 
-def test_operator_imports_a_bank_file_and_sees_every_line(client):
+def test_r_pay_1_operator_imports_an_ocr_file_and_reconciles_it(client):
     customer_with_invoice(client)
     [invoice] = invoices()
     log_in_operator(client)
-    text = (f"date;kid;amount;reference\n2026-05-02;{invoice.kid};100,00;B1\n"
-            "2026-05-02;000;12;B2\nbad;1;1;B3\n")
-    response = client.post("/operator/payments", data={
-        "file": (io.BytesIO(text.encode()), "bank.csv")}, content_type="multipart/form-data")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422  # a line needs fixing
-    assert "2 innbetalinger importert, 1 av dem uten" in html and "Linje 4" in html
-    again = client.post("/operator/payments", data={
-        "file": (io.BytesIO(text.encode()), "bank.csv")}, content_type="multipart/form-data")
-    assert "Allerede registrert" in again.get_data(as_text=True)
+    data = ocr_file([(invoice.kid, 10_000), ("00000000000000000018", 1_200)],
+                    D(2026, 5, 4)).encode()
+
+    def upload(content: bytes, name: str = "OCR.20260504.txt"):
+        return client.post("/operator/payments", data={"file": (io.BytesIO(content), name)},
+                           content_type="multipart/form-data")
+
+    response = upload(data)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-count="file">2<' in page and 'data-count="matched">1<' in page
+    assert 'data-count="unmatched">1<' in page and "Avstemming" in page
+    again = upload(data)
+    html = again.get_data(as_text=True)
+    assert again.status_code == 422 and "importert før" in html
+    cut = upload(b"\n".join(data.splitlines()[:-1]), "cut.txt")
+    assert cut.status_code == 422 and "Linje 8" in cut.get_data(as_text=True)
     assert invoices()[0].paid_ore == 10_000
 
 

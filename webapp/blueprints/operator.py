@@ -16,9 +16,9 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.billing import CreditForm, EnterpriseTermsForm, ImportForm, MatchForm, PaymentForm
 from ..models import (Company, DunningEvent, Invoice, JobState, LicenceSubscription, Order,
-                      OutboxMail, Payment)
+                      OutboxMail, ParkedTransaction, Payment, PaymentImport)
 from ..forms.agreements import PartnerRegistrationForm
-from ..services import billing, cancellation, catalog, payments, trials
+from ..services import bank_files, billing, cancellation, catalog, payments, trials
 from ..services import mail as mail_service
 from ..templating import job_label
 from ..services import collaboration as collaboration_service
@@ -183,8 +183,7 @@ def _invoice_page(invoice, payment_form=None, credit_form=None, status=200):
                   payment_form=payment_form,
                   credit_form=credit_form or CreditForm(invoice=invoice),
                   dialogue_form=EmptyForm(), status=status,
-                  payments=db.session.scalars(select(Payment).where(
-                      Payment.invoice_id == invoice.id).order_by(Payment.id)).all(),
+                  payments=payments.invoice_payments(invoice.id),
                   events=db.session.scalars(select(DunningEvent).where(
                       DunningEvent.invoice_id == invoice.id).order_by(DunningEvent.id)).all())
 
@@ -238,27 +237,57 @@ def dialogue(invoice_id: int):
     return redirect(url_for("operator.invoice", invoice_id=invoice_id), 303)
 
 
-@bp.route("/payments", methods=["GET", "POST"])
+def _payments_page(form: ImportForm, error: str | None = None, status: int = 200):
+    imports = db.session.scalars(select(PaymentImport).order_by(PaymentImport.id.desc())
+                                 .limit(50)).all()
+    unmatched = db.session.scalars(select(Payment).where(Payment.status == "unmatched")
+                                   .order_by(Payment.id.desc()).limit(200)).all()
+    latest = db.session.scalars(select(Payment).where(Payment.status == "matched")
+                                .order_by(Payment.id.desc()).limit(50)).all()
+    return render("operator/payments.html", form=form, error=error, imports=imports,
+                  unmatched=unmatched, payments=latest, match_form=MatchForm(), status=status)
+
+
+@bp.get("/payments")
 def payments_page():
+    return _payments_page(ImportForm())
+
+
+@bp.post("/payments")
+def import_payments():
+    """Upload an OCR giro or camt.054 file: applied whole, or refused whole with the line
+    and the reason."""
     form = ImportForm()
-    result = None
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            raw = form.file.data.read()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")
-            result = payments.import_payments(text, clock.now(), current_user.id)
-            db.session.commit()
-            status = 422 if result.problems else 200
-        else:
-            status = 422
-    rows = db.session.scalars(select(Payment).order_by(
-        (Payment.status == "matched").asc(), Payment.id.desc()).limit(200)).all()
-    return render("operator/payments.html", form=form, result=result, payments=rows,
-                  match_form=MatchForm(), status=status)
+    if not form.validate_on_submit():
+        return _payments_page(form, status=422)
+    upload = form.file.data
+    try:
+        record = bank_files.import_bank_file(upload.read(), upload.filename or "", clock.now(),
+                                             current_user.id)
+    except bank_files.BankFileError as error:
+        db.session.rollback()
+        form.file.errors = [str(error)]
+        return _payments_page(form, status=422)
+    db.session.commit()
+    flash(_("%(n)s transactions read: %(m)s matched, %(u)s without an invoice.",
+            n=record.transactions, m=record.matched, u=record.unmatched))
+    return redirect(url_for("operator.payment_import", import_id=record.id), 303)
+
+
+@bp.get("/payments/imports/<int:import_id>")
+def payment_import(import_id: int):
+    """Reconciliation of one bank file: what it held by its own totals, what was matched in
+    full or in part, overpaid, left without an invoice, parked or already registered."""
+    record = db.get_or_404(PaymentImport, import_id)
+    rows = db.session.scalars(select(Payment).where(Payment.import_id == import_id)
+                              .order_by(Payment.status.desc(), Payment.id)
+                              .offset((_page() - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    parked = db.session.scalars(select(ParkedTransaction).where(
+        ParkedTransaction.import_id == import_id).order_by(ParkedTransaction.position)
+        .limit(500)).all()
+    return render("operator/payment_import.html", record=record, payments=rows, parked=parked,
+                  match_form=MatchForm(), page=_page(), page_size=PAGE_SIZE,
+                  total=record.matched + record.unmatched)
 
 
 @bp.post("/payments/<int:payment_id>/match")
@@ -281,6 +310,8 @@ def match(payment_id: int):
             flash(_("The payment is matched to invoice %(n)s.", n=target.number))
         except payments.PaymentError as error:
             flash(str(error))
+    if payment.import_id is not None:
+        return redirect(url_for("operator.payment_import", import_id=payment.import_id), 303)
     return redirect(url_for("operator.payments_page"), 303)
 
 

@@ -14,6 +14,7 @@ from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
 from ..services import cancellation, catalog, plans, trials
+from ..services.payments import invoice_payments
 from ..services import users as users_service
 from ..services.billing import (active_addons, agreement_invoices, agreement_licence,
                                 estimate_next_invoice, paid_through)
@@ -107,7 +108,8 @@ def invoices():
 def invoice(invoice_id: int):
     require_permission("can_billing")
     found = get_customer_invoice(invoice_id)
-    return render("portal/invoice.html", invoice=found, today=clock.today())
+    return render("portal/invoice.html", invoice=found, today=clock.today(),
+                  payments=invoice_payments(found.id))
 
 
 @bp.get("/invoices/<int:invoice_id>.<any(pdf, xml):extension>")

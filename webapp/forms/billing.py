@@ -1,7 +1,7 @@
 """Operator forms for payments, bank files, credit notes and the dunning dialogue."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -78,8 +78,8 @@ class CreditForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Bank file (CSV: date;kid;amount;reference)"), validators=[
-        FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("A CSV file."))])
+    file = FileField(_l("Bank file (OCR giro or camt.054)"), validators=[
+        FileRequired(_l("Choose a file."))])
 
 
 class MatchForm(FlaskForm):

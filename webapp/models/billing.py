@@ -184,6 +184,37 @@ class BilledPeriod(db.Model):
     )
 
 
+PAYMENT_SOURCES = ("manual", "import", "ocr", "camt054")
+PAYMENT_OUTCOMES = ("full", "partial", "over")
+
+
+class PaymentImport(db.Model):
+    """A bank file read in (OCR giro or camt.054): what it held, by its own totals, and what
+    came of it. The same file (by its SHA-256) is never read twice."""
+
+    __tablename__ = "payment_import"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    bank_reference: Mapped[str | None] = mapped_column(String(80))
+    transactions: Mapped[int] = mapped_column(default=0)
+    total_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    matched: Mapped[int] = mapped_column(default=0)
+    matched_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    partial: Mapped[int] = mapped_column(default=0)
+    over: Mapped[int] = mapped_column(default=0)
+    unmatched: Mapped[int] = mapped_column(default=0)
+    unmatched_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    parked: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("format in ('ocr','camt054')",
+                                      name="ck_payment_import_format"),)
+
+
 class Payment(db.Model):
     """A payment received; matched to an invoice by KID, or kept visibly as unmatched."""
 
@@ -195,7 +226,14 @@ class Payment(db.Model):
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
     status: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(10))
+    # The bank's own key of the transaction; a second import of it is a duplicate.
     reference: Mapped[str | None] = mapped_column(String(80), unique=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("payment_import.id"), index=True)
+    archive_reference: Mapped[str | None] = mapped_column(String(40))
+    payer_account: Mapped[str | None] = mapped_column(String(40))
+    payer_name: Mapped[str | None] = mapped_column(String(140))
+    # What the payment did to the invoice's open amount when it was matched.
+    outcome: Mapped[str | None] = mapped_column(String(10))
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -204,8 +242,30 @@ class Payment(db.Model):
     __table_args__ = (
         CheckConstraint("amount_ore > 0", name="ck_payment_amount"),
         CheckConstraint("status in ('matched','unmatched')", name="ck_payment_status"),
-        CheckConstraint("source in ('manual','import')", name="ck_payment_source"),
+        CheckConstraint("source in ('manual','import','ocr','camt054')",
+                        name="ck_payment_source"),
+        CheckConstraint("outcome is null or outcome in ('full','partial','over')",
+                        name="ck_payment_outcome"),
+        Index("ix_payment_invoice", "invoice_id"),
     )
+
+
+class ParkedTransaction(db.Model):
+    """A transaction of a bank file that could not become a payment (a zero or negative
+    amount, a reversal) or was already registered; kept with the reason, never applied."""
+
+    __tablename__ = "parked_transaction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("payment_import.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    kid: Mapped[str | None] = mapped_column(String(25))
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[dt.date | None] = mapped_column()
+    reference: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (CheckConstraint("reason in ('duplicate','not_positive','reversal')",
+                                      name="ck_parked_reason"),)
 
 
 class DunningEvent(db.Model):

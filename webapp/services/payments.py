@@ -70,9 +70,15 @@ def register_payment(kid: str, amount_ore: int, paid_on: dt.date, now: dt.dateti
                       reference=reference, registered_by=user_id, created_at=now)
     db.session.add(payment)
     if invoice is not None:
-        _apply(invoice, amount_ore)
+        payment.outcome = _apply(invoice, amount_ore)
     db.session.flush()
     return payment
+
+
+def invoice_payments(invoice_id: int) -> list[Payment]:
+    """An invoice's payments, oldest first (its payment history)."""
+    return list(db.session.scalars(select(Payment).where(Payment.invoice_id == invoice_id)
+                                   .order_by(Payment.paid_on, Payment.id)))
 
 
 def match_payment(payment: Payment, invoice: Invoice) -> None:
@@ -80,79 +86,37 @@ def match_payment(payment: Payment, invoice: Invoice) -> None:
     if payment.status != "unmatched":
         raise PaymentError(_("This payment is already matched."))
     payment.invoice_id, payment.status = invoice.id, "matched"
-    _apply(invoice, payment.amount_ore)
+    payment.outcome = _apply(invoice, payment.amount_ore)
     db.session.flush()
 
 
-def _apply(invoice: Invoice, amount_ore: int) -> None:
+def _apply(invoice: Invoice, amount_ore: int) -> str:
+    """Add the payment to the invoice; returns what it did: 'full', 'partial' or 'over'."""
+    owed = invoice.open_ore
     db.session.execute(update(Invoice).where(Invoice.id == invoice.id)
                        .values(paid_ore=Invoice.paid_ore + amount_ore)
                        .execution_options(synchronize_session=False))
     db.session.refresh(invoice)
-    if invoice.open_ore == 0 and invoice.subscription_id:
-        _lift_suspension(invoice.subscription_id)
+    if invoice.open_ore == 0:
+        lift_suspensions([invoice.id])
+    return "full" if amount_ore == owed else "partial" if amount_ore < owed else "over"
 
 
-def _lift_suspension(subscription_id: int) -> None:
-    """Access comes back once nothing handed over to debt collection is unpaid."""
-    still_open = [i for i in db.session.scalars(
-        select(Invoice).where(Invoice.subscription_id == subscription_id,
-                              Invoice.handed_over_at.is_not(None))) if i.open_ore > 0]
-    if not still_open:
-        db.session.execute(update(LicenceSubscription)
-                           .where(LicenceSubscription.id == subscription_id,
-                                  LicenceSubscription.status == "suspended")
-                           .values(status="active", suspended_at=None))
-
-
-@dataclass
-class ImportResult:
-    imported: list[Payment] = field(default_factory=list)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
-    duplicates: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def unmatched(self) -> list[Payment]:
-        return [p for p in self.imported if p.status == "unmatched"]
-
-
-REQUIRED_COLUMNS = ("date", "kid", "amount", "reference")
-
-
-def import_payments(text: str, now: dt.datetime, user_id: int | None = None) -> ImportResult:
-    """Import a bank file (CSV with date;kid;amount;reference). Every line gets an outcome:
-    imported (matched or unmatched), a problem to fix, or a duplicate already registered."""
-    result = ImportResult()
-    sample = text[:2000]
-    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        result.problems.append((1, _("The file needs the columns %(columns)s.",
-                                     columns=", ".join(REQUIRED_COLUMNS))))
-        return result
-    seen: set[str] = set()
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        reference = row.get("reference", "")
-        try:
-            if not reference:
-                raise PaymentError(_("The line has no reference."))
-            paid_on = parse_date(row.get("date", ""))
-            amount = parse_amount(row.get("amount", ""))
-        except PaymentError as error:
-            result.problems.append((number, str(error)))
-            continue
-        if reference in seen or db.session.scalar(
-                select(Payment.id).where(Payment.reference == reference)):
-            result.duplicates.append((number, reference))
-            continue
-        seen.add(reference)
-        result.imported.append(register_payment(row.get("kid", ""), amount, paid_on, now,
-                                                source="import", reference=reference,
-                                                user_id=user_id))
-    return result
+def lift_suspensions(paid_invoice_ids: list[int]) -> None:
+    """Access comes back once nothing handed over to debt collection is unpaid (the invoices
+    given have just been paid in full)."""
+    subscriptions = set(db.session.scalars(select(Invoice.subscription_id).where(
+        Invoice.id.in_(paid_invoice_ids), Invoice.subscription_id.is_not(None),
+        Invoice.handed_over_at.is_not(None))))
+    for subscription_id in sorted(subscriptions):
+        still_open = [i for i in db.session.scalars(
+            select(Invoice).where(Invoice.subscription_id == subscription_id,
+                                  Invoice.handed_over_at.is_not(None))) if i.open_ore > 0]
+        if not still_open:
+            db.session.execute(update(LicenceSubscription)
+                               .where(LicenceSubscription.id == subscription_id,
+                                      LicenceSubscription.status == "suspended")
+                               .values(status="active", suspended_at=None))
 
 
 # --- dunning -----------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""Bank files: OCR giro and camt.054 imports with their totals, payments' archive reference,
+payer and outcome, transactions parked with their reason
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-23 22:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from webapp.models.types import UTCDateTime
+
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'payment_import',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('format', sa.String(length=10), nullable=False),
+        sa.Column('filename', sa.String(length=255), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('bank_reference', sa.String(length=80), nullable=True),
+        sa.Column('transactions', sa.Integer(), nullable=False),
+        sa.Column('total_ore', sa.BigInteger(), nullable=False),
+        sa.Column('matched', sa.Integer(), nullable=False),
+        sa.Column('matched_ore', sa.BigInteger(), nullable=False),
+        sa.Column('partial', sa.Integer(), nullable=False),
+        sa.Column('over', sa.Integer(), nullable=False),
+        sa.Column('unmatched', sa.Integer(), nullable=False),
+        sa.Column('unmatched_ore', sa.BigInteger(), nullable=False),
+        sa.Column('parked', sa.Integer(), nullable=False),
+        sa.Column('duplicates', sa.Integer(), nullable=False),
+        sa.Column('imported_by', sa.Integer(), nullable=True),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.CheckConstraint("format in ('ocr','camt054')", name='ck_payment_import_format'),
+        sa.ForeignKeyConstraint(['imported_by'], ['app_user.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('sha256'),
+    )
+    op.create_table(
+        'parked_transaction',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('import_id', sa.Integer(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('kid', sa.String(length=25), nullable=True),
+        sa.Column('amount_ore', sa.BigInteger(), nullable=False),
+        sa.Column('paid_on', sa.Date(), nullable=True),
+        sa.Column('reference', sa.String(length=80), nullable=True),
+        sa.Column('reason', sa.String(length=20), nullable=False),
+        sa.CheckConstraint("reason in ('duplicate','not_positive','reversal')",
+                           name='ck_parked_reason'),
+        sa.ForeignKeyConstraint(['import_id'], ['payment_import.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_parked_transaction_import_id', 'parked_transaction', ['import_id'])
+    with op.batch_alter_table('payment') as batch:
+        batch.add_column(sa.Column('import_id', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('archive_reference', sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column('payer_account', sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column('payer_name', sa.String(length=140), nullable=True))
+        batch.add_column(sa.Column('outcome', sa.String(length=10), nullable=True))
+        batch.create_foreign_key('fk_payment_import', 'payment_import', ['import_id'], ['id'])
+        batch.drop_constraint('ck_payment_source', type_='check')
+        batch.create_check_constraint('ck_payment_source',
+                                      "source in ('manual','import','ocr','camt054')")
+        batch.create_check_constraint(
+            'ck_payment_outcome', "outcome is null or outcome in ('full','partial','over')")
+        batch.create_index('ix_payment_import_id', ['import_id'])
+        batch.create_index('ix_payment_invoice', ['invoice_id'])
+
+
+def downgrade():
+    with op.batch_alter_table('payment') as batch:
+        batch.drop_index('ix_payment_invoice')
+        batch.drop_index('ix_payment_import_id')
+        batch.drop_constraint('ck_payment_outcome', type_='check')
+        batch.drop_constraint('ck_payment_source', type_='check')
+        batch.create_check_constraint('ck_payment_source', "source in ('manual','import')")
+        batch.drop_constraint('fk_payment_import', type_='foreignkey')
+        for column in ('outcome', 'payer_name', 'payer_account', 'archive_reference',
+                       'import_id'):
+            batch.drop_column(column)
+    op.drop_index('ix_parked_transaction_import_id', table_name='parked_transaction')
+    op.drop_table('parked_transaction')
+    op.drop_table('payment_import')
