@@ -73,7 +73,7 @@ def test_r_pay_1_the_same_file_twice_changes_nothing(invoices):
     import_bank_file(data, "a.txt", clock.now())
     db.session.commit()
     before = state()
-    with pytest.raises(BankFileError, match="imported before"):
+    with pytest.raises(BankFileError, match="importert før"):
         import_bank_file(data, "a-copy.txt", clock.now())
     db.session.rollback()
     assert state() == before and first.paid_ore == first.total_ore
@@ -100,10 +100,10 @@ def test_r_pay_1_reversals_are_parked_never_applied(invoices):
 
 
 @pytest.mark.parametrize("damage, line, reason", [
-    (lambda lines: lines[:-1], 8, "end with a transmission end record"),
-    (lambda lines: lines[:2] + [lines[2][:60]] + lines[3:], 3, "80 characters"),
+    (lambda lines: lines[:-1], 8, "sluttpost for forsendelse"),
+    (lambda lines: lines[:2] + [lines[2][:60]] + lines[3:], 3, "80 tegn"),
     (lambda lines: lines[:-1] + [lines[-1][:24] + "00000002" + lines[-1][32:]], 8,
-     "transmission's end record says"),
+     "sluttposten for forsendelsen sier"),
     (lambda lines: lines[:-2] + [lines[-2][:32] + "00000000000000009999" + lines[-2][49:]]
      + lines[-1:], None, None),
 ])
@@ -136,13 +136,13 @@ def test_r_pay_1_camt054_payments_are_matched_with_payer_and_reference(invoices)
 
 
 @pytest.mark.parametrize("data, reason", [
-    (camt054_file([("123", 100)], DAY, summary=(1, 999)), "the summary says"),
-    (camt054_file([("123", 100)], DAY).replace(b"<Sts>BOOK</Sts>", b""), "schema"),
+    (camt054_file([("123", 100)], DAY, summary=(1, 999)), "sammendraget sier"),
+    (camt054_file([("123", 100)], DAY).replace(b"<Sts>BOOK</Sts>", b""), "camt.054-skjemaet"),
     (camt054_file([("123", 100)], DAY, currency="SEK"), "NOK"),
-    (camt054_file([("123", 100)], DAY).replace(b"</Document>", b""), "cannot be read"),
+    (camt054_file([("123", 100)], DAY).replace(b"</Document>", b""), "kan ikke leses"),
     (b"<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.03'/>",
-     "not a camt.054"),
-    (b"date;kid;amount\n2026-05-04;123;100\n", "neither an OCR giro file"),
+     "ikke en camt.054-melding"),
+    (b"date;kid;amount\n2026-05-04;123;100\n", "verken en OCR-giro-fil"),
 ])
 def test_r_pay_1_a_camt054_that_fails_its_schema_or_sums_is_refused(invoices, data, reason):
     before = state()
