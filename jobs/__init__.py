@@ -26,8 +26,8 @@ from webapp.database import insert_ignoring_conflicts, writing
 from webapp.extensions import db
 from webapp.logs import bind_id, new_id, unbind_id
 from webapp.models.system import JobResult, JobState, SchedulerTick
-from webapp.services import (billing, cancellation, collaboration, mail, payments, plans,
-                             sales, shop, trials)
+from webapp.services import (avtalegiro, billing, cancellation, collaboration, mail, payments,
+                             plans, sales, shop, trials)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("issue_invoices", billing.issue_due_invoices),
     ("frequency_next_dates", sales.refresh_next_dates),
     ("subscription_invoices", sales.issue_subscription_invoices),
+    ("avtalegiro", avtalegiro.run),
     ("send_invoices", billing.send_due_invoices),
     ("dunning", payments.run_dunning),
     ("deliver_mail", mail.deliver_outbox),

@@ -66,3 +66,21 @@ def camt054_file(payments: list[tuple[str, int]], day: dt.date, message: str = "
                                             E.Sum(f"{Decimal(total) / 100:.2f}"))),
                  *entries)))
     return etree.tostring(document, xml_declaration=True, encoding="UTF-8")
+
+
+def avtalegiro_agreements_file(changes: list[tuple[str, bool]], day: dt.date,
+                               number: str = "1000090") -> str:
+    """The bank's AvtaleGiro agreements file: (mandate KID, deleted?) registrations."""
+    transmission = netsgiro.Transmission(number=number, data_transmitter="00008080",
+                                         data_recipient="00123456", date=day)
+    assignment = transmission.add_assignment(
+        service_code=netsgiro.ServiceCode.AVTALEGIRO,
+        assignment_type=netsgiro.AssignmentType.AVTALEGIRO_AGREEMENTS, number="4000087",
+        account="15030012345")
+    for index, (kid, deleted) in enumerate(changes, start=1):
+        kind = netsgiro.AvtaleGiroRegistrationType.DELETED_AGREEMENT if deleted else \
+            netsgiro.AvtaleGiroRegistrationType.NEW_OR_UPDATED_AGREEMENT
+        assignment.transactions.append(netsgiro.Agreement(
+            service_code=netsgiro.ServiceCode.AVTALEGIRO, number=index, registration_type=kind,
+            kid=kid, notify=True))
+    return transmission.to_ocr() + "\n"

@@ -53,4 +53,10 @@ def from_environment() -> dict:
         "DUNNING_REMINDER_AFTER_DAYS": int(os.environ.get("KVITT_REMINDER_AFTER_DAYS", "3")),
         "DUNNING_DEADLINE_DAYS": int(os.environ.get("KVITT_DUNNING_DEADLINE_DAYS", "14")),
         "DUNNING_STEP_AFTER_DAYS": int(os.environ.get("KVITT_DUNNING_STEP_AFTER_DAYS", "1")),
+        # AvtaleGiro: the vendor's Nets data transmitter id and assignment account, the days a
+        # claim must reach the bank before its due date, the days after the due date a claim
+        # with no payment counts as failed.
+        "NETS_ID": os.environ.get("KVITT_NETS_ID", "00123456"),
+        "AVTALEGIRO_CUTOFF_DAYS": int(os.environ.get("KVITT_AVTALEGIRO_CUTOFF_DAYS", "4")),
+        "AVTALEGIRO_SETTLE_DAYS": int(os.environ.get("KVITT_AVTALEGIRO_SETTLE_DAYS", "2")),
     }

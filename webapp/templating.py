@@ -38,6 +38,7 @@ def job_label(name: str) -> str:
         "collaboration_changes": _("Collaboration changes"), "plan_changes": _("Plan changes"),
         "issue_invoices": _("Licence invoicing"), "frequency_next_dates": _("Frequency dates"),
         "subscription_invoices": _("Subscription invoicing"),
+        "avtalegiro": _("AvtaleGiro claims"),
         "send_invoices": _("Sending invoices"), "dunning": _("Dunning"),
         "deliver_mail": _("E-mail delivery"),
     }.get(name, name)
@@ -64,12 +65,19 @@ def valid_kid(kid: str) -> bool:
 
 def payment_source_label(source: str) -> str:
     return {"manual": _("Registered by hand"), "import": _("Bank file"),
-            "ocr": _("OCR giro file"), "camt054": _("camt.054 file")}.get(source, source)
+            "ocr": _("OCR giro file"), "camt054": _("camt.054 file"),
+            "avtalegiro": "AvtaleGiro"}.get(source, source)
 
 
 def payment_outcome_label(outcome: str | None) -> str:
     return {"full": _("Paid in full"), "partial": _("Part payment"), "over": _("Overpayment"),
             None: _("No invoice with this KID")}.get(outcome, outcome or "")
+
+
+def claim_status_label(status: str) -> str:
+    return {"pending": _("To be sent"), "sent": _("Sent to the bank"), "paid": _("Paid"),
+            "failed": _("Failed: dunning as usual"), "cancelling": _("Cancellation to be sent"),
+            "cancelled": _("Cancelled")}.get(status, status)
 
 
 def parked_reason_label(reason: str) -> str:
@@ -154,5 +162,5 @@ def register_templating(app: Flask) -> None:
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
                    job_label, group_label, invoice_status_label, collaboration_status_label,
                    invoice_filter_label, dunning_stage_label, city_for, payment_source_label,
-                   payment_outcome_label, parked_reason_label, valid_kid):
+                   payment_outcome_label, parked_reason_label, valid_kid, claim_status_label):
         app.add_template_global(helper)

@@ -129,3 +129,35 @@ def test_operator_dunning_queue_and_debt_collection_export(client):
     export = client.get("/operator/dunning/debt-collection.csv").get_data(as_text=True)
     assert export.splitlines()[0].startswith("invoice_number;kid;customer")
     assert "Bakeriet Lille AS" in export.splitlines()[1]
+
+
+def test_r_pay_1_customer_asks_for_avtalegiro_and_operator_claims_by_file(client):
+    import netsgiro
+
+    from webapp.services import avtalegiro
+
+    subscription, user = customer_with_invoice(client)
+    log_in_as(client, user)
+    page = client.get("/portal/avtalegiro").get_data(as_text=True)
+    kid = avtalegiro.mandate_kid(subscription.agreement_id)
+    assert kid in page
+    refused = client.post("/portal/avtalegiro", data={"limit": "tusen", "notify": "y"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'value="tusen"' in html and "1234,50" in html
+    assert client.post("/portal/avtalegiro", data={"limit": "50 000",
+                                                    "notify": "y"}).status_code == 303
+    assert 'data-mandate="requested"' in client.get("/portal/avtalegiro").get_data(as_text=True)
+
+    client.post("/logout")
+    log_in_operator(client)
+    unknown = client.post("/operator/avtalegiro/mandates", data={"customer_id": "999"})
+    assert unknown.status_code == 422 and 'value="999"' in unknown.get_data(as_text=True)
+    assert client.post("/operator/avtalegiro/mandates",
+                       data={"customer_id": user.company.customer_id}).status_code == 303
+    assert client.post("/operator/avtalegiro/files").status_code == 303
+    listing = client.get("/operator/avtalegiro").get_data(as_text=True)
+    assert "AVTALEGIRO.0000001.txt" in listing
+    claim_file = client.get("/operator/avtalegiro/files/1.txt")
+    [invoice] = invoices()
+    requests = netsgiro.parse(claim_file.get_data(as_text=True)).assignments[0].transactions
+    assert [(r.kid, r.date) for r in requests] == [(kid, invoice.due_date)]

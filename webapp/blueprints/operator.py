@@ -14,11 +14,14 @@ from .. import clock
 from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
-from ..forms.billing import CreditForm, EnterpriseTermsForm, ImportForm, MatchForm, PaymentForm
-from ..models import (Company, DunningEvent, Invoice, JobState, LicenceSubscription, Order,
-                      OutboxMail, ParkedTransaction, Payment, PaymentImport)
+from ..forms.billing import (CreditForm, EnterpriseTermsForm, ImportForm, MandateRegistrationForm,
+                             MatchForm, PaymentForm)
+from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Company,
+                      CustomerAgreement, DunningEvent, Invoice, JobState, LicenceSubscription,
+                      Order, OutboxMail, ParkedTransaction, Payment, PaymentImport)
 from ..forms.agreements import PartnerRegistrationForm
-from ..services import bank_files, billing, cancellation, catalog, payments, trials
+from ..services import (avtalegiro, bank_files, billing, cancellation, catalog, payments,
+                        trials)
 from ..services import mail as mail_service
 from ..templating import job_label
 from ..services import collaboration as collaboration_service
@@ -313,6 +316,86 @@ def match(payment_id: int):
     if payment.import_id is not None:
         return redirect(url_for("operator.payment_import", import_id=payment.import_id), 303)
     return redirect(url_for("operator.payments_page"), 303)
+
+
+def _avtalegiro_page(form: MandateRegistrationForm | None = None, status: int = 200):
+    mandates = db.session.execute(
+        select(AvtaleGiroMandate, CustomerAgreement)
+        .join(CustomerAgreement, CustomerAgreement.id == AvtaleGiroMandate.agreement_id)
+        .where(AvtaleGiroMandate.status.in_(avtalegiro.IN_FORCE))
+        .order_by(AvtaleGiroMandate.status.desc(), AvtaleGiroMandate.id)).all()
+    claims = db.session.scalars(select(AvtaleGiroClaim).where(
+        AvtaleGiroClaim.status.in_(("pending", "sent", "cancelling", "failed")))
+        .order_by(AvtaleGiroClaim.due_date, AvtaleGiroClaim.id).limit(200)).all()
+    files = db.session.scalars(select(AvtaleGiroFile).order_by(AvtaleGiroFile.id.desc())
+                               .limit(50)).all()
+    owners = [agreement.owner_company_id for _mandate, agreement in mandates]
+    customer_ids = dict(db.session.execute(select(Company.id, Company.customer_id).where(
+        Company.id.in_(owners))).all()) if owners else {}
+    return render("operator/avtalegiro.html", mandates=mandates, claims=claims, files=files,
+                  customer_ids=customer_ids,
+                  form=form or MandateRegistrationForm(), action_form=EmptyForm(),
+                  status=status)
+
+
+@bp.get("/avtalegiro")
+def avtalegiro_page():
+    return _avtalegiro_page()
+
+
+@bp.post("/avtalegiro/mandates")
+def register_mandate():
+    """A mandate the bank confirmed outside a file, registered by hand."""
+    form = MandateRegistrationForm()
+    if not form.validate_on_submit():
+        return _avtalegiro_page(form, 422)
+    company = db.session.scalar(select(Company).where(
+        Company.customer_id == form.customer_id.data.strip()))
+    agreement = db.session.get(CustomerAgreement, company.agreement_id) \
+        if company is not None and company.agreement_id else None
+    if agreement is None:
+        form.customer_id.errors.append(_("No customer with an agreement has this id."))
+        return _avtalegiro_page(form, 422)
+    avtalegiro.activate(agreement.id, clock.now(), "operator")
+    db.session.commit()
+    flash(_("AvtaleGiro is active for %(name)s.", name=agreement.name))
+    return redirect(url_for("operator.avtalegiro_page"), 303)
+
+
+@bp.post("/avtalegiro/mandates/<int:mandate_id>/<any(confirm, stop):action>")
+def mandate_action(mandate_id: int, action: str):
+    mandate = db.get_or_404(AvtaleGiroMandate, mandate_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            if action == "confirm":
+                avtalegiro.activate(mandate.agreement_id, clock.now(), "operator")
+            else:
+                avtalegiro.cancel_mandate(mandate, clock.now())
+            db.session.commit()
+        except avtalegiro.AvtaleGiroError:
+            db.session.rollback()
+            flash(_("The mandate has changed meanwhile; see its status now."))
+    return redirect(url_for("operator.avtalegiro_page"), 303)
+
+
+@bp.post("/avtalegiro/files")
+def write_avtalegiro_file():
+    """Claim what is due now and write the file (the daily job does the same)."""
+    if EmptyForm().validate_on_submit():
+        now = clock.now()
+        avtalegiro.create_claims(clock.local(now).date(), now)
+        record = avtalegiro.write_claim_file(now)
+        db.session.commit()
+        flash(_("Claim file %(n)s written.", n=record.number) if record else
+              _("Nothing to claim or cancel now."))
+    return redirect(url_for("operator.avtalegiro_page"), 303)
+
+
+@bp.get("/avtalegiro/files/<int:file_id>.txt")
+def avtalegiro_file(file_id: int):
+    record = db.get_or_404(AvtaleGiroFile, file_id)
+    return Response(record.content, mimetype="text/plain", headers={
+        "Content-Disposition": f"attachment; filename=AVTALEGIRO.{record.number}.txt"})
 
 
 @bp.get("/dunning")

@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import Company, Employee, LicenceSubscription, Membership, User, UserGroup
+from ..models import (Company, CustomerAgreement, Employee, LicenceSubscription, Membership,
+                      User, UserGroup)
 from ..domain.postal import city_for
+from ..forms.billing import MandateForm
 from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm
-from ..services import cancellation, catalog, plans, trials
+from ..services import avtalegiro, cancellation, catalog, plans, trials
 from ..services.payments import invoice_payments
 from ..services import users as users_service
 from ..services.billing import (active_addons, agreement_invoices, agreement_licence,
@@ -337,6 +339,35 @@ PLAN_MESSAGES = {
     "next_period": lambda: _("The change takes effect from the next period."),
     "unchanged": lambda: _("Nothing changed."),
 }
+
+
+@bp.route("/avtalegiro", methods=["GET", "POST"])
+def avtalegiro_page():
+    """R-PAY-1: the customer asks for AvtaleGiro (the bank confirms it) or stops it."""
+    require_permission("can_billing")
+    agreement = db.get_or_404(CustomerAgreement, current_user.acting_company.agreement_id)
+    mandate = avtalegiro.mandate_in_force(agreement.id)
+    form = MandateForm()
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "stop" and mandate is not None:
+            if EmptyForm().validate_on_submit():
+                avtalegiro.cancel_mandate(mandate, clock.now())
+                db.session.commit()
+                flash(_("AvtaleGiro is stopped: invoices not yet debited are paid the ordinary "
+                        "way. Remember to delete the agreement in your online bank too."))
+            return redirect(url_for("portal.avtalegiro_page"), 303)
+        if mandate is None and form.validate_on_submit():
+            avtalegiro.request_mandate(agreement, clock.now(), limit_ore=form.limit_ore,
+                                       notify=form.notify.data, user_id=current_user.id)
+            db.session.commit()
+            flash(_("Thank you. Confirm the agreement in your online bank with the KID shown "
+                    "here; it is active when the bank confirms it to us."))
+            return redirect(url_for("portal.avtalegiro_page"), 303)
+        status = 422
+    return render("portal/avtalegiro.html", agreement=agreement, mandate=mandate, form=form,
+                  stop_form=EmptyForm(), kid=avtalegiro.mandate_kid(agreement.id),
+                  account=avtalegiro.vendor_account(), status=status)
 
 
 @bp.route("/plan", methods=["GET", "POST"])

@@ -118,6 +118,7 @@ class Document:
     payment_terms: str | None = None
     is_trial: bool = False
     paid_ore: int = 0
+    avtalegiro: bool = False  # the amount is debited by the buyer's AvtaleGiro mandate
 
     @property
     def is_credit_note(self) -> bool:
@@ -136,6 +137,8 @@ class Document:
             notes.append("Produsert i prøveperiode")
         if self.is_credit_note and self.reason:
             notes.append(f"Årsak: {self.reason}")
+        if self.avtalegiro and not self.is_credit_note:
+            notes.append("Trekkes via AvtaleGiro på forfallsdato")
         return notes
 
     @property

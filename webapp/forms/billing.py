@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -100,3 +100,26 @@ class EnterpriseTermsForm(FlaskForm):
             self.monthly_ore = parse_amount(field.data)
         except PaymentError as error:
             raise ValidationError(str(error)) from None
+
+
+class MandateForm(FlaskForm):
+    """AvtaleGiro in the portal: the most one debit may take, and notice before each."""
+
+    limit = StringField(_l("Largest amount per debit (NOK, optional)"),
+                        validators=[Optional(), Length(max=20)])
+    notify = BooleanField(_l("Send me the invoice before each debit"), default=True)
+
+    def validate_limit(self, field):
+        self.limit_ore = None
+        if field.data and field.data.strip():
+            try:
+                self.limit_ore = parse_amount(field.data)
+            except PaymentError as error:
+                raise ValidationError(str(error)) from None
+
+
+class MandateRegistrationForm(FlaskForm):
+    """The operator registers a mandate the bank confirmed by letter or phone."""
+
+    customer_id = StringField(_l("Customer id"), validators=[
+        DataRequired(REQUIRED), Length(max=12)])

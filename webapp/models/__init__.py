@@ -1,7 +1,8 @@
 """SQLAlchemy models, one module per area."""
 from .accounts import AccessStretch, Company, CustomerAgreement, Employee, Membership, User, UserGroup
-from .billing import (BilledPeriod, DunningEvent, Invoice, InvoiceLine, InvoiceSequence,
-                      ParkedTransaction, Payment, PaymentImport, SellerIdentity)
+from .billing import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, BilledPeriod,
+                      DunningEvent, Invoice, InvoiceLine, InvoiceSequence, ParkedTransaction,
+                      Payment, PaymentImport, SellerIdentity)
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionLine,
                     SubscriptionOccurrence)
@@ -15,7 +16,7 @@ __all__ = [
     "Assignment", "Collaboration", "CompanyDraft", "CompanyMove", "PartnerClient",
     "ActionToken", "JobState", "SchedulerTick", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
-    "ParkedTransaction", "Payment", "PaymentImport", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
+    "AvtaleGiroClaim", "AvtaleGiroFile", "AvtaleGiroMandate", "ParkedTransaction", "Payment", "PaymentImport", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",
     "SellerIdentity", "SubscriptionAddOn", "User", "UserGroup", "VolumeBand",
 ]

@@ -184,7 +184,7 @@ class BilledPeriod(db.Model):
     )
 
 
-PAYMENT_SOURCES = ("manual", "import", "ocr", "camt054")
+PAYMENT_SOURCES = ("manual", "import", "ocr", "camt054", "avtalegiro")
 PAYMENT_OUTCOMES = ("full", "partial", "over")
 
 
@@ -208,6 +208,7 @@ class PaymentImport(db.Model):
     unmatched_ore: Mapped[int] = mapped_column(BigInteger, default=0)
     parked: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
+    mandates: Mapped[int] = mapped_column(default=0)  # AvtaleGiro mandates confirmed or ended
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -242,7 +243,7 @@ class Payment(db.Model):
     __table_args__ = (
         CheckConstraint("amount_ore > 0", name="ck_payment_amount"),
         CheckConstraint("status in ('matched','unmatched')", name="ck_payment_status"),
-        CheckConstraint("source in ('manual','import','ocr','camt054')",
+        CheckConstraint("source in ('manual','import','ocr','camt054','avtalegiro')",
                         name="ck_payment_source"),
         CheckConstraint("outcome is null or outcome in ('full','partial','over')",
                         name="ck_payment_outcome"),
@@ -279,3 +280,70 @@ class DunningEvent(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("invoice_id", "stage", name="uq_dunning_stage"),)
+
+
+class AvtaleGiroMandate(db.Model):
+    """A customer's AvtaleGiro mandate (fullmakt): asked for in the portal, active once the
+    bank confirms it (in an OCR giro agreements file) or the operator registers it."""
+
+    __tablename__ = "avtalegiro_mandate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("customer_agreement.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(25), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    limit_ore: Mapped[int | None] = mapped_column(BigInteger)
+    notify: Mapped[bool] = mapped_column(default=True)
+    source: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("status in ('requested','active','cancelled')",
+                        name="ck_mandate_status"),
+        CheckConstraint("source in ('portal','bank','operator')", name="ck_mandate_source"),
+        # One mandate in force (asked for or active) per agreement.
+        Index("uq_mandate_in_force", "agreement_id", unique=True,
+              sqlite_where=db.text("status != 'cancelled'"),
+              postgresql_where=db.text("status != 'cancelled'")),
+    )
+
+
+class AvtaleGiroFile(db.Model):
+    """A claim file written for the bank: new claims and cancellations, kept as sent."""
+
+    __tablename__ = "avtalegiro_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(7), unique=True)
+    claims: Mapped[int] = mapped_column(default=0)
+    cancellations: Mapped[int] = mapped_column(default=0)
+    total_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AvtaleGiroClaim(db.Model):
+    """A claim to debit an invoice's open amount on its due date by the customer's mandate.
+    Its status moves only along CLAIM_TRANSITIONS (webapp/services/avtalegiro.py)."""
+
+    __tablename__ = "avtalegiro_claim"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    mandate_id: Mapped[int] = mapped_column(ForeignKey("avtalegiro_mandate.id"), index=True)
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    due_date: Mapped[dt.date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("avtalegiro_file.id"))
+    cancel_file_id: Mapped[int | None] = mapped_column(ForeignKey("avtalegiro_file.id"))
+    failed_on: Mapped[dt.date | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    mandate = relationship("AvtaleGiroMandate")
+    invoice = relationship("Invoice")
+
+    __table_args__ = (
+        CheckConstraint("amount_ore > 0", name="ck_claim_amount"),
+        CheckConstraint("status in ('pending','sent','paid','failed','cancelling','cancelled')",
+                        name="ck_claim_status"),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import netsgiro
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Invoice, ParkedTransaction, Payment, PaymentImport
 from .billing import vendor_company
 from .invoicing import insert_rows
+from . import avtalegiro
 from .payments import lift_suspensions
 
 CHUNK = 2000
@@ -62,6 +63,7 @@ class BankFile:
     format: str
     reference: str
     transactions: list[BankTransaction]
+    mandates: list = field(default_factory=list)  # AvtaleGiro agreement registrations
 
 
 def to_ore(amount: Decimal) -> int:
@@ -110,13 +112,18 @@ def read_ocr(text: str) -> BankFile:
     found: list[BankTransaction] = []
     line = 1
     ends = iter(record for record in records if isinstance(record, ocr_records.AssignmentEnd))
+    mandates = []
     for assignment in transmission.assignments:
         line += 1  # the assignment's start record
         count, total = 0, 0
+        if assignment.type == netsgiro.AssignmentType.AVTALEGIRO_AGREEMENTS:
+            mandates.extend(assignment.transactions)
+            line += len(assignment.transactions) + 1
+            next(ends)
+            continue
         for transaction in assignment.transactions:
             if not isinstance(transaction, netsgiro.Transaction):
-                raise BankFileError(_("The file holds AvtaleGiro agreements or claims, not "
-                                      "payments."))
+                raise BankFileError(_("The file holds AvtaleGiro claims, not payments."))
             ore = to_ore(transaction.amount)
             count, total = count + 1, total + ore
             found.append(_ocr_transaction(transaction, line + 1, ore))
@@ -132,13 +139,14 @@ def read_ocr(text: str) -> BankFile:
     end = records[-1]
     total = sum(t.amount_ore for t in found)
     if (end.num_transactions, end.total_amount, end.num_records) != \
-            (len(found), total, len(records)):
+            (len(found) + len(mandates), total, len(records)):
         raise BankFileError(_("the transmission's end record says %(n)s transactions of "
                               "%(sum)s øre in %(r)s records; the file holds %(count)s of "
                               "%(total)s øre in %(records)s.", n=end.num_transactions,
-                              sum=end.total_amount, r=end.num_records, count=len(found),
+                              sum=end.total_amount, r=end.num_records,
+                              count=len(found) + len(mandates),
                               total=total, records=len(records)), len(records))
-    return BankFile("ocr", transmission.number, found)
+    return BankFile("ocr", transmission.number, found, mandates)
 
 
 def _ocr_transaction(transaction, position: int, ore: int) -> BankTransaction:
@@ -185,11 +193,12 @@ def import_bank_file(data: bytes, filename: str, now: dt.datetime,
                            transactions=len(bank_file.transactions),
                            total_ore=sum(t.amount_ore for t in bank_file.transactions),
                            matched=0, matched_ore=0, partial=0, over=0, unmatched=0,
-                           unmatched_ore=0, parked=0, duplicates=0, imported_by=user_id,
+                           unmatched_ore=0, parked=0, duplicates=0, mandates=0, imported_by=user_id,
                            created_at=now)
     db.session.add(record)
     db.session.flush()
     _apply(record, bank_file, now, user_id)
+    record.mandates = avtalegiro.apply_bank_agreements(bank_file.mandates, now)
     db.session.flush()
     return record
 
@@ -221,6 +230,11 @@ def _apply(record: PaymentImport, bank_file: BankFile, now: dt.datetime,
                                         if valid_kid(t.kid)}))
     open_ore = {row.id: max(0, row.total_ore - row.paid_ore - row.credited_ore)
                 for row in invoices.values()}
+    claims = avtalegiro.claims_paid_by(sorted({t.kid for t in bank_file.transactions
+                                               if avtalegiro.agreement_of_kid(t.kid)}))
+    for waiting in claims.values():
+        for claim in waiting:
+            open_ore.setdefault(claim.invoice_id, claim.invoice.open_ore)
     paid: dict[int, int] = {}
     payments, parked, seen = [], [], set()
     for t in bank_file.transactions:
@@ -240,6 +254,14 @@ def _apply(record: PaymentImport, bank_file: BankFile, now: dt.datetime,
             continue
         seen.add(t.key)
         invoice = invoices.get(t.kid)
+        source = bank_file.format
+        if invoice is None and claims.get(t.kid):
+            # An AvtaleGiro debit: the mandate's KID; the claim of that amount (or the oldest).
+            waiting = claims[t.kid]
+            claim = next((c for c in waiting if c.amount_ore == t.amount_ore), waiting[0])
+            waiting.remove(claim)
+            avtalegiro.mark_paid(claim)
+            invoice, source = claim.invoice, "avtalegiro"
         outcome = None
         if invoice is not None:
             owed = open_ore[invoice.id]
@@ -258,7 +280,7 @@ def _apply(record: PaymentImport, bank_file: BankFile, now: dt.datetime,
             "amount_ore": t.amount_ore, "paid_on": t.paid_on, "kid": t.kid[:25] or None,
             "invoice_id": invoice.id if invoice is not None else None,
             "status": "matched" if invoice is not None else "unmatched",
-            "source": bank_file.format, "reference": t.key[:80], "import_id": record.id,
+            "source": source, "reference": t.key[:80], "import_id": record.id,
             "archive_reference": t.archive_reference, "payer_account": t.payer_account,
             "payer_name": t.payer_name, "outcome": outcome, "registered_by": user_id,
             "created_at": now})

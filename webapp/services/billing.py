@@ -705,6 +705,9 @@ def _write_credit(invoice: Invoice, reason: str, lines: list[dict], now: dt.date
         subscription_id=invoice.subscription_id, customer_id=invoice.customer_id,
         credited_invoice_id=invoice.id, order_reference=invoice.order_reference,
         reason=reason.strip(), is_trial=invoice.is_trial)
+    from .avtalegiro import invoice_credited
+
+    invoice_credited(invoice)  # its AvtaleGiro claim is withdrawn; the rest claimed anew
     return write_invoice(row, lines)
 
 

@@ -194,7 +194,12 @@ def _render(document: Document, unicode: bool) -> bytes:
         pdf.cell(widths[-1], 5, format_nok(amount), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
     pdf.set_font(pdf.family, "", 9)
-    if not credit:
+    if not credit and document.avtalegiro:
+        pdf.multi_cell(0, 4.5, (
+            f"{format_nok(document.total_ore)} trekkes via AvtaleGiro fra din konto "
+            f"{_date(document.due_date)}. Du trenger ikke betale selv."),
+            new_x="LMARGIN", new_y="NEXT")
+    elif not credit:
         pdf.multi_cell(0, 4.5, (
             f"Betal {format_nok(document.total_ore)} til konto {account_text(document.seller)} "
             f"med KID {document.kid} innen {_date(document.due_date)}."),

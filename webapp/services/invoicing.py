@@ -255,4 +255,11 @@ def document_of(invoice: Invoice) -> Document:
         credited_number=credited.number if credited else None,
         credited_issue_date=credited.invoice_date if credited else None,
         reason=invoice.reason, payment_terms=identity.payment_terms,
-        is_trial=invoice.is_trial, paid_ore=invoice.paid_ore)
+        is_trial=invoice.is_trial, paid_ore=invoice.paid_ore,
+        avtalegiro=invoice.kind == "invoice" and _claimed(invoice.id))
+
+
+def _claimed(invoice_id: int) -> bool:
+    from .avtalegiro import standing_claim
+
+    return standing_claim(invoice_id) is not None

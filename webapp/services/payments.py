@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import DunningEvent, Invoice, LicenceSubscription, Payment
+from ..models import AvtaleGiroClaim, DunningEvent, Invoice, LicenceSubscription, Payment
 from .mail import queue_mail
 
 STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
@@ -139,10 +139,18 @@ def run_dunning(now: dt.datetime) -> int:
                               Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
                               Invoice.due_date < today - dt.timedelta(days=reminder_after - 1))
         .order_by(Invoice.id)).all()
+    claims = _latest_claims([invoice.id for invoice in candidates])
     steps = 0
     for invoice in candidates:
         stage = invoice.dunning_stage
-        if stage == 0 and today > invoice.due_date + dt.timedelta(days=reminder_after - 1):
+        claim = claims.get(invoice.id)
+        if claim is not None and claim.status in ("pending", "sent"):
+            continue  # the AvtaleGiro debit is still to come
+        if claim is not None and claim.status == "failed":
+            reminder_due = today > claim.failed_on  # the day after the failed debit
+        else:
+            reminder_due = today > invoice.due_date + dt.timedelta(days=reminder_after - 1)
+        if stage == 0 and reminder_due:
             next_stage = STAGE_REMINDER
         elif stage in (STAGE_REMINDER, STAGE_WARNING) and invoice.dunning_deadline and \
                 today >= invoice.dunning_deadline + dt.timedelta(days=step_after):
@@ -171,6 +179,19 @@ def run_dunning(now: dt.datetime) -> int:
         steps += 1
     db.session.flush()
     return steps
+
+
+def _latest_claims(invoice_ids: list[int]) -> dict:
+    """Each invoice's latest AvtaleGiro claim (status and the day it failed)."""
+    found = {}
+    for start in range(0, len(invoice_ids), 1000):
+        for row in db.session.execute(
+                select(AvtaleGiroClaim.invoice_id, AvtaleGiroClaim.status,
+                       AvtaleGiroClaim.failed_on)
+                .where(AvtaleGiroClaim.invoice_id.in_(invoice_ids[start:start + 1000]))
+                .order_by(AvtaleGiroClaim.id)):
+            found[row.invoice_id] = row
+    return found
 
 
 def set_dialogue(invoice: Invoice, in_dialogue: bool) -> None:

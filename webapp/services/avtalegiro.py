@@ -1,0 +1,265 @@
+"""AvtaleGiro: the customer's mandate, claims for its open invoices due after the bank's
+cut-off, claim files written with netsgiro (new claims and cancellations of claims for credited
+invoices), the bank's confirmation of mandates and the payments that come back in the OCR giro
+file. A claim's status moves only along CLAIM_TRANSITIONS; a mandate's along
+MANDATE_TRANSITIONS."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import netsgiro
+from flask import current_app
+from sqlalchemy import func, select
+from stdnum.no import kontonr
+
+from .. import clock
+from ..domain.billing import kid_for
+from ..extensions import db
+from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, CustomerAgreement,
+                      Invoice)
+from .billing import vendor_company
+
+MANDATE_TRANSITIONS = {"requested": {"active", "cancelled"}, "active": {"cancelled"},
+                       "cancelled": set()}
+CLAIM_TRANSITIONS = {"pending": {"sent", "cancelled"},
+                     "sent": {"paid", "failed", "cancelling"},
+                     "cancelling": {"cancelled"}, "failed": {"paid"},
+                     "paid": set(), "cancelled": set()}
+IN_FORCE = ("requested", "active")
+# A claim that still stands for its invoice: dunning waits for it, no second claim is made.
+STANDING = ("pending", "sent")
+
+
+class AvtaleGiroError(Exception):
+    """A refusal, with the reason."""
+
+
+def move(row, status: str, table: dict[str, set[str]]) -> None:
+    if status not in table[row.status]:
+        raise AvtaleGiroError(f"{type(row).__name__} {row.id}: {row.status} → {status}")
+    row.status = status
+
+
+# --- mandates ------------------------------------------------------------------------------
+
+def mandate_kid(agreement_id: int) -> str:
+    """The KID that identifies the customer's mandate at the bank: 11 digits starting with 8,
+    so it is never an invoice's KID (10 digits)."""
+    return kid_for(int("8" + str(agreement_id).zfill(9)), length=11)
+
+
+def agreement_of_kid(kid: str) -> int | None:
+    if len(kid) == 11 and kid.startswith("8") and kid == mandate_kid(int(kid[1:10])):
+        return int(kid[1:10])
+    return None
+
+
+def vendor_account() -> str:
+    """The account the debits go to, as the customer types it in the online bank."""
+    account = vendor_company().bank_account or ""
+    return kontonr.format(account) if kontonr.is_valid(account) else account
+
+
+def mandate_in_force(agreement_id: int) -> AvtaleGiroMandate | None:
+    return db.session.scalar(select(AvtaleGiroMandate).where(
+        AvtaleGiroMandate.agreement_id == agreement_id,
+        AvtaleGiroMandate.status.in_(IN_FORCE)))
+
+
+def request_mandate(agreement: CustomerAgreement, now: dt.datetime, *, limit_ore: int | None,
+                    notify: bool, user_id: int | None) -> AvtaleGiroMandate:
+    """The customer asks for AvtaleGiro in the portal: the mandate waits for the bank."""
+    if mandate_in_force(agreement.id) is not None:
+        raise AvtaleGiroError("already")
+    mandate = AvtaleGiroMandate(agreement_id=agreement.id, kid=mandate_kid(agreement.id),
+                                status="requested", limit_ore=limit_ore, notify=notify,
+                                source="portal", requested_by=user_id, created_at=now)
+    db.session.add(mandate)
+    db.session.flush()
+    return mandate
+
+
+def activate(agreement_id: int, now: dt.datetime, source: str) -> AvtaleGiroMandate:
+    """The bank confirmed the mandate (or the operator registers it by hand)."""
+    mandate = mandate_in_force(agreement_id)
+    if mandate is None:
+        mandate = AvtaleGiroMandate(agreement_id=agreement_id, kid=mandate_kid(agreement_id),
+                                    status="requested", notify=True, source=source,
+                                    created_at=now)
+        db.session.add(mandate)
+    if mandate.status == "requested":
+        move(mandate, "active", MANDATE_TRANSITIONS)
+        mandate.activated_at = now
+    db.session.flush()
+    return mandate
+
+
+def cancel_mandate(mandate: AvtaleGiroMandate, now: dt.datetime) -> None:
+    """No more claims; those not yet due are cancelled (sent ones at the bank too)."""
+    move(mandate, "cancelled", MANDATE_TRANSITIONS)
+    mandate.cancelled_at = now
+    for claim in db.session.scalars(select(AvtaleGiroClaim).where(
+            AvtaleGiroClaim.mandate_id == mandate.id,
+            AvtaleGiroClaim.status.in_(STANDING))):
+        withdraw(claim)
+    db.session.flush()
+
+
+def apply_bank_agreements(agreements, now: dt.datetime) -> int:
+    """Mandate registrations from the bank (an OCR giro AvtaleGiro agreements assignment):
+    new or updated ones become active, deleted ones end. KIDs that are not Kvitt's mandate
+    KIDs are ignored. Returns how many mandates changed."""
+    changed = 0
+    deleted = netsgiro.AvtaleGiroRegistrationType.DELETED_AGREEMENT
+    for agreement in agreements:
+        agreement_id = agreement_of_kid((agreement.kid or "").strip())
+        if agreement_id is None or db.session.get(CustomerAgreement, agreement_id) is None:
+            continue
+        mandate = mandate_in_force(agreement_id)
+        if agreement.registration_type == deleted:
+            if mandate is not None:
+                cancel_mandate(mandate, now)
+                changed += 1
+        elif mandate is None or mandate.status != "active":
+            activate(agreement_id, now, "bank")
+            changed += 1
+    return changed
+
+
+# --- claims --------------------------------------------------------------------------------
+
+def withdraw(claim: AvtaleGiroClaim) -> None:
+    """A claim no longer owed: never sent, it is dropped; sent, a cancellation goes to the
+    bank in the next file."""
+    move(claim, "cancelled" if claim.status == "pending" else "cancelling", CLAIM_TRANSITIONS)
+
+
+def invoice_credited(invoice: Invoice) -> None:
+    """A credited invoice's standing claim is withdrawn; what is still open is claimed anew
+    by the next run (if its due date is still after the cut-off)."""
+    for claim in db.session.scalars(select(AvtaleGiroClaim).where(
+            AvtaleGiroClaim.invoice_id == invoice.id, AvtaleGiroClaim.status.in_(STANDING))):
+        withdraw(claim)
+    db.session.flush()
+
+
+def standing_claim(invoice_id: int) -> AvtaleGiroClaim | None:
+    return db.session.scalar(select(AvtaleGiroClaim).where(
+        AvtaleGiroClaim.invoice_id == invoice_id,
+        AvtaleGiroClaim.status.in_(STANDING + ("paid",))).order_by(AvtaleGiroClaim.id.desc()))
+
+
+def create_claims(today: dt.date, now: dt.datetime) -> int:
+    """A claim for each open invoice of an agreement with an active mandate, due after the
+    bank's cut-off and within the mandate's limit, not claimed already."""
+    cutoff = today + dt.timedelta(days=current_app.config["AVTALEGIRO_CUTOFF_DAYS"])
+    claimed = select(AvtaleGiroClaim.id).where(
+        AvtaleGiroClaim.invoice_id == Invoice.id,
+        AvtaleGiroClaim.status.in_(STANDING + ("paid",)))
+    rows = db.session.execute(
+        select(Invoice, AvtaleGiroMandate)
+        .join(AvtaleGiroMandate, AvtaleGiroMandate.agreement_id == Invoice.agreement_id)
+        .where(AvtaleGiroMandate.status == "active", Invoice.kind == "invoice",
+               Invoice.due_date >= cutoff, Invoice.handed_over_at.is_(None),
+               Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
+               ~claimed.exists())
+        .order_by(Invoice.id)).all()
+    count = 0
+    for invoice, mandate in rows:
+        amount = invoice.open_ore
+        if mandate.limit_ore is not None and amount > mandate.limit_ore:
+            continue  # above the customer's limit: paid the ordinary way
+        db.session.add(AvtaleGiroClaim(invoice_id=invoice.id, mandate_id=mandate.id,
+                                       amount_ore=amount, due_date=invoice.due_date,
+                                       status="pending", created_at=now))
+        count += 1
+    db.session.flush()
+    return count
+
+
+def write_claim_file(now: dt.datetime) -> AvtaleGiroFile | None:
+    """The pending claims and the cancellations waiting, in one AvtaleGiro claim file
+    (netsgiro's writer); None when there is nothing to send."""
+    new = db.session.scalars(select(AvtaleGiroClaim).where(
+        AvtaleGiroClaim.status == "pending").order_by(AvtaleGiroClaim.id)).all()
+    cancels = db.session.scalars(select(AvtaleGiroClaim).where(
+        AvtaleGiroClaim.status == "cancelling").order_by(AvtaleGiroClaim.id)).all()
+    if not new and not cancels:
+        return None
+    number = (db.session.scalar(select(func.max(AvtaleGiroFile.id))) or 0) + 1
+    record = AvtaleGiroFile(number=f"{number:07d}", claims=len(new), cancellations=len(cancels),
+                            total_ore=sum(c.amount_ore for c in new), content="",
+                            created_at=now)
+    db.session.add(record)
+    db.session.flush()
+    account = "".join(ch for ch in (vendor_company().bank_account or "") if ch.isdigit())
+    transmission = netsgiro.Transmission(number=record.number,
+                                         data_transmitter=current_app.config["NETS_ID"],
+                                         data_recipient="00008080")
+    for kind, claims in ((netsgiro.AssignmentType.TRANSACTIONS, new),
+                         (netsgiro.AssignmentType.AVTALEGIRO_CANCELLATIONS, cancels)):
+        if not claims:
+            continue
+        assignment = transmission.add_assignment(
+            service_code=netsgiro.ServiceCode.AVTALEGIRO, assignment_type=kind,
+            number=f"{record.id * 2 + (kind != netsgiro.AssignmentType.TRANSACTIONS):07d}",
+            account=account.zfill(11)[:11])
+        add = assignment.add_payment_request if kind == netsgiro.AssignmentType.TRANSACTIONS \
+            else assignment.add_payment_cancellation
+        for claim in claims:
+            invoice = claim.invoice
+            add(kid=claim.mandate.kid, due_date=claim.due_date,
+                amount=Decimal(claim.amount_ore) / 100, reference=f"Faktura {invoice.number}",
+                payer_name=(invoice.buyer_name or "")[:10])
+            if kind == netsgiro.AssignmentType.TRANSACTIONS:
+                move(claim, "sent", CLAIM_TRANSITIONS)
+                claim.file_id = record.id
+            else:
+                move(claim, "cancelled", CLAIM_TRANSITIONS)
+                claim.cancel_file_id = record.id
+    record.content = transmission.to_ocr() + "\n"
+    db.session.flush()
+    return record
+
+
+def fail_unpaid_claims(today: dt.date) -> int:
+    """A sent claim still unpaid some days after its due date failed (no cover, stopped by
+    the payer): dunning starts the day after."""
+    settle = dt.timedelta(days=current_app.config["AVTALEGIRO_SETTLE_DAYS"])
+    failed = 0
+    for claim in db.session.scalars(select(AvtaleGiroClaim).where(
+            AvtaleGiroClaim.status == "sent", AvtaleGiroClaim.due_date < today - settle)):
+        move(claim, "failed", CLAIM_TRANSITIONS)
+        claim.failed_on = today
+        failed += 1
+    db.session.flush()
+    return failed
+
+
+def run(now: dt.datetime) -> int:
+    """The daily job: fail claims left unpaid, claim what is due, write the file."""
+    today = clock.local(now).date()
+    count = fail_unpaid_claims(today) + create_claims(today, now)
+    write_claim_file(now)
+    return count
+
+
+def claims_paid_by(kids: list[str]) -> dict[str, list[AvtaleGiroClaim]]:
+    """For mandate KIDs in a payment file: their sent (or failed, paid late) claims, oldest
+    due first, to match AvtaleGiro payments to invoices."""
+    if not kids:
+        return {}
+    found: dict[str, list[AvtaleGiroClaim]] = {}
+    for claim, kid in db.session.execute(
+            select(AvtaleGiroClaim, AvtaleGiroMandate.kid)
+            .join(AvtaleGiroMandate, AvtaleGiroMandate.id == AvtaleGiroClaim.mandate_id)
+            .where(AvtaleGiroMandate.kid.in_(kids),
+                   AvtaleGiroClaim.status.in_(("sent", "failed")))
+            .order_by(AvtaleGiroClaim.due_date, AvtaleGiroClaim.id)):
+        found.setdefault(kid, []).append(claim)
+    return found
+
+
+def mark_paid(claim: AvtaleGiroClaim) -> None:
+    move(claim, "paid", CLAIM_TRANSITIONS)
