@@ -103,20 +103,24 @@ def issue(database_url: str) -> None:
                       "ceiling_seconds": ceiling}))
 
 
+def driver_connection(database_url: str):
+    """The database driver's own connection (psycopg or sqlite3), no SQLAlchemy."""
+    if database_url.startswith("postgresql"):
+        import psycopg
+
+        return psycopg.connect(database_url)
+    import sqlite3
+
+    return sqlite3.connect(database_url.removeprefix("sqlite:///"))
+
+
 def raw_ceiling(database_url: str) -> float:
     """The same rows the job wrote (invoices, lines, claimed periods, and the subscriptions'
     billed-through days) written again with the database driver alone, into empty copies of
     the tables: executemany on SQLite, COPY on PostgreSQL. Returns the seconds it took."""
     tables = ("invoice", "invoice_line", "billed_period")
     postgres = database_url.startswith("postgresql")
-    if postgres:
-        import psycopg
-
-        raw = psycopg.connect(database_url)
-    else:
-        import sqlite3
-
-        raw = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    raw = driver_connection(database_url)
     try:
         cursor = raw.cursor()
         rows, columns = {}, {}

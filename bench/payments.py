@@ -79,15 +79,10 @@ def run_import(database_url: str, ocr_path: Path) -> None:
 def ceiling(database_url: str) -> float:
     """The payment rows the import wrote, written again into an empty copy of the table, and
     the same paid amounts added to the invoices, with the driver alone."""
+    from billing_run import driver_connection
+
     postgres = database_url.startswith("postgresql")
-    if postgres:
-        import psycopg
-
-        raw = psycopg.connect(database_url)
-    else:
-        import sqlite3
-
-        raw = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    raw = driver_connection(database_url)
     try:
         cursor = raw.cursor()
         cursor.execute("SELECT * FROM payment")

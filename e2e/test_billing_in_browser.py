@@ -34,6 +34,14 @@ def open_first_invoice(page, server):
     expect(page.get_by_role("heading", name="Faktura 1")).to_be_visible()
 
 
+def customer_sees_first_invoice_paid(browser, server):
+    customer = browser.new_context().new_page()
+    log_in(customer, server, "100002", DEMO_ADMIN)
+    customer.get_by_role("link", name="Fakturaer", exact=True).click()
+    expect(customer.locator("#invoice-1 .status")).to_have_text("Betalt")
+    return customer
+
+
 def test_r_bill_5_operator_registers_payment_and_customer_sees_paid(browser, demo_server,
                                                                       inbox):
     operator = browser.new_context().new_page()
@@ -47,10 +55,7 @@ def test_r_bill_5_operator_registers_payment_and_customer_sees_paid(browser, dem
     operator.get_by_role("button", name="Registrer innbetaling").click()
     expect(operator.get_by_text("Innbetalingen er registrert.")).to_be_visible()
 
-    customer = browser.new_context().new_page()
-    log_in(customer, demo_server, "100002", DEMO_ADMIN)
-    customer.get_by_role("link", name="Fakturaer", exact=True).click()
-    expect(customer.locator("#invoice-1 .status")).to_have_text("Betalt")
+    customer_sees_first_invoice_paid(browser, demo_server)
 
 
 def test_r_bill_5_unpaid_invoice_reminded_then_suspended(browser, demo_server, inbox):
@@ -105,9 +110,6 @@ def test_r_pay_1_operator_imports_an_ocr_file_matches_by_hand_and_customer_sees_
     row.get_by_role("button", name="Koble").click()
     expect(operator.get_by_text("koblet til faktura 1")).to_be_visible()
 
-    customer = browser.new_context().new_page()
-    log_in(customer, demo_server, "100002", DEMO_ADMIN)
-    customer.get_by_role("link", name="Fakturaer", exact=True).click()
-    expect(customer.locator("#invoice-1 .status")).to_have_text("Betalt")
+    customer = customer_sees_first_invoice_paid(browser, demo_server)
     customer.locator("#invoice-1 a").first.click()
     expect(customer.get_by_role("cell", name="OCR-giro-fil")).to_be_visible()

@@ -53,6 +53,8 @@ def from_environment() -> dict:
         "DUNNING_REMINDER_AFTER_DAYS": int(os.environ.get("KVITT_REMINDER_AFTER_DAYS", "3")),
         "DUNNING_DEADLINE_DAYS": int(os.environ.get("KVITT_DUNNING_DEADLINE_DAYS", "14")),
         "DUNNING_STEP_AFTER_DAYS": int(os.environ.get("KVITT_DUNNING_STEP_AFTER_DAYS", "1")),
+        # The largest request body: a bank file of some 200 000 transactions.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("KVITT_MAX_UPLOAD_MB", "32")) * 1024 * 1024,
         # AvtaleGiro: the vendor's Nets data transmitter id and assignment account, the days a
         # claim must reach the bank before its due date, the days after the due date a claim
         # with no payment counts as failed.
