@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import DunningEvent, LicenceSubscription, OutboxMail, Payment
+from webapp.models import DunningEvent, LicenceSubscription, OutboxMail
 from webapp.services import payments
 from tests.billing_setup import active_customer
 from tests.services.test_billing import at, invoices

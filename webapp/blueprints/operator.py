@@ -20,8 +20,7 @@ from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Compan
                       CustomerAgreement, DunningEvent, Invoice, JobState, LicenceSubscription,
                       Order, OutboxMail, ParkedTransaction, Payment, PaymentImport)
 from ..forms.agreements import PartnerRegistrationForm
-from ..services import (avtalegiro, bank_files, billing, cancellation, catalog, payments,
-                        trials)
+from ..services import avtalegiro, bank_files, cancellation, catalog, payments, trials
 from ..services import mail as mail_service
 from ..templating import job_label
 from ..services import collaboration as collaboration_service

@@ -29,6 +29,8 @@ CLAIM_TRANSITIONS = {"pending": {"sent", "cancelled"},
 IN_FORCE = ("requested", "active")
 # A claim that still stands for its invoice: dunning waits for it, no second claim is made.
 STANDING = ("pending", "sent")
+# A claim that pays or will pay its invoice: the invoice says so and is not claimed again.
+CLAIMED = STANDING + ("paid",)
 
 
 class AvtaleGiroError(Exception):
@@ -147,7 +149,7 @@ def invoice_credited(invoice: Invoice) -> None:
 def standing_claim(invoice_id: int) -> AvtaleGiroClaim | None:
     return db.session.scalar(select(AvtaleGiroClaim).where(
         AvtaleGiroClaim.invoice_id == invoice_id,
-        AvtaleGiroClaim.status.in_(STANDING + ("paid",))).order_by(AvtaleGiroClaim.id.desc()))
+        AvtaleGiroClaim.status.in_(CLAIMED)).order_by(AvtaleGiroClaim.id.desc()))
 
 
 def create_claims(today: dt.date, now: dt.datetime) -> int:
@@ -156,7 +158,7 @@ def create_claims(today: dt.date, now: dt.datetime) -> int:
     cutoff = today + dt.timedelta(days=current_app.config["AVTALEGIRO_CUTOFF_DAYS"])
     claimed = select(AvtaleGiroClaim.id).where(
         AvtaleGiroClaim.invoice_id == Invoice.id,
-        AvtaleGiroClaim.status.in_(STANDING + ("paid",)))
+        AvtaleGiroClaim.status.in_(CLAIMED))
     rows = db.session.execute(
         select(Invoice, AvtaleGiroMandate)
         .join(AvtaleGiroMandate, AvtaleGiroMandate.agreement_id == Invoice.agreement_id)

@@ -22,7 +22,7 @@ from ..models import Invoice, ParkedTransaction, Payment, PaymentImport
 from .billing import vendor_company
 from .invoicing import insert_rows
 from . import avtalegiro
-from .payments import lift_suspensions
+from .payments import lift_suspensions, payment_outcome
 
 CHUNK = 2000
 # OCR giro transaction types that take money back: never a payment of an invoice.
@@ -265,8 +265,7 @@ def _apply(record: PaymentImport, bank_file: BankFile, now: dt.datetime,
         outcome = None
         if invoice is not None:
             owed = open_ore[invoice.id]
-            outcome = "full" if t.amount_ore == owed else \
-                "partial" if t.amount_ore < owed else "over"
+            outcome = payment_outcome(t.amount_ore, owed)
             open_ore[invoice.id] = max(0, owed - t.amount_ore)
             paid[invoice.id] = paid.get(invoice.id, 0) + t.amount_ore
             record.matched += 1

@@ -1,11 +1,8 @@
 """Payments (by KID, by hand or from a bank file) and the dunning chain."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -15,6 +12,7 @@ from sqlalchemy import select, update
 from .. import clock
 from ..extensions import db
 from ..models import AvtaleGiroClaim, DunningEvent, Invoice, LicenceSubscription, Payment
+from .avtalegiro import STANDING
 from .mail import queue_mail
 
 STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
@@ -39,16 +37,6 @@ def parse_amount(text: str) -> int:
     if ore <= 0:
         raise PaymentError(_("The amount must be more than zero."))
     return ore
-
-
-def parse_date(text: str) -> dt.date:
-    value = (text or "").strip()
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    raise PaymentError(_("Write the date like 2026-05-05 or 05.05.2026."))
 
 
 def invoice_by_kid(kid: str) -> Invoice | None:
@@ -99,7 +87,12 @@ def _apply(invoice: Invoice, amount_ore: int) -> str:
     db.session.refresh(invoice)
     if invoice.open_ore == 0:
         lift_suspensions([invoice.id])
-    return "full" if amount_ore == owed else "partial" if amount_ore < owed else "over"
+    return payment_outcome(amount_ore, owed)
+
+
+def payment_outcome(amount_ore: int, owed_ore: int) -> str:
+    """What a payment does to what the invoice owed: 'full', 'partial' or 'over'."""
+    return "full" if amount_ore == owed_ore else "partial" if amount_ore < owed_ore else "over"
 
 
 def lift_suspensions(paid_invoice_ids: list[int]) -> None:
@@ -144,7 +137,7 @@ def run_dunning(now: dt.datetime) -> int:
     for invoice in candidates:
         stage = invoice.dunning_stage
         claim = claims.get(invoice.id)
-        if claim is not None and claim.status in ("pending", "sent"):
+        if claim is not None and claim.status in STANDING:
             continue  # the AvtaleGiro debit is still to come
         if claim is not None and claim.status == "failed":
             reminder_due = today > claim.failed_on  # the day after the failed debit
