@@ -54,6 +54,7 @@ def set_password_and_log_in(page, inbox, server, customer_id):
     page.get_by_role("button", name="Lagre passord").click()
     expect(page.get_by_role("heading", name="Bakeriet Lille AS")).to_be_visible()
     page.get_by_role("button", name="Logg ut").click()
+    expect(page.get_by_role("link", name="Logg inn")).to_be_visible()  # logged out
     page.goto(server + "/login")
     page.get_by_label("Kunde-ID").fill(customer_id)
     page.get_by_label("Brukernavn").fill("ingrid")

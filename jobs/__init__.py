@@ -47,6 +47,7 @@ JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("send_invoices", billing.send_due_invoices),
     ("dunning", payments.run_dunning),
     ("deliver_mail", mail.deliver_outbox),
+    ("remove_abandoned", shop.remove_abandoned),
 ]
 JOB_NAMES = [name for name, _ in JOBS]
 TICKS_KEPT = 10_000

@@ -52,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .templating import register_templating
 
+    from .security import init_security
+
+    init_security(app)
     register_blueprints(app)
     register_cli(app)
     register_templating(app)

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from . import clock
 from .extensions import db
 
-_DELTA = re.compile(r"^(\d+)([dhm])$")
+_DELTA = re.compile(r"^([0-9]{1,9})([dhm])$")
 
 
 def parse_delta(text: str) -> dt.timedelta:
@@ -21,6 +21,8 @@ def parse_delta(text: str) -> dt.timedelta:
     if not match:
         raise ValueError("use a number followed by d, h or m, for example 3d or 8h")
     amount, unit = int(match.group(1)), match.group(2)
+    if amount > 100_000:
+        raise ValueError("at most 100000 days, hours or minutes at a time")
     return {"d": dt.timedelta(days=amount), "h": dt.timedelta(hours=amount),
             "m": dt.timedelta(minutes=amount)}[unit]
 

@@ -44,6 +44,10 @@ def local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(OSLO)
 
 
+# The years the test clock may show: billing dates stay within what every database holds.
+TEST_CLOCK_YEARS = (2000, 2200)
+
+
 def set_test_clock(moment: dt.datetime) -> dt.datetime:
     """Freeze the clock at the given instant; every process reads it from the database."""
     from .models.system import ClockSetting
@@ -52,6 +56,8 @@ def set_test_clock(moment: dt.datetime) -> dt.datetime:
         raise TestClockNotAllowed("The test clock is not allowed in this configuration.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=OSLO)
+    if not TEST_CLOCK_YEARS[0] <= moment.year <= TEST_CLOCK_YEARS[1]:
+        raise ValueError("the test clock runs between the years 2000 and 2200")
     moment = moment.astimezone(UTC)
     setting = _setting()
     if setting is None:
@@ -63,7 +69,11 @@ def set_test_clock(moment: dt.datetime) -> dt.datetime:
 
 
 def advance_test_clock(delta: dt.timedelta) -> dt.datetime:
-    return set_test_clock(now() + delta)
+    try:
+        moment = now() + delta
+    except OverflowError:
+        raise ValueError("the test clock runs between the years 2000 and 2200") from None
+    return set_test_clock(moment)
 
 
 def reset_test_clock() -> None:

@@ -39,7 +39,13 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("KVITT_SECURE_COOKIES", False),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto: the login limits count
+        # the client's own address, not the proxy's.
+        "PROXIES": int(os.environ.get("KVITT_PROXIES", "0")),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # A session ends after this long without a request, and this long after the login.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("KVITT_SESSION_IDLE_MINUTES", "60")),
+        "SESSION_MAX_HOURS": int(os.environ.get("KVITT_SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",

@@ -41,6 +41,7 @@ def job_label(name: str) -> str:
         "avtalegiro": _("AvtaleGiro claims"),
         "send_invoices": _("Sending invoices"), "dunning": _("Dunning"),
         "deliver_mail": _("E-mail delivery"),
+        "remove_abandoned": _("Removing abandoned drafts"),
     }.get(name, name)
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import clock
@@ -16,13 +17,12 @@ from ..models import Collaboration, Company, LicenceSubscription, Membership, Us
 from ..services import collaboration as collaboration_service
 from ..services.accounts import find_login_user, has_access
 from ..services.mail import queue_mail
-from ..services.tokens import TokenError, find_token, issue_token
-from .common import render
+from ..services import login as login_service
+from ..services.tokens import TokenError, find_token, issue_token, revoke_links
+from .common import number_from, render
 
 bp = Blueprint("auth", __name__)
 USABLE_STATUSES = ("trial", "active")
-MAX_FAILED_LOGINS = 5
-LOCK_TIME = dt.timedelta(minutes=15)
 RESET_LIFETIME = dt.timedelta(hours=2)
 
 
@@ -81,47 +81,108 @@ def login():
         return redirect(_safe_next() or landing(current_user), 303)
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_login_user(form.customer_id.data, form.username.data)
-        now = clock.now()
-        if user is not None and user.locked_until and now < user.locked_until:
+        account = login_service.account_id(form.customer_id.data, form.username.data)
+        outcome = login_service.attempt(
+            form.customer_id.data, form.username.data, form.password.data,
+            request.remote_addr or "", account in _trusted_accounts(), clock.now())
+        user = outcome.user
+        if outcome.refusal == "throttled":
             form.password.errors.append(_(
-                "Too many failed attempts. Try again after %(time)s.",
-                time=clock.local(user.locked_until).strftime("%H:%M")))
-        elif user is None or not user.active or not user.check_password(form.password.data):
+                "Too many failed attempts. Wait 15 minutes and try again, or set a new "
+                "password with the link below."))
+        elif outcome.refusal == "wrong":
             form.password.errors.append(_("Wrong customer id, username or password."))
-            if user is not None:
-                _count_failure(user, now)
         elif not account_usable(user):
             form.customer_id.errors.append(_("This account is not activated or is closed."))
-        else:
-            user.failed_logins, user.locked_until = 0, None
-            db.session.commit()
-            session.pop("acting_company_id", None)
-            login_user(user)
-            return redirect(_safe_next() or landing(user), 303)
-        return render("auth/login.html", form=form, status=422, next=_safe_next())
+        if user is None or not account_usable(user):
+            db.session.commit()  # the failure is counted
+            return render("auth/login.html", form=form, status=422, next=_safe_next())
+        db.session.commit()
+        _start_session(user)
+        response = redirect(_safe_next() or landing(user), 303)
+        _trust_this_client(response, account)
+        return response
     return render("auth/login.html", form=form, next=_safe_next(),
                   status=422 if request.method == "POST" else 200)
 
 
-def _count_failure(user: User, now) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        user.failed_logins, user.locked_until = 0, now + LOCK_TIME
-    db.session.commit()
+# --- sessions -----------------------------------------------------------------------------
+
+def _start_session(user: User) -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(user)
+    session["signed_in_at"] = session["seen_at"] = clock.wall_clock().timestamp()
+
+
+def _end_session() -> None:
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+@bp.before_app_request
+def expire_idle_sessions():
+    """A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS
+    after the login whatever happens."""
+    if "_user_id" not in session:
+        return
+    config = current_app.config
+    now = clock.wall_clock().timestamp()
+    signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
+    if (signed_in is None or seen is None
+            or now - seen > config["SESSION_IDLE_MINUTES"] * 60
+            or now - signed_in > config["SESSION_MAX_HOURS"] * 3600):
+        _end_session()
+        flash(_("You were logged out because the session had expired. Log in again."), "info")
+    elif now - seen > 60:
+        session["seen_at"] = now
+
+
+# A client that logged in to an account keeps a signed note of it for a year: failed guesses
+# from elsewhere do not lock that client out of the account.
+DEVICE_COOKIE = "kvitt_device"
+DEVICE_ACCOUNTS_KEPT = 10
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kvitt-device")
+
+
+def _trusted_accounts() -> list[str]:
+    try:
+        accounts = _device_serializer().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        return []
+    return [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
+
+
+def _trust_this_client(response, account: str) -> None:
+    accounts = [a for a in _trusted_accounts() if a != account] + [account]
+    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(accounts[-DEVICE_ACCOUNTS_KEPT:]),
+                        max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
-    """Send a link to set a new password; the answer is the same whether the user exists."""
+    """Send a link to set a new password; the answer is the same whether the user exists,
+    and whether the mail was held back because the account or address asked too often."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = find_login_user(form.customer_id.data, form.username.data)
-        if user is not None and user.active:
+        customer_id, username = form.customer_id.data, form.username.data
+        allowed = login_service.may_send_reset(customer_id, username, request.remote_addr or "",
+                                               clock.now())
+        user = find_login_user(customer_id, username)
+        if allowed and user is not None and user.active:
             token = issue_token("set_password", RESET_LIFETIME, user_id=user.id)
             queue_mail("password_reset", user.email, "password_reset.txt", user=user,
                        link=url_for("auth.set_password", token=token, _external=True))
-            db.session.commit()
+        db.session.commit()
         flash(_("If the account exists, a link to set a new password is on its way by "
                 "e-mail."))
         return redirect(url_for("auth.login"), 303)
@@ -131,9 +192,12 @@ def forgot_password():
 
 @bp.post("/logout")
 def logout():
-    EmptyForm().validate_on_submit()
-    logout_user()
-    session.pop("acting_company_id", None)
+    """Logging out ends this session everywhere it was copied: the server refuses its
+    cookie from now on."""
+    if EmptyForm().validate_on_submit() and current_user.is_authenticated:
+        current_user.session_version += 1
+        db.session.commit()
+    _end_session()
     return redirect(url_for("pages.home"), 303)
 
 
@@ -146,19 +210,21 @@ def set_password(token: str):
                       status=410 if error.reason in ("used", "expired") else 404)
     user = db.session.get(User, action.user_id)
     form = SetPasswordForm()
+    form.known_words = [user.username, user.first_name, user.last_name, user.email,
+                        user.company.name, user.company.customer_id]
     if form.validate_on_submit():
         try:
             action = find_token("set_password", token, for_update=True)
         except TokenError as error:
             return render("auth/link_refused.html", reason=error.reason, status=410)
-        action.used_at = clock.now()
         user.set_password(form.password.data)
+        revoke_links(user.id, clock.now())  # this link, older ones and newer ones alike
         db.session.commit()
-        logout_user()
-        session.pop("acting_company_id", None)
-        session.pop("acting_company_id", None)
-        login_user(user)
-        return redirect(landing(user), 303)
+        _start_session(user)
+        response = redirect(landing(user), 303)
+        _trust_this_client(response, login_service.account_id(user.company.customer_id,
+                                                                user.username))
+        return response
     status = 422 if request.method == "POST" else 200
     return render("auth/set_password.html", form=form, user=user, status=status)
 
@@ -198,10 +264,7 @@ def switch_company():
     """Work in another company the user has access to (R-AGR-1: one login, several
     companies), or back in its own."""
     form = EmptyForm()
-    try:
-        wanted = int(request.form.get("company_id", ""))
-    except ValueError:
-        wanted = 0
+    wanted = number_from(request.form, "company_id")
     allowed = wanted == current_user.company_id or has_access(current_user.id, wanted)
     if not form.validate() or not allowed or current_user.is_operator:
         abort(404)

@@ -18,6 +18,20 @@ def render(page: str, fragment: str | None = None, /, status: int = 200, **conte
     return render_template(template, **context), status
 
 
+def number_from(source, name: str, default: int | None = 0) -> int | None:
+    """A whole number from the query or the form, or `default` when it is missing, not a
+    number or larger than any id or count Kvitt keeps."""
+    from ..forms import INTEGER_LIMIT
+
+    value = source.get(name, type=int)
+    return value if value is not None and 0 <= value <= INTEGER_LIMIT else default
+
+
+def page_number() -> int:
+    """The list page asked for (`?page=`), from 1."""
+    return max(1, number_from(request.args, "page", 1))
+
+
 def locale() -> str:
     return str(get_locale())
 

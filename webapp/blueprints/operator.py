@@ -1,9 +1,9 @@
 """The operator console: orders, invoices, payments, the mail log, the jobs and the test clock."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -20,11 +20,11 @@ from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Compan
                       CustomerAgreement, DunningEvent, Invoice, JobState, LicenceSubscription,
                       Order, OutboxMail, ParkedTransaction, Payment, PaymentImport)
 from ..forms.agreements import PartnerRegistrationForm
-from ..services import avtalegiro, bank_files, cancellation, catalog, payments, trials
+from ..services import avtalegiro, bank_files, cancellation, catalog, export, payments, trials
 from ..services import mail as mail_service
 from ..templating import job_label
 from ..services import collaboration as collaboration_service
-from .common import credit_from_form, invoice_download, locale, render
+from .common import credit_from_form, invoice_download, locale, number_from, page_number, render
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -38,7 +38,7 @@ def require_operator():
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return page_number()
 
 
 @bp.get("/")
@@ -67,8 +67,12 @@ def mail_log():
 
 @bp.get("/mail/<int:mail_id>")
 def mail_message(mail_id: int):
+    """The message as sent, except that outside development the secret part of a link that
+    logs in or sets a password is hidden: the customer got it, the operator does not."""
     mail = db.get_or_404(OutboxMail, mail_id)
-    return render("operator/mail_message.html", mail=mail, form=EmptyForm())
+    body = mail.body_text if current_app.config["DEVELOPMENT"] else \
+        mail_service.hide_link_secrets(mail.body_text)
+    return render("operator/mail_message.html", mail=mail, body=body, form=EmptyForm())
 
 
 @bp.post("/mail/<int:mail_id>/retry")
@@ -411,18 +415,14 @@ def dunning():
 @bp.get("/dunning/debt-collection.csv")
 def debt_collection_export():
     """The hand-over file for the debt collection agency."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["invoice_number", "kid", "customer", "organisation_number", "email",
-                     "invoice_date", "due_date", "amount_due", "handed_over"])
-    for row in payments.debt_collection_rows():
-        if row.open_ore == 0:
-            continue
-        writer.writerow([row.number, row.kid, row.buyer_name, row.buyer_organisation_number or "",
-                         row.buyer_email, row.invoice_date.isoformat(), row.due_date.isoformat(),
-                         f"{row.open_ore / 100:.2f}",
-                         clock.local(row.handed_over_at).date().isoformat()])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    content = export.csv_text(
+        ["invoice_number", "kid", "customer", "organisation_number", "email", "invoice_date",
+         "due_date", "amount_due", "handed_over"],
+        ([row.number, row.kid, row.buyer_name, row.buyer_organisation_number or "",
+          row.buyer_email, row.invoice_date, row.due_date, (Decimal(row.open_ore) / 100).quantize(Decimal("0.01")),
+          clock.local(row.handed_over_at).date()]
+         for row in payments.debt_collection_rows() if row.open_ore))
+    return Response(content, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="inkasso.csv"'})
 
 
@@ -430,10 +430,10 @@ def debt_collection_export():
 def trials_page():
     """Trials running and ended; support can extend one."""
     if request.method == "POST" and EmptyForm().validate_on_submit():
-        subscription = db.get_or_404(LicenceSubscription, request.form.get("subscription_id",
-                                                                           type=int))
+        subscription = db.get_or_404(LicenceSubscription, number_from(request.form,
+                                                                      "subscription_id"))
         try:
-            ends = trials.extend_trial(subscription, request.form.get("days", 0, type=int),
+            ends = trials.extend_trial(subscription, number_from(request.form, "days"),
                                        clock.now())
         except trials.TrialError:
             db.session.rollback()
@@ -455,8 +455,8 @@ def trials_page():
 def cancellations():
     """Cancellations waiting to take effect; one can be taken back before its day."""
     if request.method == "POST" and EmptyForm().validate_on_submit():
-        subscription = db.get_or_404(LicenceSubscription, request.form.get("subscription_id",
-                                                                           type=int))
+        subscription = db.get_or_404(LicenceSubscription, number_from(request.form,
+                                                                      "subscription_id"))
         try:
             cancellation.undo(subscription, clock.now())
             db.session.commit()

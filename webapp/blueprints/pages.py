@@ -50,20 +50,25 @@ def healthz():
 
 
 def register_error_pages(app: Flask) -> None:
+    """A styled, translated page for every error; a failed request's transaction is rolled
+    back first, so the page itself can read the database."""
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException, InternalServerError
 
-    @app.errorhandler(404)
-    def not_found(_error):
-        return render_template("pages/error.html", code=404), 404
-
-    @app.errorhandler(403)
-    def forbidden(_error):
-        return render_template("pages/error.html", code=403), 403
+    def page(code: int, **context):
+        db.session.rollback()
+        return render_template("pages/error.html", code=code, **context), code
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
-        return render_template("pages/error.html", code=400, csrf=True), 400
+        return page(400, csrf=True)
 
-    @app.errorhandler(500)
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400 or error.code in (401,):
+            return error
+        return page(error.code)
+
+    @app.errorhandler(InternalServerError)
     def server_error(_error):
-        return render_template("pages/error.html", code=500), 500
+        return page(500)  # Flask has logged the traceback with the request id

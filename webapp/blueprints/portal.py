@@ -14,7 +14,7 @@ from ..domain.postal import city_for
 from ..forms.billing import MandateForm
 from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
 from ..forms.shop import BuyNowForm
-from ..forms import EmptyForm
+from ..forms import EmptyForm, has_control_characters
 from ..services import avtalegiro, cancellation, catalog, plans, trials
 from ..services.payments import invoice_payments
 from ..services import users as users_service
@@ -22,7 +22,7 @@ from ..services.billing import (active_addons, agreement_invoices, agreement_lic
                                 estimate_next_invoice, paid_through)
 from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
-from .common import invoice_download, locale, render
+from .common import invoice_download, locale, number_from, render
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -282,7 +282,7 @@ def groups():
     error = None
     if request.method == "POST" and EmptyForm().validate_on_submit():
         name = (request.form.get("name") or "").strip()
-        if not name or len(name) > 80:
+        if not name or len(name) > 80 or has_control_characters(name):
             error = _("Give the group a name of at most 80 characters.")
         else:
             try:
@@ -320,7 +320,7 @@ def group_permissions(group_id: int):
 def user_group(user_id: int):
     require_permission("can_admin")
     user = get_owned(User, user_id)
-    group = get_owned(UserGroup, request.form.get("group_id", 0, type=int))
+    group = get_owned(UserGroup, number_from(request.form, "group_id"))
     if EmptyForm().validate_on_submit():
         try:
             users_service.move_to_group(current_user.acting_company, user, group)

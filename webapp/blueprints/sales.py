@@ -22,7 +22,7 @@ from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, Sub
 from ..services import sales
 from .access import get_owned, require_permission
 from .common import (credit_from_form, invoice_download, is_htmx_fragment_request, locale,
-                     render)
+                     page_number, render)
 
 bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
 PAGE_SIZE = 50
@@ -56,7 +56,7 @@ def _list_args() -> dict:
 @bp.get("/frequencies")
 def frequencies():
     args = _list_args()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     query = sales.frequency_query(current_user.acting_company_id, current_user.id, **args)
     rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     return render("sales/frequencies.html", "sales/_frequency_table.html",

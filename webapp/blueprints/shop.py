@@ -12,18 +12,24 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..domain import usernames
 from ..domain.postal import city_for
-from ..database import writes
 from ..extensions import db
-from ..forms import EmptyForm
-from ..forms.shop import (ActivationForm, CompanyForm, ProductForm, TermsForm, UserRowForm,
+from ..forms import LINE_LIMIT, TEXT_LIMIT, EmptyForm, has_control_characters
+from ..forms.shop import (MAX_USERS, ActivationForm, CompanyForm, ProductForm, TermsForm, UserRowForm,
                           UsersForm)
 from ..models import Company, Order
 from ..services import catalog, shop
 from ..services.accounts import is_administrator
 from ..services.tokens import TokenError
-from .common import locale, render
+from .common import is_htmx_fragment_request, locale, number_from, render
 
 bp = Blueprint("shop", __name__)
+# An order of the largest size fits in far less; anything larger is not an order.
+SHOP_BODY_LIMIT = 2 * 1024 * 1024
+
+
+@bp.before_request
+def bounded_body() -> None:
+    request.max_content_length = SHOP_BODY_LIMIT
 
 STEPS = ("product", "company", "users", "terms")
 MAX_DRAFTS_IN_SESSION = 20
@@ -125,23 +131,31 @@ def _prefill_first_user(form: UsersForm, order: Order) -> None:
 
 
 def raw_input(step: str) -> dict | list:
-    """The posted fields of a step, exactly as typed."""
+    """The posted fields of a step as typed, within bounds: no field longer than a form
+    accepts, no more user rows than an order may have, no control characters kept."""
     form = request.form
     if step == "product":
-        return {"mode": form.get("mode", ""), "product": form.get("product", ""),
-                "users": form.get("users", ""), "addons": form.getlist("addons")}
+        return {"mode": _kept(form.get("mode")), "product": _kept(form.get("product")),
+                "users": _kept(form.get("users")),
+                "addons": [_kept(code) for code in form.getlist("addons")[:50]]}
     if step == "company":
         names = ("company_name", "organisation_number", "contact_person", "email", "phone",
                  "billing_interval", "employee_count", "comment", "is_partner")
-        return {name: form.get(name, "") for name in names}
+        return {name: _kept(form.get(name), multiline=name == "comment") for name in names}
     if step == "users":
         rows: dict[int, dict] = {}
         for key, value in form.items():
             match = _ROW_FIELD.match(key)
-            if match:
-                rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+            if match and int(match.group(1)) < MAX_USERS:
+                rows.setdefault(int(match.group(1)), {})[match.group(2)] = _kept(value)
         return [rows[index] for index in sorted(rows)]
     return {}
+
+
+def _kept(value: str | None, multiline: bool = False) -> str:
+    limit = TEXT_LIMIT if multiline else LINE_LIMIT
+    return "".join(char for char in (value or "")[:limit * 2]
+                   if not has_control_characters(char, multiline))[:limit]
 
 
 def first_incomplete_step(order: Order) -> str | None:
@@ -176,19 +190,23 @@ def _store_clean(order: Order, step: str, form) -> None:
 # --- pages --------------------------------------------------------------------------------
 
 @bp.get("/order")
-@writes
 def start():
-    """Start a new draft (or continue this browser's latest unfinished one)."""
-    trial = request.args.get("trial") == "1"
-    order = shop.new_draft(clock.now(), current_user if current_user.is_authenticated else None)
+    """The first step of a new order. Nothing is stored until the customer sends it: the
+    draft is made by the first POST (so a visit, a bot or a reload leaves no row behind)."""
+    order = shop.unsaved_draft(clock.now())
     if buys_addons_only() and request.args.get("addons") == "1":
-        order.existing_company_id = current_user.acting_company_id
         order.product_data = {"mode": "buy", "product": "none", "users": "1", "addons": []}
-    elif trial:
+    elif request.args.get("trial") == "1":
         order.product_data = {"mode": "trial", "product": "", "users": "1", "addons": []}
-    db.session.commit()
+    return _render_step(order, "product", step_form(order, "product"))
+
+
+@bp.post("/order")
+def create():
+    """The first step sent: the draft begins here, with what was typed, valid or not."""
+    order = shop.new_draft(clock.now(), current_user if current_user.is_authenticated else None)
     remember_draft(order)
-    return redirect(url_for("shop.step", public_id=order.public_id, step="product"), 303)
+    return _post_step(order, "product")
 
 
 @bp.route("/order/<public_id>/<step>", methods=["GET", "POST"])
@@ -205,7 +223,11 @@ def step(public_id: str, step: str):
         if blocking and STEPS.index(blocking) < STEPS.index(step):
             return redirect(url_for("shop.step", public_id=public_id, step=blocking), 303)
         return _render_step(order, step, step_form(order, step))
+    return _post_step(order, step)
 
+
+def _post_step(order: Order, step: str):
+    public_id = order.public_id
     action = request.form.get("action", "next")
     if step != "terms":
         shop.save_step(order, step, raw_input(step), clock.now())
@@ -259,7 +281,8 @@ def _edit_user_rows(order: Order, action: str) -> None:
         rows.append({"first_name": "", "last_name": "", "email": "", "username": "",
                      "user_group": "users"})
     else:
-        index = int(action.removeprefix("remove-")) if action[7:].isdigit() else -1
+        position = action.removeprefix("remove-")
+        index = int(position) if position.isascii() and position.isdigit() else -1
         if 0 <= index < len(rows):
             rows.pop(index)
     shop.save_step(order, "users", rows, clock.now())
@@ -306,9 +329,10 @@ def price():
 def suggest_username(public_id: str):
     """Inline check of one user row's username, with a suggestion from the first name."""
     order = get_draft(public_id)
-    try:
-        row = int(request.args.get("row", ""))
-    except ValueError:
+    if not is_htmx_fragment_request():  # a link followed by hand: the step it belongs to
+        return redirect(url_for("shop.step", public_id=public_id, step="users"), 303)
+    row = number_from(request.args, "row", None)
+    if row is None or row >= MAX_USERS:
         abort(404)
     prefix = f"users-{row}-"
     username = (request.args.get(prefix + "username") or "").strip()

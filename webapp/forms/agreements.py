@@ -1,6 +1,6 @@
 """Forms of customer agreements, the new-company wizard, partners and collaborations."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from . import KvittForm
 from wtforms import IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -18,13 +18,13 @@ def customer_number_field():
         validators=[Optional(), Length(max=30)])
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(KvittForm):
     name = StringField(_l("Name of the agreement"), validators=[DataRequired(REQUIRED),
                                                                 Length(max=120)])
     customer_number = customer_number_field()
 
 
-class DraftCompanyForm(FlaskForm):
+class DraftCompanyForm(KvittForm):
     """Step 1 of the new-company wizard."""
 
     name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -36,14 +36,14 @@ class DraftCompanyForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30), phone_number])
 
 
-class DraftAddressForm(FlaskForm):
+class DraftAddressForm(KvittForm):
     """Step 2 of the new-company wizard."""
 
     address_line = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), norwegian_postal_code])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(KvittForm):
     """R-AGR-4: to an existing agreement, or to a new one made in the same step."""
 
     target = RadioField(_l("Move to"), validators=[InputRequired(_l("Choose where to move the "
@@ -61,7 +61,7 @@ class MoveForm(FlaskForm):
             raise ValidationError(_l("Give the new agreement a name."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(KvittForm):
     company_id = SelectField(_l("Company"), coerce=int)
     first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED),
                                                            Length(max=80)])
@@ -75,7 +75,7 @@ class InviteForm(FlaskForm):
         self.company_id.choices = [(c.id, c.name) for c in companies]
 
 
-class ClientForm(FlaskForm):
+class ClientForm(KvittForm):
     name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     organisation_number = StringField(_l("Organisation number"), validators=[
         DataRequired(REQUIRED), Length(max=11), norwegian_organisation_number])
@@ -84,7 +84,7 @@ class ClientForm(FlaskForm):
     customer_number = customer_number_field()
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(KvittForm):
     title = StringField(_l("Assignment"), validators=[DataRequired(REQUIRED), Length(max=120)])
 
 
@@ -96,7 +96,7 @@ def _variant_choices(variants, locale):
     return [(v.code, f"Kvitt Regnskap {v.name(locale)}") for v in variants]
 
 
-class ActivateForm(FlaskForm):
+class ActivateForm(KvittForm):
     """R-COLLAB-1…4: what the firm chooses when it activates a collaboration."""
 
     assignment_id = SelectField(_l("Assignment"), coerce=int, validators=[
@@ -158,7 +158,7 @@ class ActivateForm(FlaskForm):
             phone_number(self, field)
 
 
-class ChangeCollaborationForm(FlaskForm):
+class ChangeCollaborationForm(KvittForm):
     variant = RadioField(_l("Variant"), validators=[InputRequired(_l("Choose a variant."))])
     invoice_recipient = RadioField(_l("Invoice recipient"), choices=RECIPIENT_CHOICES,
                                    validators=[InputRequired(_l("Choose who pays."))])
@@ -168,7 +168,7 @@ class ChangeCollaborationForm(FlaskForm):
         self.variant.choices = _variant_choices(variants, locale)
 
 
-class PartnerRegistrationForm(FlaskForm):
+class PartnerRegistrationForm(KvittForm):
     """An operator registers an accounting firm with its first administrator."""
 
     company_name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED),

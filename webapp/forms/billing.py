@@ -1,6 +1,6 @@
 """Operator forms for payments, bank files, credit notes and the dunning dialogue."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from . import KvittForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
@@ -13,7 +13,7 @@ from ..services.payments import PaymentError, parse_amount
 REQUIRED = _l("This field is required.")
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(KvittForm):
     amount = StringField(_l("Amount (NOK)"), validators=[DataRequired(REQUIRED),
                                                          Length(max=20)])
     paid_on = DateField(_l("Payment date"), validators=[
@@ -27,7 +27,7 @@ class PaymentForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class CreditForm(FlaskForm):
+class CreditForm(KvittForm):
     """R-DOC-3: credit every line left, chosen lines, or an amount, with a reason."""
 
     reason = TextAreaField(_l("Reason for the credit note"), validators=[
@@ -77,17 +77,17 @@ class CreditForm(FlaskForm):
         return {}
 
 
-class ImportForm(FlaskForm):
+class ImportForm(KvittForm):
     file = FileField(_l("Bank file (OCR giro or camt.054)"), validators=[
         FileRequired(_l("Choose a file."))])
 
 
-class MatchForm(FlaskForm):
+class MatchForm(KvittForm):
     invoice_number = IntegerField(_l("Invoice number"), validators=[
         DataRequired(_l("Write the invoice number.")), NumberRange(min=1)])
 
 
-class EnterpriseTermsForm(FlaskForm):
+class EnterpriseTermsForm(KvittForm):
     customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
                                                              Length(max=12)])
     monthly_price = StringField(_l("Price per month (NOK, excl. VAT)"), validators=[
@@ -102,15 +102,15 @@ class EnterpriseTermsForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class MandateForm(FlaskForm):
+class MandateForm(KvittForm):
     """AvtaleGiro in the portal: the most one debit may take, and notice before each."""
 
     limit = StringField(_l("Largest amount per debit (NOK, optional)"),
                         validators=[Optional(), Length(max=20)])
     notify = BooleanField(_l("Send me the invoice before each debit"), default=True)
+    limit_ore: int | None = None  # the limit in øre once validated; None when left empty
 
     def validate_limit(self, field):
-        self.limit_ore = None
         if field.data and field.data.strip():
             try:
                 self.limit_ore = parse_amount(field.data)
@@ -118,7 +118,7 @@ class MandateForm(FlaskForm):
                 raise ValidationError(str(error)) from None
 
 
-class MandateRegistrationForm(FlaskForm):
+class MandateRegistrationForm(KvittForm):
     """The operator registers a mandate the bank confirmed by letter or phone."""
 
     customer_id = StringField(_l("Customer id"), validators=[

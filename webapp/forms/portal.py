@@ -1,6 +1,6 @@
 """Customer portal forms: the company profile and users."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from . import KvittForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -16,7 +16,7 @@ DELIVERY_CHOICES = [("email", _l("E-mail with PDF")), ("ehf", _l("EHF (Peppol)")
                     ("both", _l("Both EHF and e-mail with PDF"))]
 
 
-class BuyerDeliveryForm(FlaskForm):
+class BuyerDeliveryForm(KvittForm):
     """How a buyer receives its invoices: e-mail with PDF, EHF, or both (EHF needs an
     organisation number or a Peppol id)."""
 
@@ -53,7 +53,7 @@ class CompanyProfileForm(BuyerDeliveryForm):
         Optional(), Length(max=300)])
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(KvittForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED),
                                                            Length(max=80)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=80)])

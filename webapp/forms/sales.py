@@ -1,6 +1,6 @@
 """Forms for frequencies, the customer register and subscriptions."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from . import KvittForm
 from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
                      IntegerField, RadioField, SelectField, StringField)
@@ -37,7 +37,7 @@ PATTERN_MESSAGES = {
 }
 
 
-class FrequencyForm(FlaskForm):
+class FrequencyForm(KvittForm):
     name = StringField(_l("Name (empty: named from the pattern)"), validators=[
         Optional(), Length(max=120)])
     kind = RadioField(_l("Repeats"), choices=[
@@ -152,7 +152,7 @@ class SubscriberForm(Form):
     active = BooleanField(_l("Active"), default=True)
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(KvittForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     frequency_id = SelectField(_l("Frequency"), coerce=int, validators=[
         InputRequired(_l("Choose a frequency."))])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from . import KvittForm
 from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
@@ -24,7 +24,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ProductForm(FlaskForm):
+class ProductForm(KvittForm):
     mode = RadioField(_l("What do you want?"), choices=[
         ("buy", _l("Buy")), ("trial", _l("Try free for 30 days"))], default="buy",
         validators=[InputRequired(REQUIRED)])
@@ -59,7 +59,7 @@ class ProductForm(FlaskForm):
             raise ValidationError(_l("Choose at least one add-on."))
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(KvittForm):
     company_name = StringField(_l("Company name"), validators=[
         DataRequired(REQUIRED), Length(max=120)])
     organisation_number = StringField(
@@ -135,7 +135,7 @@ class UserRowForm(Form):
         return None
 
 
-class UsersForm(FlaskForm):
+class UsersForm(KvittForm):
     users = FieldList(FormField(UserRowForm), min_entries=0, max_entries=MAX_USERS)
 
     def __init__(self, *args, licensed_users=MAX_USERS, **kwargs):
@@ -168,12 +168,12 @@ class UsersForm(FlaskForm):
         return valid
 
 
-class TermsForm(FlaskForm):
+class TermsForm(KvittForm):
     accept = BooleanField(_l("I accept the terms of the licence agreement"), validators=[
         DataRequired(_l("You must accept the terms of the licence agreement to order."))])
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(KvittForm):
     address_line = StringField(_l("Invoice address"), validators=[DataRequired(REQUIRED),
                                                                   Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[DataRequired(REQUIRED),
@@ -184,7 +184,7 @@ class ActivationForm(FlaskForm):
         field.data = city_for(self.postal_code.data or "") or ""
 
 
-class BuyNowForm(FlaskForm):
+class BuyNowForm(KvittForm):
     """R-TRIAL-2: what is checked before a trial becomes a paying subscription."""
 
     edition = RadioField(_l("Edition"), validators=[InputRequired(REQUIRED)])

@@ -9,7 +9,7 @@ from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionL
 from .partners import (Assignment, Collaboration, CompanyDraft, CompanyMove,
                        PartnerClient)
 from .orders import LicenceSubscription, Order, PlanChange, SubscriptionAddOn
-from .system import ActionToken, ClockSetting, JobState, OutboxMail, SchedulerTick
+from .system import ActionToken, ClockSetting, JobState, OutboxMail, SchedulerTick, Throttle
 
 __all__ = [
     "AccessStretch", "PlanChange",
@@ -18,5 +18,5 @@ __all__ = [
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
     "AvtaleGiroClaim", "AvtaleGiroFile", "AvtaleGiroMandate", "ParkedTransaction", "Payment", "PaymentImport", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",
-    "SellerIdentity", "SubscriptionAddOn", "User", "UserGroup", "VolumeBand",
+    "SellerIdentity", "SubscriptionAddOn", "Throttle", "User", "UserGroup", "VolumeBand",
 ]

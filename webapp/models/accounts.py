@@ -97,10 +97,7 @@ class User(UserMixin, db.Model):
     is_operator: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Login attempts are limited: after too many failures the login waits a while.
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Bumped on password change so every other session is logged out.
+    # Bumped on password change, logout and deactivation: every older session is refused.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

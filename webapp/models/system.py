@@ -110,3 +110,13 @@ class JobState(db.Model):
     __table_args__ = (
         CheckConstraint("last_result in ('ok','failed')", name="ck_job_state_result"),
     )
+
+
+class Throttle(db.Model):
+    """Failed attempts counted per key (a client address, an account typed at login, a user
+    asking for reset mails) within a window; shared by every process through the database."""
+
+    __tablename__ = "throttle"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hits: Mapped[int] = mapped_column(default=0)
+    window_ends: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -247,3 +247,11 @@ def retry_failed(mail_id: int, now: dt.datetime) -> bool:
         return False
     mail.status, mail.next_attempt_at, mail.attempts = MailStatus.PENDING.value, now, 0
     return True
+
+
+# Links whose last part is a secret: whoever follows one sets a password or approves.
+_SECRET_LINK = re.compile(r"(/(?:password/set|activate|collaboration/approve)/)[^\s/]+")
+
+
+def hide_link_secrets(text: str) -> str:
+    return _SECRET_LINK.sub(lambda match: match.group(1) + "•••", text)

@@ -25,6 +25,10 @@ class PaymentError(Exception):
     """A payment that cannot be registered, with the reason."""
 
 
+# No amount typed in Kvitt comes near this; a larger one is a typing error (or an attack).
+MAX_AMOUNT_ORE = 100_000_000_00
+
+
 def parse_amount(text: str) -> int:
     """'1 234,50', '1234.50' or '1234' kroner → øre; refuses anything else."""
     cleaned = re.sub(r"[\s\u00a0]", "", text or "").replace(",", ".")
@@ -36,6 +40,8 @@ def parse_amount(text: str) -> int:
         raise PaymentError(_("Write the amount in kroner, like 1234,50.")) from None
     if ore <= 0:
         raise PaymentError(_("The amount must be more than zero."))
+    if ore > MAX_AMOUNT_ORE:
+        raise PaymentError(_("At most 100 000 000 kroner."))
     return ore
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from .. import clock
 from ..extensions import db
@@ -19,6 +19,7 @@ from .tokens import TokenError, find_token, issue_token
 
 TRIAL_DAYS = 30
 ORDER_LIFETIME = dt.timedelta(days=30)
+DRAFT_LIFETIME = dt.timedelta(days=30)
 REMINDER_AFTER = (dt.timedelta(days=3), dt.timedelta(days=7))
 SET_PASSWORD_LIFETIME = dt.timedelta(days=14)
 ACTIVATION_LIFETIME = ORDER_LIFETIME
@@ -26,6 +27,12 @@ ACTIVATION_LIFETIME = ORDER_LIFETIME
 
 class OrderError(Exception):
     """A domain refusal with a message key the view turns into text."""
+
+
+def unsaved_draft(now: dt.datetime) -> Order:
+    """An order to show the first step of; it is stored only when that step is sent."""
+    return Order(status="draft", created_at=now, updated_at=now, product_data={},
+                 company_data={}, users_data=[])
 
 
 def new_draft(now: dt.datetime, user: User | None = None) -> Order:
@@ -237,6 +244,18 @@ def send_activation_reminders(now: dt.datetime, locale: str = "nb") -> int:
             sent += 1
     db.session.flush()
     return sent
+
+
+def remove_abandoned(now: dt.datetime) -> int:
+    """Drafts nobody touched for 30 days are deleted (an order that was sent is kept), with
+    the login and reset counters whose windows are over."""
+    from . import throttle
+
+    removed = db.session.execute(
+        delete(Order).where(Order.status == "draft", Order.updated_at <= now - DRAFT_LIFETIME)
+        .execution_options(synchronize_session=False)).rowcount
+    throttle.remove_expired(now)
+    return removed
 
 
 def expire_orders(now: dt.datetime) -> int:

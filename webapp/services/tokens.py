@@ -7,11 +7,11 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import ActionToken
+from ..models import ActionToken, User
 
 
 class TokenError(Exception):
@@ -60,4 +60,18 @@ def find_token(purpose: str, signed: str, *, for_update: bool = False) -> Action
         raise TokenError("used", token)
     if clock.now() >= token.expires_at:
         raise TokenError("expired", token)
+    if token.user_id is not None:
+        user = db.session.get(User, token.user_id)
+        if user is None or not user.active:
+            raise TokenError("invalid")  # a deactivated or deleted user's links are dead
     return token
+
+
+def revoke_links(user_id: int, now: dt.datetime) -> int:
+    """The password is set: every password link of the user dies (the one used, older
+    welcome and reset links, and any newer one)."""
+    return db.session.execute(
+        update(ActionToken).where(ActionToken.user_id == user_id,
+                                  ActionToken.purpose == "set_password",
+                                  ActionToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
