@@ -128,7 +128,7 @@ def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail
     contact.get_by_label("Etternavn").fill("Kafé")
     contact.get_by_label("E-postadresse").fill("kari@kafe.example")
     page.get_by_role("button", name="Aktiver").click()
-    expect(page.get_by_text("Samarbeidet er aktivert")).to_be_visible()
+    expect(page.get_by_text("Samarbeidet venter på at")).to_be_visible()
     expect(page.locator("[data-status]")).to_have_text("Venter på kundens godkjenning")
 
     invitation = wait_for_mail(inbox, "kari@kafe.example", "inviterer Kafé Sentrum AS")

@@ -100,7 +100,10 @@ def test_r_bill_7_cancel_and_see_the_confirmation_and_the_date(browser, demo_ser
     log_in(page, demo_server, "100002", DEMO_ADMIN)
     page.get_by_role("link", name="Si opp Kvitt").click()
     expect(page.get_by_text("til og med 30.04.2027")).to_be_visible()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Si opp abonnementet").click()
     expect(page.get_by_text("Du har tilgang til og med 30.04.2027")).to_be_visible()
+    assert "30.04.2027" in asked[0] and "fakturaer" in asked[0]  # the consequence, asked first
     mail = wait_for_mail(inbox, "kari@fjordkaffe.example", "Oppsigelsen av Kvitt er mottatt")
     assert "30.04.2027" in mail.get_body(("plain",)).get_content()

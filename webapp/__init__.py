@@ -67,6 +67,11 @@ def create_app(config: dict | None = None) -> Flask:
     @app.after_request
     def vary_on_htmx(response):
         response.vary.add("HX-Request")
+        if request.headers.get("HX-Request") == "true" and request.method == "POST" \
+                and response.status_code >= 400:
+            # A refused form stays at the page it was sent from: a reload shows that page,
+            # not the address that only takes the form.
+            response.headers["HX-Push-Url"] = "false"
         return response
     return app
 

@@ -141,6 +141,14 @@ def _newstyle(translations):
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
+def catalog_price(code: str) -> int | None:
+    """The price list's monthly price of an item (øre), for a page that states it."""
+    from .services import catalog
+
+    item = catalog.price_list().items.get(code)
+    return item.price_ore if item is not None else None
+
+
 def register_templating(app: Flask) -> None:
     from .blueprints.access import can
     from .blueprints.auth import companies_of
@@ -163,5 +171,6 @@ def register_templating(app: Flask) -> None:
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
                    job_label, group_label, invoice_status_label, collaboration_status_label,
                    invoice_filter_label, dunning_stage_label, city_for, payment_source_label,
-                   payment_outcome_label, parked_reason_label, valid_kid, claim_status_label):
+                   payment_outcome_label, parked_reason_label, valid_kid, claim_status_label,
+                   catalog_price):
         app.add_template_global(helper)

@@ -78,5 +78,6 @@ def test_r_shop_2_no_edition_prices_add_ons_only():
 
 def test_money_is_formatted_the_norwegian_and_the_english_way():
     assert format_nok(123456789) == "kr\u00a01\u00a0234\u00a0567,89"
-    assert format_nok(-5) == "-kr\u00a00,05"
+    assert format_nok(-5) == "kr\u00a0\u22120,05"  # a minus sign, not "-kr"
+    assert format_nok(-123456, "en") == "NOK \u22121,234.56"
     assert format_nok(123456789, "en") == "NOK 1,234,567.89"

@@ -105,3 +105,32 @@ def test_operator_sets_enterprise_terms_and_they_are_invoiced(client):
     renewal = [i for i in invoices() if i.period_start == D(2026, 6, 1)][0]
     assert [(l.description, l.amount_ore) for l in renewal.lines] == [
         ("Kvitt eFaktura Enterprise", 250_000)]
+
+
+def test_the_plan_page_shows_what_saving_costs_before_it_is_saved(client):
+    """The preview is the engine's own answer in a savepoint that is undone: the same invoice
+    the save then writes, and nothing kept meanwhile."""
+    subscription = active_customer(D(2026, 4, 20), "quarterly", addons=())
+    at(2026, 4, 21, 9, 0)
+    run_due_jobs()
+    _log_in(client, _admin_of(subscription))
+    at(2026, 6, 16, 12, 0)
+    page = client.get("/portal/plan").get_data(as_text=True)
+    assert "Slik det står nå, kommer neste faktura 11.07.2026" in page
+    wanted = {"plan": "office-enterprise", "interval": "quarterly"}
+    preview = client.post("/portal/plan/preview", data=wanted,
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert preview.startswith('<aside id="plan-preview"')
+    assert "kr\xa0562,50" in preview and "16.06.2026–31.07.2026" in preview
+    db.session.refresh(subscription)
+    assert subscription.plan_code == "office-professional" and len(invoices()) == 1
+    client.post("/portal/plan", data=wanted)
+    upgrade = invoices()[-1]
+    assert upgrade.total_ore == 56_250 and len(invoices()) == 2
+    downgrade = client.post("/portal/plan/preview", data={"plan": "office-invoicing",
+                                                          "interval": "quarterly"},
+                            headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "fra neste periode" in downgrade and "kr\xa0" in downgrade
+    unknown = client.post("/portal/plan/preview", data={"plan": "finnes-ikke"},
+                          headers={"HX-Request": "true"})
+    assert unknown.status_code == 200 and len(invoices()) == 2

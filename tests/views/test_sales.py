@@ -366,3 +366,12 @@ def test_r_freq_2_deactivated_subscribers_and_subscriptions_issue_nothing_and_ke
     unused = db.session.scalars(select(Subscription.id).order_by(Subscription.id)).all()[-1]
     assert client.post(f"/admin/sales/subscriptions/{unused}/delete").status_code == 303
     assert db.session.scalar(select(Subscription.id).where(Subscription.id == unused)) is None
+
+
+def test_a_customer_twice_on_one_subscription_is_refused_with_a_message(client, admin):
+    create(client, LAST_FRIDAY_6)
+    frequency = db.session.scalar(select(Frequency))
+    customer = _customer("Kafé Nord", "nord@example.com")
+    response = _subscription(client, frequency.id, [customer, customer])
+    assert response.status_code == 422
+    assert "En kunde kan bare stå én gang på abonnementet." in response.get_data(as_text=True)

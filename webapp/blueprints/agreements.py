@@ -19,7 +19,7 @@ from ..forms.agreements import (AgreementForm, DraftAddressForm, DraftCompanyFor
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
 from .access import require_permission
-from .common import field_error, is_htmx_fragment_request, refusal_text, render
+from .common import field_error, is_htmx_fragment_request, paginated, refusal_text, render
 
 bp = Blueprint("agreements", __name__, url_prefix="/portal/agreements")
 
@@ -82,10 +82,16 @@ def _draft(draft_id: int) -> CompanyDraft:
 
 @bp.get("")
 def index():
-    rows = service.summaries(current_user.acting_company_id)
-    return render("agreements/index.html", rows=rows, form=AgreementForm(),
-                  moves=service.moves_of([r.agreement.id for r in rows])[:20],
-                  action_form=EmptyForm())
+    return _index(AgreementForm())
+
+
+def _index(form: AgreementForm, status: int = 200):
+    owner = current_user.acting_company_id
+    pagination = paginated(service.owned_agreements_query(owner))
+    return render("agreements/index.html", rows=service.summaries(pagination.items),
+                  pagination=pagination, form=form, action_form=EmptyForm(),
+                  moves=service.moves_of(service.owner_agreement_ids(owner), limit=20),
+                  status=status)
 
 
 @bp.post("")
@@ -107,9 +113,7 @@ def create():
             flash(_("The agreement %(name)s is created. Now create its first company, or "
                     "continue later.", name=agreement.name))
             return redirect(url_for("agreements.wizard", draft_id=draft.id, step="company"), 303)
-    rows = service.summaries(current_user.acting_company_id)
-    return render("agreements/index.html", rows=rows, form=form, action_form=EmptyForm(),
-                  moves=service.moves_of([r.agreement.id for r in rows])[:20], status=422)
+    return _index(form, status=422)
 
 
 @bp.get("/<int:agreement_id>")
@@ -123,7 +127,7 @@ def _show(agreement: CustomerAgreement, invite: InviteForm, status: int = 200):
     access = {}
     for membership, user, group in service.access_rows([c.id for c in companies]):
         access.setdefault(membership.company_id, []).append((membership, user, group))
-    [summary] = service.summaries(current_user.acting_company_id, only=[agreement])
+    [summary] = service.summaries([agreement])
     return render("agreements/show.html", agreement=agreement, companies=companies,
                   access=access, summary=summary, invite=invite, action_form=EmptyForm(),
                   moves=service.moves_of([agreement.id]), status=status)

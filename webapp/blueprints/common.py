@@ -32,6 +32,18 @@ def page_number() -> int:
     return max(1, number_from(request.args, "page", 1))
 
 
+PAGE_SIZE = 50
+
+
+def paginated(query, per_page: int = PAGE_SIZE):
+    """One page of a list (`?page=`, from 1) with its total, for `_pager.html`: a page past
+    the end is the last page's neighbour, empty, never an error."""
+    from ..extensions import db
+
+    return db.paginate(query, page=page_number(), per_page=per_page, error_out=False,
+                       count=True)
+
+
 def locale() -> str:
     return str(get_locale())
 

@@ -22,9 +22,10 @@ from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Compan
 from ..forms.agreements import PartnerRegistrationForm
 from ..services import avtalegiro, bank_files, cancellation, catalog, export, payments, trials
 from ..services import mail as mail_service
-from ..templating import job_label
+from ..services.billing import INVOICE_FILTERS, licence_invoices
+from ..templating import job_label, local_datetime
 from ..services import collaboration as collaboration_service
-from .common import credit_from_form, invoice_download, locale, number_from, page_number, render
+from .common import credit_from_form, invoice_download, locale, number_from, page_number, paginated, render
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -139,7 +140,7 @@ def test_clock():
             else:
                 db.session.commit()
                 flash(_("The clock now shows %(now)s.",
-                        now=clock.local(clock.now()).strftime("%Y-%m-%d %H:%M")))
+                        now=local_datetime(clock.now())))
                 return redirect(url_for("operator.test_clock"), 303)
     return render("operator/clock.html", form=form, allowed=allowed, now=clock.local(clock.now()),
                   frozen=clock.is_test_clock(), error=error,
@@ -148,39 +149,12 @@ def test_clock():
 
 # --- billing ------------------------------------------------------------------------------
 
-INVOICE_FILTERS = ("open", "overdue", "paid", "credited", "credit_notes", "debt_collection")
-
-
-def _invoice_query(status: str):
-    settled = Invoice.paid_ore + Invoice.credited_ore >= Invoice.total_ore
-    query = select(Invoice).where(payments.LICENCE_INVOICE)
-    today = clock.today()
-    if status == "open":
-        query = query.where(Invoice.kind == "invoice", ~settled)
-    elif status == "overdue":
-        query = query.where(Invoice.kind == "invoice", ~settled, Invoice.due_date < today)
-    elif status == "paid":
-        query = query.where(Invoice.kind == "invoice", Invoice.paid_ore > 0, settled,
-                            Invoice.credited_ore == 0)
-    elif status == "credited":
-        query = query.where(Invoice.kind == "invoice", Invoice.credited_ore > 0)
-    elif status == "credit_notes":
-        query = query.where(Invoice.kind == "credit_note")
-    elif status == "debt_collection":
-        query = query.where(Invoice.handed_over_at.is_not(None))
-    return query
-
-
 @bp.get("/invoices")
 def invoices():
     status = request.args.get("status") if request.args.get("status") in INVOICE_FILTERS else ""
-    query = _invoice_query(status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Invoice.id.desc())
-                              .offset((_page() - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render("operator/invoices.html", invoices=rows, status_filter=status, total=total,
-                  page=_page(), page_size=PAGE_SIZE, today=clock.today(),
-                  filters=INVOICE_FILTERS)
+    pagination = paginated(licence_invoices(status, clock.today()).order_by(Invoice.id.desc()))
+    return render("operator/invoices.html", pagination=pagination, status_filter=status,
+                  today=clock.today(), filters=INVOICE_FILTERS)
 
 
 def _invoice_page(invoice, payment_form=None, credit_form=None, status=200):
@@ -404,12 +378,9 @@ def avtalegiro_file(file_id: int):
 @bp.get("/dunning")
 def dunning():
     today = clock.today()
-    rows = db.session.scalars(
-        select(Invoice).where(Invoice.kind == "invoice", payments.LICENCE_INVOICE,
-                              Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
-                              Invoice.due_date < today)
-        .order_by(Invoice.dunning_stage.desc(), Invoice.due_date)).all()
-    return render("operator/dunning.html", invoices=rows, today=today)
+    pagination = paginated(licence_invoices("overdue", today)
+                           .order_by(Invoice.dunning_stage.desc(), Invoice.due_date, Invoice.id))
+    return render("operator/dunning.html", pagination=pagination, today=today)
 
 
 @bp.get("/dunning/debt-collection.csv")

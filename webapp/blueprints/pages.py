@@ -1,5 +1,6 @@
 """Public pages: the front page, user guide, support, health, and friendly error pages."""
-from flask import Blueprint, Flask, current_app, render_template
+from flask import (Blueprint, Flask, current_app, render_template, request,
+                   send_from_directory)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +23,13 @@ def guide():
 @bp.get("/support")
 def support():
     return render_template("pages/support.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers and tools that ask for /favicon.ico whatever the page links."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.get("/healthz")
@@ -57,7 +65,12 @@ def register_error_pages(app: Flask) -> None:
 
     def page(code: int, **context):
         db.session.rollback()
-        return render_template("pages/error.html", code=code, **context), code
+        headers = {}
+        if request.headers.get("HX-Request") == "true":
+            # Whatever part of the page asked, the error page takes the whole page, with a
+            # way back (never a click that silently does nothing).
+            headers = {"HX-Retarget": "body", "HX-Reswap": "innerHTML", "HX-Push-Url": "false"}
+        return render_template("pages/error.html", code=code, **context), code, headers
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):

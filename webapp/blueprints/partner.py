@@ -143,8 +143,9 @@ def activate(client_id: int):
             field_error(field, refusal(error))
         else:
             db.session.commit()
-            flash(_("The collaboration is activated. %(client)s has been asked by e-mail to "
-                    "approve it; it starts when they do.", client=found.name))
+            flash(_("The collaboration waits for %(client)s to approve it: their "
+                    "administrators have been asked by e-mail. It starts when they do.",
+                    client=found.name))
             return redirect(url_for("partner.collaborations", _anchor=f"c{collaboration.id}"),
                             303)
     return _client_page(found, form, AssignmentForm(), status=422)

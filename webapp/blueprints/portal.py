@@ -4,25 +4,27 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
 from ..extensions import db
-from ..models import (Company, CustomerAgreement, Employee, LicenceSubscription, Membership,
-                      User, UserGroup)
+from ..models import (Company, CustomerAgreement, Employee, Invoice, LicenceSubscription,
+                      Membership, User, UserGroup)
 from ..domain.postal import city_for
 from ..forms.billing import MandateForm
 from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm, has_control_characters
 from ..services import avtalegiro, cancellation, catalog, plans, trials
+from ..services.agreements import licence_counts
+from ..services.accounts import group_label
 from ..services.payments import invoice_payments
 from ..services import users as users_service
-from ..services.billing import (active_addons, agreement_invoices, agreement_licence,
-                                estimate_next_invoice, paid_through)
-from .access import PERMISSIONS, get_customer_invoice, get_owned, require_permission
+from ..services.billing import (INVOICE_FILTERS, active_addons, agreement_licence,
+                                estimate_next_invoice, licence_invoices, paid_through)
+from .access import PERMISSIONS, can, get_customer_invoice, get_owned, require_permission
 from .auth import ended_trial
-from .common import invoice_download, locale, number_from, render
+from .common import invoice_download, locale, number_from, paginated, render
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -73,7 +75,14 @@ def buy():
         flash(_("Thank you! Kvitt is yours; the first invoice comes tomorrow."))
         return redirect(url_for("portal.home"), 303)
     ended = subscription.status == "deactivated"
+    addons = active_addons(subscription)
+    quote = catalog.quote_order(form.edition.data or subscription.plan_code,
+                                subscription.quantity, list(addons),
+                                form.billing_interval.data or subscription.billing_interval,
+                                locale())
     return render("portal/buy.html", form=form, ended=ended, subscription=subscription,
+                  quote=quote, addons=addons,
+                  interval=form.billing_interval.data or subscription.billing_interval,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -82,14 +91,28 @@ def home():
     company = current_user.acting_company
     subscription = current_subscription()
     users = db.session.scalars(select(User).where(User.company_id == company.id, User.active)
-                               .order_by(User.first_name, User.last_name)).all()
+                               .order_by(User.first_name, User.last_name)
+                               .limit(HOME_USERS + 1)).all()
+    used = licence_counts([company.agreement_id]).get(company.agreement_id, 0)
+    today = clock.today()
+    unpaid = licence_invoices("open", today, company.agreement_id or 0)
+    overdue = db.session.scalar(select(func.count()).select_from(
+        licence_invoices("overdue", today, company.agreement_id or 0).subquery()))
+    open_invoices = db.session.scalars(unpaid.order_by(Invoice.due_date).limit(5)).all() \
+        if can("can_billing") else []
     days_left = None
     if subscription is not None and subscription.status == "trial":
         days_left = max(0, (subscription.trial_ends_on - clock.today()).days)
-    return render("portal/home.html", company=company, subscription=subscription, users=users,
+    return render("portal/home.html", company=company, subscription=subscription,
+                  users=users[:HOME_USERS], more_users=len(users) > HOME_USERS, used=used,
+                  open_invoices=open_invoices, overdue=overdue, today=today,
                   days_left=days_left, next_invoice=_next_invoice(subscription),
                   paid_through=paid_through(subscription) if subscription else None,
                   addons=active_addons(subscription) if subscription else ())
+
+
+# The portal home shows the first users; the users page has them all.
+HOME_USERS = 10
 
 
 def _next_invoice(subscription):
@@ -102,8 +125,11 @@ def _next_invoice(subscription):
 @bp.get("/invoices")
 def invoices():
     require_permission("can_billing")
-    rows = agreement_invoices(current_user.acting_company.agreement_id)
-    return render("portal/invoices.html", invoices=rows, today=clock.today())
+    status = request.args.get("status") if request.args.get("status") in INVOICE_FILTERS else ""
+    query = licence_invoices(status, clock.today(), current_user.acting_company.agreement_id or 0)
+    pagination = paginated(query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))
+    return render("portal/invoices.html", pagination=pagination, status_filter=status,
+                  filters=INVOICE_FILTERS, today=clock.today())
 
 
 @bp.get("/invoices/<int:invoice_id>")
@@ -229,17 +255,17 @@ def users():
                             used=used, licensed=licensed))
                 return redirect(url_for("portal.users"), 303)
     show_all = request.args.get("show") == "all"
-    employees = db.session.scalars(
-        select(Employee).where(Employee.company_id == company.id,
-                               Employee.employed if not show_all else True)
-        .order_by(Employee.first_name, Employee.last_name)).all()
+    search = (request.args.get("q") or "").strip()
+    pagination = paginated(users_service.employee_query(company.id, show_all, search))
     used, licensed = users_service.licensed_users(company)
     groups_of_company = db.session.scalars(select(UserGroup).where(
         UserGroup.company_id == company.id).order_by(UserGroup.id)).all()
+    user_ids = [e.user_id for e in pagination.items if e.user_id]
     group_of = dict(db.session.execute(select(Membership.user_id, Membership.user_group_id)
-                                       .where(Membership.company_id == company.id)).all())
-    return render("portal/users.html", form=form, employees=employees, used=used,
-                  licensed=licensed, action_form=EmptyForm(), show_all=show_all,
+                                       .where(Membership.company_id == company.id,
+                                              Membership.user_id.in_(user_ids))).all())
+    return render("portal/users.html", form=form, pagination=pagination, used=used,
+                  licensed=licensed, action_form=EmptyForm(), show_all=show_all, search=search,
                   groups=groups_of_company, group_of=group_of, status=status)
 
 
@@ -325,9 +351,12 @@ def user_group(user_id: int):
         try:
             users_service.move_to_group(current_user.acting_company, user, group)
             db.session.commit()
+            flash(_("%(name)s is now in the group %(group)s.", name=user.full_name,
+                    group=group_label(group.key) if not group.key.startswith("custom")
+                    else group.name))
         except users_service.UserAdminError as error:
             db.session.rollback()
-            flash(USER_ERRORS[error.code]())
+            flash(USER_ERRORS[error.code](), "error")
     return redirect(url_for("portal.users"), 303)
 
 
@@ -338,6 +367,9 @@ PLAN_MESSAGES = {
                      "tomorrow morning."),
     "next_period": lambda: _("The change takes effect from the next period."),
     "unchanged": lambda: _("Nothing changed."),
+    "extras": lambda: _("Saved: new add-ons work at once and the rest of the paid period is "
+                        "invoiced tomorrow morning; removed add-ons and a new billing interval "
+                        "take effect from the next period."),
 }
 
 
@@ -376,12 +408,13 @@ def plan():
     subscription = current_subscription()
     if subscription is None or subscription.status != "active":
         return redirect(url_for("portal.home"), 303)
-    prices = catalog.price_list()
-    current = prices.items.get(subscription.plan_code or "")
-    choices = sorted((item for item in prices.items.values() if current is not None
-                      and item.kind == current.kind and item.product == current.product
-                      and item.price_ore is not None), key=lambda item: item.sort_order)
+    current = catalog.price_list().items.get(subscription.plan_code or "")
     if request.method == "POST" and EmptyForm().validate_on_submit():
+        def extras():  # what the form changes beside the plan
+            return ({(a.addon_code, a.removed_from) for a in subscription.addons},
+                    subscription.next_billing_interval)
+
+        before = extras()
         try:
             outcome = plans.change_plan(subscription, request.form.get("plan", ""), clock.now())
             if current is not None and current.kind == "edition":
@@ -391,13 +424,46 @@ def plan():
             db.session.rollback()
             flash(_("Choose from the lists."))
             return redirect(url_for("portal.plan"), 303)
+        if outcome == "unchanged" and extras() != before:
+            outcome = "extras"
         db.session.commit()
         flash(PLAN_MESSAGES[outcome]())
         return redirect(url_for("portal.plan"), 303)
-    return render("portal/plan.html", subscription=subscription, choices=choices,
-                  addons=catalog.shop_addons() if current and current.kind == "edition" else [],
-                  intervals=catalog.intervals(), form=EmptyForm(),
-                  chosen_addons=set(active_addons(subscription)))
+    return render("portal/plan.html", preview=None, **_plan_context(subscription))
+
+
+def _plan_context(subscription) -> dict:
+    prices = catalog.price_list()
+    current = prices.items.get(subscription.plan_code or "")
+    choices = sorted((item for item in prices.items.values() if current is not None
+                      and item.kind == current.kind and item.product == current.product
+                      and item.price_ore is not None), key=lambda item: item.sort_order)
+    return {"subscription": subscription, "choices": choices, "form": EmptyForm(),
+            "addons": catalog.shop_addons() if current and current.kind == "edition" else [],
+            "intervals": catalog.intervals(), "chosen_addons": set(active_addons(subscription)),
+            "next_invoice": _next_invoice(subscription)}
+
+
+@bp.post("/plan/preview")
+def plan_preview():
+    """What the plan form would do if saved now: the invoice the next morning and the next
+    regular invoice (nothing is kept)."""
+    require_permission("can_billing")
+    subscription = current_subscription()
+    if subscription is None or subscription.status != "active":
+        abort(404)
+    current = catalog.price_list().items.get(subscription.plan_code or "")
+    editions = current is not None and current.kind == "edition"
+    try:
+        shown = plans.preview(subscription, request.form.get("plan", ""),
+                              set(request.form.getlist("addons")) if editions else None,
+                              request.form.get("interval", "") if editions else None,
+                              clock.now())
+    except plans.PlanError:
+        db.session.rollback()
+        shown = None
+    return render("portal/plan.html", "portal/_plan_preview.html", preview=shown,
+                  **_plan_context(subscription))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])

@@ -22,7 +22,7 @@ from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, Sub
 from ..services import sales
 from .access import get_owned, require_permission
 from .common import (credit_from_form, invoice_download, is_htmx_fragment_request, locale,
-                     page_number, render)
+                     page_number, paginated, render)
 
 bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
 PAGE_SIZE = 50
@@ -139,12 +139,15 @@ def toggle_frequency(frequency_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        sales.set_frequency_active(frequency, request.form.get("active") == "1", current_user,
-                                   clock.now())
+        active = request.form.get("active") == "1"
+        sales.set_frequency_active(frequency, active, current_user, clock.now())
         db.session.commit()
+        flash(_("The frequency %(name)s is active again.", name=frequency.name) if active else
+              _("The frequency %(name)s is deactivated: no subscription can choose it now.",
+                name=frequency.name))
     except sales.SalesError as error:
         db.session.rollback()
-        flash(str(error))
+        flash(str(error), "error")
     return redirect(url_for("sales.frequencies", **request.args), 303)
 
 
@@ -180,18 +183,22 @@ def customers():
                 return redirect(url_for("sales.customers"), 303)
         else:
             status = 422
-    return render("sales/customers.html", form=form,
-                  customers=sales.company_customers(current_user.acting_company_id), status=status)
+    pagination = paginated(select(Customer).where(
+        Customer.company_id == current_user.acting_company_id).order_by(
+        func.lower(Customer.name), Customer.id))
+    return render("sales/customers.html", form=form, customers=pagination.items,
+                  pagination=pagination, status=status)
 
 
 # --- subscriptions -----------------------------------------------------------------------
 
 @bp.get("/subscriptions")
 def subscriptions():
-    rows = db.session.scalars(select(Subscription).where(
+    pagination = paginated(select(Subscription).where(
         Subscription.company_id == current_user.acting_company_id).order_by(
-        func.lower(Subscription.name))).all()
-    return render("sales/subscriptions.html", subscriptions=rows, today=clock.today(),
+        func.lower(Subscription.name), Subscription.id))
+    return render("sales/subscriptions.html", subscriptions=pagination.items,
+                  pagination=pagination, today=clock.today(),
                   preview=sales.preview,
                   missing=missing_seller_details(current_user.acting_company))
 
@@ -395,10 +402,11 @@ def get_sales_invoice(invoice_id: int) -> Invoice:
 
 @bp.get("/invoices")
 def invoices():
-    rows = db.session.scalars(select(Invoice).where(
+    pagination = paginated(select(Invoice).where(
         Invoice.seller_company_id == current_user.acting_company_id)
-        .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(500)).all()
-    return render("sales/invoices.html", invoices=rows, today=clock.today())
+        .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))
+    return render("sales/invoices.html", invoices=pagination.items, pagination=pagination,
+                  today=clock.today())
 
 
 def _invoice_page(invoice, credit_form=None, status=200):

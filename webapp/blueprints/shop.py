@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
-from flask import Blueprint, abort, redirect, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -198,7 +200,13 @@ def start():
         order.product_data = {"mode": "buy", "product": "none", "users": "1", "addons": []}
     elif request.args.get("trial") == "1":
         order.product_data = {"mode": "trial", "product": "", "users": "1", "addons": []}
-    return _render_step(order, "product", step_form(order, "product"))
+    form = step_form(order, "product")
+    if not order.product_data.get("product"):
+        # An edition is chosen from the start, and the price beside the form is its price.
+        form.product.data = form.product.data or form.product.choices[0][0]
+        order.product_data = {"mode": form.mode.data or "buy", "product": form.product.data,
+                              "users": str(form.users.data or 1), "addons": []}
+    return _render_step(order, "product", form)
 
 
 @bp.post("/order")
@@ -309,20 +317,42 @@ def autosave(public_id: str, step: str):
     return "", 204
 
 
+# The live price is a pure function of what is asked, the language and the catalog revision:
+# the fragment is drawn once per such question and process, then served from memory.
+PRICE_FRAGMENTS_KEPT = 4096
+_price_fragments: OrderedDict[tuple, str] = OrderedDict()
+_price_fragments_lock = threading.Lock()
+
+
 @bp.get("/order/price")
 def price():
     """The live price as a fragment (pure: reads the catalog, writes nothing)."""
-    product = request.args.get("product") or ""
-    try:
-        users = int(request.args.get("users") or 0)
-    except ValueError:
-        users = 0
-    users = max(0, min(users, 9999))
+    product = request.args.get("product") or request.args.get("edition") or ""  # Buy now
+    users = min(number_from(request.args, "users", 0) or 0, 9999)
     interval = request.args.get("billing_interval") or "annual"
-    quote = catalog.quote_order(None if product in ("", "none") else product, users,
-                                request.args.getlist("addons"), interval, locale())
-    return render("shop/price_page.html", "shop/_price.html", quote=quote, interval=interval,
-                  trial=request.args.get("mode") == "trial")
+    addons = tuple(request.args.getlist("addons")[:20])
+    trial = request.args.get("mode") == "trial"
+    language = locale()
+
+    def draw(template: str) -> str:
+        quote = catalog.quote_order(None if product in ("", "none") else product, users,
+                                    list(addons), interval, language)
+        return render_template(template, quote=quote, interval=interval, trial=trial)
+
+    if not is_htmx_fragment_request():
+        return draw("shop/price_page.html")
+    key = (product, users, addons, interval, trial, language, catalog.price_list().token)
+    with _price_fragments_lock:
+        body = _price_fragments.get(key)
+        if body is not None:
+            _price_fragments.move_to_end(key)
+            return body
+    body = draw("shop/_price.html")
+    with _price_fragments_lock:
+        _price_fragments[key] = body
+        if len(_price_fragments) > PRICE_FRAGMENTS_KEPT:
+            _price_fragments.popitem(last=False)
+    return body
 
 
 @bp.get("/order/<public_id>/users/suggest")

@@ -14,10 +14,11 @@ def percent_of(amount_ore: int, percent: int | Decimal) -> int:
 
 
 def format_nok(amount_ore: int, locale: str = "nb") -> str:
-    """Format øre as kroner: 'kr 1 234,50' (nb) or 'NOK 1,234.50' (en)."""
-    sign = "-" if amount_ore < 0 else ""
+    """Format øre as kroner: 'kr 1 234,50' (nb) or 'NOK 1,234.50' (en); a negative amount
+    with a true minus sign after the currency: 'kr −1 234,50'."""
+    sign = "\u2212" if amount_ore < 0 else ""
     kroner, ore = divmod(abs(amount_ore), 100)
     if locale == "en":
-        return f"{sign}NOK {kroner:,}.{ore:02d}"
+        return f"NOK {sign}{kroner:,}.{ore:02d}"
     grouped = f"{kroner:,}".replace(",", "\u00a0")
-    return f"{sign}kr\u00a0{grouped},{ore:02d}"
+    return f"kr\u00a0{sign}{grouped},{ore:02d}"

@@ -57,11 +57,14 @@ def licence_counts(agreement_ids: list[int]) -> dict[int, int]:
     return {agreement_id: count for agreement_id, count in rows}
 
 
+# The statuses of a licence subscription that is billed.
+IN_USE = ("active", "trial", "suspended")
+
+
 def licence_subscription(agreement_id: int) -> LicenceSubscription | None:
     """The agreement's licence subscription while it is in use (billed)."""
     found = agreement_licence(agreement_id)
-    return found if found is not None and found.status in ("active", "trial", "suspended") \
-        else None
+    return found if found is not None and found.status in IN_USE else None
 
 
 def monthly_cost(subscription: LicenceSubscription | None, users: int) -> int:
@@ -84,10 +87,22 @@ class AgreementSummary:
     drafts: list[CompanyDraft] = field(default_factory=list)
 
 
-def summaries(owner_id: int,
-              only: list[CustomerAgreement] | None = None) -> list[AgreementSummary]:
-    """The owner's agreements (or only the given ones) with companies, licences and cost."""
-    agreements = owned_agreements(owner_id) if only is None else only
+def owned_agreements_query(owner_id: int):
+    """The owner's agreements by name, their companies loaded with them; a query to page."""
+    from sqlalchemy.orm import selectinload
+
+    return select(CustomerAgreement).where(
+        CustomerAgreement.owner_company_id == owner_id,
+        CustomerAgreement.deleted_at.is_(None)).options(
+        selectinload(CustomerAgreement.companies)).order_by(CustomerAgreement.name,
+                                                           CustomerAgreement.id)
+
+
+def summaries(agreements: list[CustomerAgreement]) -> list[AgreementSummary]:
+    """The agreements with companies, licences and cost: a fixed number of queries however
+    many agreements there are."""
+    from sqlalchemy.orm import selectinload
+
     ids = [a.id for a in agreements]
     counts = licence_counts(ids)
     drafts: dict[int, list[CompanyDraft]] = {}
@@ -95,21 +110,35 @@ def summaries(owner_id: int,
             CompanyDraft.agreement_id.in_(ids), CompanyDraft.company_id.is_(None))
             .order_by(CompanyDraft.id)):
         drafts.setdefault(draft.agreement_id, []).append(draft)
+    latest: dict[int, LicenceSubscription] = {}
+    for subscription in db.session.scalars(
+            select(LicenceSubscription).where(LicenceSubscription.agreement_id.in_(ids),
+                                              LicenceSubscription.kind == "licence")
+            .options(selectinload(LicenceSubscription.addons))
+            .order_by(LicenceSubscription.id)):
+        latest[subscription.agreement_id] = subscription  # the newest one counts
     result = []
     for agreement in agreements:
         used = counts.get(agreement.id, 0)
+        subscription = latest.get(agreement.id)
+        in_use = subscription if subscription is not None and subscription.status in IN_USE \
+            else None
         result.append(AgreementSummary(
             agreement, sorted(agreement.companies, key=lambda c: c.name.lower()), used,
-            monthly_cost(licence_subscription(agreement.id), used),
-            drafts.get(agreement.id, [])))
+            monthly_cost(in_use, used), drafts.get(agreement.id, [])))
     return result
 
 
-def moves_of(agreement_ids: list[int]) -> list[CompanyMove]:
+def moves_of(agreement_ids, limit: int | None = None) -> list[CompanyMove]:
+    """Moves from or to the agreements (ids, or a query of ids), newest first."""
     return list(db.session.scalars(
         select(CompanyMove).where(CompanyMove.from_agreement_id.in_(agreement_ids)
                                   | CompanyMove.to_agreement_id.in_(agreement_ids))
-        .order_by(CompanyMove.moved_at.desc(), CompanyMove.id.desc())))
+        .order_by(CompanyMove.moved_at.desc(), CompanyMove.id.desc()).limit(limit)))
+
+
+def owner_agreement_ids(owner_id: int):
+    return select(CustomerAgreement.id).where(CustomerAgreement.owner_company_id == owner_id)
 
 
 # --- creating and deleting ---------------------------------------------------------------

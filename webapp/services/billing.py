@@ -773,9 +773,30 @@ def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reas
     return notes
 
 
-def agreement_invoices(agreement_id: int) -> list[Invoice]:
-    return list(db.session.scalars(select(Invoice).where(Invoice.agreement_id == agreement_id)
-                                   .order_by(Invoice.invoice_date.desc(), Invoice.id.desc())))
+INVOICE_FILTERS = ("open", "overdue", "paid", "credited", "credit_notes", "debt_collection")
+
+
+def licence_invoices(status: str, today: dt.date, agreement_id: int | None = None):
+    """The vendor's licence invoices and credit notes (of one agreement, or all), narrowed
+    to a status of INVOICE_FILTERS ("" for all); a query to order and page."""
+    settled = Invoice.paid_ore + Invoice.credited_ore >= Invoice.total_ore
+    query = select(Invoice).where(Invoice.agreement_id.is_not(None))
+    if agreement_id is not None:
+        query = query.where(Invoice.agreement_id == agreement_id)
+    if status == "open":
+        query = query.where(Invoice.kind == "invoice", ~settled)
+    elif status == "overdue":
+        query = query.where(Invoice.kind == "invoice", ~settled, Invoice.due_date < today)
+    elif status == "paid":
+        query = query.where(Invoice.kind == "invoice", Invoice.paid_ore > 0, settled,
+                            Invoice.credited_ore == 0)
+    elif status == "credited":
+        query = query.where(Invoice.kind == "invoice", Invoice.credited_ore > 0)
+    elif status == "credit_notes":
+        query = query.where(Invoice.kind == "credit_note")
+    elif status == "debt_collection":
+        query = query.where(Invoice.handed_over_at.is_not(None))
+    return query
 
 
 def invoice_count() -> int:

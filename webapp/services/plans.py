@@ -4,6 +4,7 @@ or another billing interval takes effect from the next period."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -169,3 +170,40 @@ def apply_pending_changes(now: dt.datetime) -> int:
             subscription.next_billing_interval = None
     db.session.flush()
     return len(due)
+
+
+@dataclass
+class Preview:
+    """What saving the plan form would do: the invoice written for the next morning (None:
+    nothing is invoiced now), when the change takes effect, and the next regular invoice."""
+    outcome: str
+    invoice_total_ore: int | None
+    invoice_period: tuple[dt.date, dt.date] | None
+    next_invoice: tuple | None
+
+
+def preview(subscription: LicenceSubscription, plan: str, addons: set[str] | None,
+            interval: str | None, now: dt.datetime) -> Preview:
+    """Make the changes in a savepoint, read what they did, and undo them: the preview is
+    the engine's own answer, never a second copy of its rules."""
+    from sqlalchemy import func, select
+
+    from ..models import Invoice
+    from .billing import estimate_next_invoice
+
+    highest = db.session.scalar(select(func.max(Invoice.id))) or 0
+    savepoint = db.session.begin_nested()
+    try:
+        outcome = change_plan(subscription, plan, now)
+        if addons is not None:
+            set_addons(subscription, addons, now)
+        if interval:
+            change_interval(subscription, interval)
+        written = db.session.scalar(select(Invoice).where(
+            Invoice.id > highest, Invoice.subscription_id == subscription.id))
+        total = written.total_ore if written is not None else None
+        period = (written.period_start, written.period_end) if written is not None else None
+        upcoming = estimate_next_invoice(subscription)
+    finally:
+        savepoint.rollback()
+    return Preview(outcome, total, period, upcoming)

@@ -40,6 +40,24 @@ def licensed_users(company: Company) -> tuple[int, int]:
     return used, licensed
 
 
+def employee_query(company_id: int, include_former: bool = False, search: str = ""):
+    """The company's employees (the employed only, unless `include_former`) with their
+    logins loaded in the same round trip, by name; `search` matches name, e-mail or
+    username."""
+    from sqlalchemy.orm import selectinload
+
+    query = select(Employee).where(Employee.company_id == company_id) \
+        .options(selectinload(Employee.user))
+    if not include_former:
+        query = query.where(Employee.employed)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.outerjoin(User, User.id == Employee.user_id).where(
+            func.lower(Employee.first_name + " " + Employee.last_name).like(pattern)
+            | func.lower(Employee.email).like(pattern) | func.lower(User.username).like(pattern))
+    return query.order_by(Employee.first_name, Employee.last_name, Employee.id)
+
+
 def is_free_plan(company: Company) -> bool:
     subscription = agreement_licence(company.agreement_id)
     plan = catalog.price_list().items.get(subscription.plan_code or "") if subscription else None
