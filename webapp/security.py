@@ -24,9 +24,10 @@ def refuse_hostile_arguments() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and has_control_characters(value):
             abort(404)
-    for value in request.args.values():
-        if len(value) > ARGUMENT_LIMIT or has_control_characters(value):
-            abort(400)
+    for values in request.args.listvalues():  # every value of a repeated argument too
+        for value in values:
+            if len(value) > ARGUMENT_LIMIT or has_control_characters(value):
+                abort(400)
 
 
 # The pages load their own script, style sheet and fonts and nothing else; no inline script,

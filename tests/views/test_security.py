@@ -391,6 +391,7 @@ def test_the_reviews_examples_of_a_500_are_answered(app, client, set_clock):
     assert client.get("/portal/invoices/99999999999999999999").status_code == 404
     assert client.get("/admin/sales/frequencies?page=99999999999999999999").status_code == 200
     assert client.get("/portal/?lang=nb\x00").status_code == 400
+    assert client.get("/order/price?addons=office-mobile&addons=x\x00").status_code == 400
     huge_interval = client.post("/admin/sales/frequencies/new", data={
         "kind": "weekly", "interval": "9" * 70, "weekdays": ["4"], "start_date": "2026-03-06",
         "end_kind": "never", "count": "NaN"})
