@@ -102,7 +102,7 @@ def home():
         if can("can_billing") else []
     days_left = None
     if subscription is not None and subscription.status == "trial":
-        days_left = max(0, (subscription.trial_ends_on - clock.today()).days)
+        days_left = max(0, (subscription.trial_ends_on - today).days)
     return render("portal/home.html", company=company, subscription=subscription,
                   users=users[:HOME_USERS], more_users=len(users) > HOME_USERS, used=used,
                   open_invoices=open_invoices, overdue=overdue, today=today,

@@ -15,7 +15,7 @@ from .. import clock
 from ..domain import usernames
 from ..domain.postal import city_for
 from ..extensions import db
-from ..forms import LINE_LIMIT, TEXT_LIMIT, EmptyForm, has_control_characters
+from ..forms import LINE_LIMIT, TEXT_LIMIT, EmptyForm, without_control_characters
 from ..forms.shop import (MAX_USERS, ActivationForm, CompanyForm, ProductForm, TermsForm, UserRowForm,
                           UsersForm)
 from ..models import Company, Order
@@ -156,8 +156,7 @@ def raw_input(step: str) -> dict | list:
 
 def _kept(value: str | None, multiline: bool = False) -> str:
     limit = TEXT_LIMIT if multiline else LINE_LIMIT
-    return "".join(char for char in (value or "")[:limit * 2]
-                   if not has_control_characters(char, multiline))[:limit]
+    return without_control_characters((value or "")[:limit * 2], multiline)[:limit]
 
 
 def first_incomplete_step(order: Order) -> str | None:
@@ -197,6 +196,7 @@ def start():
     draft is made by the first POST (so a visit, a bot or a reload leaves no row behind)."""
     order = shop.unsaved_draft(clock.now())
     if buys_addons_only() and request.args.get("addons") == "1":
+        order.existing_company_id = current_user.acting_company_id
         order.product_data = {"mode": "buy", "product": "none", "users": "1", "addons": []}
     elif request.args.get("trial") == "1":
         order.product_data = {"mode": "trial", "product": "", "users": "1", "addons": []}
@@ -328,7 +328,7 @@ _price_fragments_lock = threading.Lock()
 def price():
     """The live price as a fragment (pure: reads the catalog, writes nothing)."""
     product = request.args.get("product") or request.args.get("edition") or ""  # Buy now
-    users = min(number_from(request.args, "users", 0) or 0, 9999)
+    users = min(number_from(request.args, "users", 0), 9999)
     interval = request.args.get("billing_interval") or "annual"
     addons = tuple(request.args.getlist("addons")[:20])
     trial = request.args.get("mode") == "trial"

@@ -29,6 +29,10 @@ def has_control_characters(text: str, multiline: bool = False) -> bool:
     return (_CONTROL_MULTILINE if multiline else _CONTROL).search(text) is not None
 
 
+def without_control_characters(text: str, multiline: bool = False) -> str:
+    return (_CONTROL_MULTILINE if multiline else _CONTROL).sub("", text)
+
+
 def _leaves(fields):
     for field in fields:
         if isinstance(field, FormField):

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.money import format_nok
-from ..services.payments import PaymentError, parse_amount
+from .validators import amount_in_ore
 
 REQUIRED = _l("This field is required.")
 
@@ -21,10 +21,7 @@ class PaymentForm(KvittForm):
     kid = StringField(_l("KID"), validators=[Optional(), Length(max=25)])
 
     def validate_amount(self, field):
-        try:
-            self.amount_ore = parse_amount(field.data)
-        except PaymentError as error:
-            raise ValidationError(str(error)) from None
+        self.amount_ore = amount_in_ore(field)
 
 
 class CreditForm(KvittForm):
@@ -61,10 +58,7 @@ class CreditForm(KvittForm):
             return
         if not field.data:
             raise ValidationError(_l("Enter the amount to credit."))
-        try:
-            self.amount_ore = parse_amount(field.data)
-        except PaymentError as error:
-            raise ValidationError(str(error)) from None
+        self.amount_ore = amount_in_ore(field)
 
     def credit_arguments(self) -> dict:
         """The service's arguments for what the form chose."""
@@ -96,10 +90,7 @@ class EnterpriseTermsForm(KvittForm):
         DataRequired(REQUIRED), NumberRange(min=1, max=100000)])
 
     def validate_monthly_price(self, field):
-        try:
-            self.monthly_ore = parse_amount(field.data)
-        except PaymentError as error:
-            raise ValidationError(str(error)) from None
+        self.monthly_ore = amount_in_ore(field)
 
 
 class MandateForm(KvittForm):
@@ -112,10 +103,7 @@ class MandateForm(KvittForm):
 
     def validate_limit(self, field):
         if field.data and field.data.strip():
-            try:
-                self.limit_ore = parse_amount(field.data)
-            except PaymentError as error:
-                raise ValidationError(str(error)) from None
+            self.limit_ore = amount_in_ore(field)
 
 
 class MandateRegistrationForm(KvittForm):

@@ -10,7 +10,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from ..domain.recurrence import Pattern, PatternError
 from .shop import MultiCheckboxField
 from .portal import BuyerDeliveryForm
-from .validators import (email_address, norwegian_organisation_number,
+from .validators import (amount_in_ore, email_address, norwegian_organisation_number,
                          norwegian_postal_code)
 
 REQUIRED = _l("This field is required.")
@@ -133,12 +133,7 @@ class LineForm(Form):
         ("0E", _l("0 % (exempt)"))], default="25")
 
     def validate_unit_price(self, field):
-        from ..services.payments import PaymentError, parse_amount
-
-        try:
-            self.unit_ore = parse_amount(field.data)
-        except PaymentError as error:
-            raise ValidationError(str(error)) from None
+        self.unit_ore = amount_in_ore(field)
 
 
 class SubscriberForm(Form):

@@ -31,6 +31,16 @@ def phone_number(form, field) -> None:
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def amount_in_ore(field) -> int:
+    """The field's kroner as øre ('1 234,50'), or the parser's refusal as its message."""
+    from ..services.payments import PaymentError, parse_amount
+
+    try:
+        return parse_amount(field.data)
+    except PaymentError as error:
+        raise ValidationError(str(error)) from None
+
+
 def norwegian_postal_code(form, field) -> None:
     code = (field.data or "").strip()
     if len(code) != 4 or not code.isdigit():

@@ -37,11 +37,7 @@ class AgreementError(Exception):
 # --- what the owner sees -------------------------------------------------------------------
 
 def owned_agreements(owner_id: int) -> list[CustomerAgreement]:
-    return list(db.session.scalars(
-        select(CustomerAgreement)
-        .where(CustomerAgreement.owner_company_id == owner_id,
-               CustomerAgreement.deleted_at.is_(None))
-        .order_by(CustomerAgreement.name, CustomerAgreement.id)))
+    return list(db.session.scalars(owned_agreements_query(owner_id)))
 
 
 def licence_counts(agreement_ids: list[int]) -> dict[int, int]:
@@ -138,7 +134,9 @@ def moves_of(agreement_ids, limit: int | None = None) -> list[CompanyMove]:
 
 
 def owner_agreement_ids(owner_id: int):
-    return select(CustomerAgreement.id).where(CustomerAgreement.owner_company_id == owner_id)
+    """The ids of the owner's agreements (not deleted), as a query."""
+    return select(CustomerAgreement.id).where(CustomerAgreement.owner_company_id == owner_id,
+                                              CustomerAgreement.deleted_at.is_(None))
 
 
 # --- creating and deleting ---------------------------------------------------------------

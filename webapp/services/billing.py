@@ -773,6 +773,8 @@ def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reas
     return notes
 
 
+# The vendor's licence invoices (a company's own sales invoices have no agreement).
+LICENCE_INVOICE = Invoice.agreement_id.is_not(None)
 INVOICE_FILTERS = ("open", "overdue", "paid", "credited", "credit_notes", "debt_collection")
 
 
@@ -780,7 +782,7 @@ def licence_invoices(status: str, today: dt.date, agreement_id: int | None = Non
     """The vendor's licence invoices and credit notes (of one agreement, or all), narrowed
     to a status of INVOICE_FILTERS ("" for all); a query to order and page."""
     settled = Invoice.paid_ore + Invoice.credited_ore >= Invoice.total_ore
-    query = select(Invoice).where(Invoice.agreement_id.is_not(None))
+    query = select(Invoice).where(LICENCE_INVOICE)
     if agreement_id is not None:
         query = query.where(Invoice.agreement_id == agreement_id)
     if status == "open":

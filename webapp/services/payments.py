@@ -13,12 +13,12 @@ from .. import clock
 from ..extensions import db
 from ..models import AvtaleGiroClaim, DunningEvent, Invoice, LicenceSubscription, Payment
 from .avtalegiro import STANDING
+from .billing import LICENCE_INVOICE
 from .mail import queue_mail
 
 STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
 # The vendor's licence invoices (billed to agreements); a company's own sales invoices to its
 # customers are its business, not the vendor's to collect.
-LICENCE_INVOICE = Invoice.agreement_id.is_not(None)
 
 
 class PaymentError(Exception):
