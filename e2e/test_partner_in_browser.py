@@ -144,6 +144,11 @@ def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail
     expect(client.get_by_role("button", name="Logg ut")).to_be_visible()
     client.goto(link(invitation, "/collaboration/approve/"))
     expect(client.get_by_text("Kvitt Regnskap Smart")).to_be_visible()
+    expect(client.locator("dd[data-members]")).to_contain_text("i brukergruppen Regnskapsfører")
+    # The terms are accepted, not only the button pressed.
+    client.get_by_role("button", name="Godkjenn").click()
+    expect(client.get_by_text("Godta vilkårene for å godkjenne samarbeidet.")).to_be_visible()
+    client.get_by_label("Jeg godtar vilkårene for samarbeidet").check()
     client.get_by_role("button", name="Godkjenn").click()
     expect(client.get_by_role("heading", name="Samarbeidet er godkjent")).to_be_visible()
     # The link works once.
@@ -152,3 +157,20 @@ def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail
 
     page.reload()
     expect(page.locator("[data-status]")).to_have_text("Aktiv")
+    # The firm's user works in the client's company: switched from the header.
+    page.get_by_label("Foretak", exact=True).select_option(label="Kafé Sentrum AS")
+    page.get_by_role("button", name="Bytt selskap").click()
+    expect(page.get_by_text("Du arbeider nå i Kafé Sentrum AS.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Kafé Sentrum AS")).to_be_visible()
+    page.get_by_role("link", name="Fakturaer", exact=True).click()
+    expect(page.get_by_role("heading", name="Fakturaer")).to_be_visible()
+
+    # The client ends it under Admin; the firm's user loses the company the same day.
+    client.goto(demo_server + "/portal/users")
+    client.get_by_role("link", name="Regnskapsførere").click()
+    expect(client.locator("dd[data-members]")).to_contain_text("Rita")
+    client.once("dialog", lambda dialog: dialog.accept())
+    client.get_by_role("button", name="Avslutt samarbeid").click()
+    expect(client.get_by_text("firmaets brukere har ikke lenger tilgang")).to_be_visible()
+    page.goto(demo_server + "/portal/")
+    expect(page.get_by_label("Foretak", exact=True)).to_have_count(0)

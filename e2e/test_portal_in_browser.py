@@ -1,5 +1,6 @@
 """The portal in real Chromium: add a user and see the licence count; a custom group loses a
-page; a trial bought with "Buy now"; a cancellation with its e-mail and date."""
+page; a trial bought with "Buy now"; a cancellation with its e-mail and date; more licences
+with their price shown first and invoiced the next morning."""
 import pytest
 from playwright.sync_api import expect
 
@@ -80,7 +81,7 @@ def test_r_trial_2_buy_now_converts_a_trial(browser, server, inbox):
     page.get_by_label("Nytt passord").fill("ingrid-sitt-passord")
     page.get_by_label("Gjenta passordet").fill("ingrid-sitt-passord")
     page.get_by_role("button", name="Lagre passord").click()
-    page.get_by_role("link", name="Kjøp nå").click()
+    page.locator("header").get_by_role("link", name="Kjøp nå").click()  # top left, every page
     page.get_by_label("Fakturaadresse").fill("Storgata 1")
     page.get_by_label("Postnummer").press_sequentially("0150")
     expect(page.get_by_label("Poststed")).to_have_value("OSLO")
@@ -107,3 +108,61 @@ def test_r_bill_7_cancel_and_see_the_confirmation_and_the_date(browser, demo_ser
     assert "30.04.2027" in asked[0] and "fakturaer" in asked[0]  # the consequence, asked first
     mail = wait_for_mail(inbox, "kari@fjordkaffe.example", "Oppsigelsen av Kvitt er mottatt")
     assert "30.04.2027" in mail.get_body(("plain",)).get_content()
+
+
+def test_r_plan_6_more_licences_with_the_price_first_then_the_invoice_next_morning(
+        browser, demo_server, inbox):
+    operator = browser.new_context().new_page()
+    log_in(operator, demo_server, "100001", OPERATOR)
+    set_clock(operator, demo_server, "2026-04-21T09:00")
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Faktura 1")
+    page = browser.new_context().new_page()
+    log_in(page, demo_server, "100002", DEMO_ADMIN)
+    page.get_by_role("link", name="Endre lisenser").click()
+    expect(page.locator("#licences [data-licences]")).to_contain_text("3 lisenser")
+    page.get_by_role("spinbutton", name="Lisenser").fill("0")
+    expect(page.locator("#licences")).to_contain_text("Mellom 1 og 9999 lisenser.")
+    page.get_by_role("spinbutton", name="Lisenser").fill("5")
+    preview = page.locator("#licence-preview [data-preview='now']")
+    expect(preview).to_contain_text("I morgen tidlig faktureres du")
+    shown = preview.inner_text()
+    page.get_by_role("button", name="Endre lisenser").click()
+    expect(page.get_by_text("Flere lisenser: de virker med én gang")).to_be_visible()
+    expect(page.locator("#licences [data-licences]")).to_contain_text("5 lisenser")
+    set_clock(operator, demo_server, "2026-04-22T09:00")
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Faktura 3")  # 2 is the partner's
+    page.get_by_role("link", name="Fakturaer", exact=True).click()
+    page.get_by_role("link", name="3", exact=True).click()
+    expect(page.get_by_text("Lisenser økt fra 3 til 5")).to_be_visible()
+    # The invoice is the amount the preview promised.
+    assert page.locator("[data-amount='total']").inner_text() in shown
+
+
+def test_r_support_1_a_request_answered_by_the_operator_is_read_in_the_portal(
+        browser, demo_server, inbox):
+    page = browser.new_context().new_page()
+    log_in(page, demo_server, "100002", DEMO_ADMIN)
+    page.get_by_role("link", name="Kundestøtte").click()
+    page.get_by_role("button", name="Send henvendelse").click()
+    expect(page.get_by_text("Velg hva det gjelder.")).to_be_visible()
+    page.get_by_label("Hva gjelder det?").select_option(label="Flere prøvedager")
+    page.get_by_label("Meldingen din").fill("Kan vi få to uker til å prøve?")
+    page.get_by_role("button", name="Send henvendelse").click()
+    expect(page.get_by_text("er sendt. Vi svarer på e-post og her.")).to_be_visible()
+    wait_for_mail(inbox, "kari@fjordkaffe.example", "Vi har mottatt henvendelse")
+
+    operator = browser.new_context().new_page()
+    log_in(operator, demo_server, "100001", OPERATOR)
+    operator.get_by_role("link", name="Kundestøtte").click()
+    operator.get_by_role("row", name="Fjordkaffe").get_by_role("link").first.click()
+    expect(operator.get_by_text("Kan vi få to uker til å prøve?")).to_be_visible()
+    expect(operator.get_by_role("link", name="Forleng prøveperioden")).to_be_visible()
+    operator.get_by_label("Melding").fill("Ja, prøveperioden er forlenget med 14 dager.")
+    operator.get_by_role("button", name="Send svar", exact=True).click()
+    expect(operator.get_by_text("Svaret er sendt til kari@fjordkaffe.example")).to_be_visible()
+    mail = wait_for_mail(inbox, "kari@fjordkaffe.example", "Svar på henvendelse")
+    assert "forlenget med 14 dager" in mail.get_body(("plain",)).get_content()
+
+    page.reload()
+    expect(page.get_by_text("Ja, prøveperioden er forlenget med 14 dager.")).to_be_visible()
+    expect(page.locator("p[data-status]")).to_have_text("Besvart")

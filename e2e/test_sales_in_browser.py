@@ -56,6 +56,18 @@ def test_r_freq_subscription_with_a_new_frequency_then_invoices(browser, demo_se
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[1][0] == "Siste fredag hver 2. måned, 6 ganger" and rows[1][4] == 1
 
+    # A frequency in use cannot be deactivated: the row's own button says why; in English the
+    # automatic name is English.
+    row.get_by_role("button", name="Deaktiver").click()
+    expect(page.get_by_text("Frekvensen brukes av 1 aktive abonnementer")).to_be_visible()
+    page.goto(demo_server + "/admin/sales/frequencies?lang=en")
+    row = page.locator("tr", has_text="The last Friday of every 2nd month, 6 times")
+    expect(row.locator('[data-col="in-use"]')).to_have_text("1")
+    page.goto(demo_server + "/admin/sales/subscriptions")
+    expect(page.get_by_role("cell", name="The last Friday of every 2nd month, 6 times")) \
+        .to_be_visible()
+    page.goto(demo_server + "/admin/sales/frequencies?lang=nb")
+
     operator = browser.new_context().new_page()
     log_in(operator, demo_server, "100001", OPERATOR)
     set_clock(operator, demo_server, "2026-04-24T08:30")

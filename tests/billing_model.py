@@ -124,7 +124,9 @@ class Subscription:
     interval: str
     addons: list[list] = field(default_factory=list)  # [code, first day, removed from | None]
     plan_days: list[tuple[dt.date, str]] = field(default_factory=list)  # (from day, plan)
+    bought_days: list[tuple[dt.date, int]] = field(default_factory=list)  # (from day, count)
     next_plan: str | None = None
+    next_bought: int | None = None
     next_interval: str | None = None
     activated: dt.date | None = None
     billed_through: dt.date | None = None
@@ -139,6 +141,14 @@ class Subscription:
                 plan = code
         return plan
 
+    def bought_on(self, day: dt.date) -> int:
+        """The licences bought on the day: the count from its last change before it."""
+        bought = self.bought_days[0][1] if self.bought_days else self.bought
+        for first, count in self.bought_days:
+            if first <= day:
+                bought = count
+        return bought
+
     def addons_on(self, day: dt.date) -> list[str]:
         return sorted({code for code, first, removed in self.addons
                        if first <= day and (removed is None or day < removed)})
@@ -146,30 +156,33 @@ class Subscription:
     def months_and_rate(self) -> tuple[int, int]:
         return INTERVALS[self.interval]
 
-    def monthly_parts(self, plan: str, addons: list[str]) -> list[tuple[int, int]]:
-        """(quantity, unit) of each priced part for a whole month."""
+    def monthly_parts(self, plan: str, addons: list[str],
+                      bought: int | None = None) -> list[tuple[int, int]]:
+        """(quantity, unit) of each priced part for a whole month (at the licences bought
+        now, or at `bought`)."""
+        bought = self.bought if bought is None else bought
         parts = []
         if is_plan(plan):
             price, included = PLANS[plan]
             parts.append((1, price))
-            if self.bought > included:
-                parts.append((self.bought - included, EXTRA_LICENCE))
+            if bought > included:
+                parts.append((bought - included, EXTRA_LICENCE))
         else:
             units: dict[int, int] = {}
-            for position in range(1, self.bought + 1):
+            for position in range(1, bought + 1):
                 unit = band_unit(EDITIONS[plan], position)
                 units[unit] = units.get(unit, 0) + 1
             parts.extend((count, unit) for unit, count in units.items())
             for code in addons:
                 price, per_user = ADDONS[code]
-                if (self.bought if per_user else 1):
-                    parts.append((self.bought if per_user else 1, price))
+                if (bought if per_user else 1):
+                    parts.append((bought if per_user else 1, price))
         return [(q, u) for q, u in parts if q * u]
 
     def extra_cost(self, day: dt.date, users: int) -> tuple[int, int]:
         """(users beyond the licence, what they cost a month) on the day."""
         plan = self.plan_on(day)
-        allowed = licences(plan, self.bought)
+        allowed = licences(plan, self.bought_on(day))
         extra = users - allowed
         if extra <= 0 or plan == "efaktura-free":
             return 0, 0
@@ -193,7 +206,8 @@ class Model:
         self.start = start
         self.subscriptions = {"A": Subscription("A", plan, bought, interval,
                                                 [[code, start, None] for code in addons],
-                                                [(start, plan)], activated=start)}
+                                                [(start, plan)], [(start, bought)],
+                                                activated=start)}
         self.company_agreement = {"A1": [(start, "A")], "A2": [(start, "A")]}
         # person -> list of [company, first day, last day | None]
         self.access: dict[int, list[list]] = {}
@@ -260,6 +274,9 @@ class Model:
                 if sub.next_plan:
                     sub.plan_days.append((sub.billed_through + ONE, sub.next_plan))
                     sub.plan, sub.next_plan = sub.next_plan, None
+                if sub.next_bought:
+                    sub.bought_days.append((sub.billed_through + ONE, sub.next_bought))
+                    sub.bought, sub.next_bought = sub.next_bought, None
                 if sub.next_interval:
                     sub.interval, sub.next_interval = sub.next_interval, None
         for sub in self.subscriptions.values():
@@ -399,6 +416,29 @@ class Model:
             parts.append((sub.bought if per_user else 1, price, first, None))
         if parts:
             self.difference(sub, today, parts)
+
+    def change_licences(self, today: dt.date, bought: int) -> None:
+        """R-PLAN-6: more licences from today, the rest of the paid period owed at each
+        day's plan and add-ons; fewer from the next period."""
+        sub = self.subscriptions["A"]
+        if bought == sub.bought:
+            sub.next_bought = None
+            return
+        if bought < sub.bought:
+            sub.next_bought = bought
+            return
+        previous = sub.bought
+        sub.bought_days.append((today, bought))
+        sub.bought, sub.next_bought = bought, None
+        starts = sorted({today} | {first for first, _plan in sub.plan_days if first > today})
+        parts = []
+        for index, first in enumerate(starts):
+            last = starts[index + 1] - ONE if index + 1 < len(starts) else None
+            plan, addons = sub.plan_on(first), sub.addons_on(first)
+            now = sum(q * u for q, u in sub.monthly_parts(plan, addons, bought))
+            was = sum(q * u for q, u in sub.monthly_parts(plan, addons, previous))
+            parts.append((1, now - was, first, last))
+        self.difference(sub, today, parts)
 
     def change_interval(self, interval: str) -> None:
         sub = self.subscriptions["A"]

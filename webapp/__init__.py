@@ -46,6 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Sessions end by our own idle and lifetime rules (auth.expire_idle_sessions). Flask-Login's
+    # "basic" protection would only mark sessions non-fresh, and doing so rewrote an anonymous
+    # visitor's cookie from whichever request came first: a slow live price answered after the
+    # shop had created the draft, and its cookie lost the draft.
+    login_manager.session_protection = None
 
     from . import models  # noqa: F401  (register the tables)
     from .blueprints import register_blueprints

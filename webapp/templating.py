@@ -98,8 +98,45 @@ def collaboration_status_label(status: str) -> str:
             "ended": _("Ended")}.get(status, status)
 
 
+def support_status_label(status: str) -> str:
+    return {"new": _("Sent, waiting for us"), "in_progress": _("We are working on it"),
+            "answered": _("Answered"), "closed": _("Closed")}.get(status, status)
+
+
+def support_category_label(category: str) -> str:
+    return {"users": _("Users and licences"), "trial": _("More trial days"),
+            "addons": _("Add-ons"), "quote": _("Quote for integrated services"),
+            "error": _("Something does not work"), "other": _("Other")}.get(category, category)
+
+
+def in_trial() -> bool:
+    """The user's company is in a trial it can buy from (seed 000: "Buy now" top left on
+    every page of a trial); read once per request."""
+    from flask import g
+    from flask_login import current_user
+
+    if "in_trial" not in g:
+        g.in_trial = False
+        if current_user.is_authenticated and not current_user.is_operator and \
+                can_buy(current_user):
+            g.in_trial = True
+    return g.in_trial
+
+
+def can_buy(user) -> bool:
+    from .blueprints.access import acting_licence
+
+    subscription = acting_licence(user)
+    return subscription is not None and subscription.is_trial and \
+        subscription.status in ("active", "trial", "deactivated")
+
+
 def local_date(day: dt.date | None) -> str:
     return "" if day is None else day.strftime("%d.%m.%Y")
+
+
+def frequency_name(frequency) -> str:
+    return frequency.display_name(str(get_locale()))
 
 
 def edition_name(code: str | None) -> str:
@@ -172,5 +209,6 @@ def register_templating(app: Flask) -> None:
                    job_label, group_label, invoice_status_label, collaboration_status_label,
                    invoice_filter_label, dunning_stage_label, city_for, payment_source_label,
                    payment_outcome_label, parked_reason_label, valid_kid, claim_status_label,
-                   catalog_price):
+                   catalog_price, frequency_name, support_status_label,
+                   support_category_label, in_trial):
         app.add_template_global(helper)

@@ -1,4 +1,4 @@
-"""R-BILL-6, R-BILL-8, R-AGR-1, R-AGR-4, R-PLAN-1: three-year timelines played on Kvitt and on
+"""R-BILL-6, R-BILL-8, R-AGR-1, R-AGR-4, R-PLAN-1, R-PLAN-6: three-year timelines played on Kvitt and on
 a model of the rules (tests/billing_model.py, no code shared with webapp/) give the same
 invoices and credit notes to the øre, and every day of access beyond the licence is billed
 exactly once.
@@ -33,7 +33,7 @@ EXAMPLES = int(os.environ.get("KVITT_MODEL_EXAMPLES", "20"))  # 1 000 timelines 
 BILLING_JOBS = [job for name, job in JOBS
                 if name in ("close_cancelled", "plan_changes", "issue_invoices")]
 KINDS = ["add_user", "deactivate", "delete", "remove_access", "invite", "agreement", "move",
-         "upgrade", "downgrade", "addon_on", "addon_off", "interval", "cancel"]
+         "upgrade", "downgrade", "addon_on", "addon_off", "interval", "cancel", "licences"]
 
 
 @st.composite
@@ -193,6 +193,12 @@ class Played:
             interval = ["annual", "semiannual", "quarterly"][a % 3]
             plans.change_interval(subscription, interval)
             model.change_interval(interval)
+        elif kind == "licences" and not ended and not free:
+            bought = a % 8 + 1
+            if bought < model.users_on("A", day):
+                return  # never fewer licences than users in use (R-PLAN-6)
+            plans.change_quantity(subscription, bought, now)
+            model.change_licences(day, bought)
         elif kind == "cancel" and not ended and not free:
             cancellation.cancel(subscription, self.admin, now)
             model.cancel(day)

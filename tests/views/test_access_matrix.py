@@ -10,8 +10,9 @@ from webapp.extensions import db
 from webapp import clock
 from webapp.models import (CompanyDraft, CompanyMove, Customer, CustomerAgreement, Employee,
                            Frequency, Invoice, Membership, Subscription, User, UserGroup)
-from webapp.services import agreements
+from webapp.services import agreements, collaboration, support
 from tests.billing_setup import active_customer
+from tests.partner_setup import ORG, partner
 from tests.services.test_billing import at
 from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
 
@@ -20,7 +21,9 @@ PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "portal.invo
                  "portal.buy": "can_billing", "portal.cancel": "can_admin",
                  "portal.company_profile": "can_admin", "portal.user": "can_admin",
                  "portal.employee": "can_admin", "portal.group": "can_admin",
-                 "portal.plan": "can_billing"}
+                 "portal.plan": "can_billing", "portal.collaborations": "can_admin",
+                 "portal.end_collaboration": "can_admin", "portal.contact": "can_admin",
+                 "portal.licence": "can_billing"}
 
 
 def _log_in(client, user, password="passord-1234"):
@@ -60,8 +63,21 @@ def owner_objects(app, client):
     owner_admin = _admin_of(owner)
     second = agreements.create_agreement(company, clock.now(), name="Andre", customer_number="2")
     draft = agreements.start_draft(second, owner_admin, clock.now())
+    # An accounting firm asks to work in the company (Admin → Accounting firms).
+    firm, firm_admin = partner(dt.date(2026, 1, 5))
+    company.organisation_number = ORG[3]
+    listed = collaboration.add_client(firm, clock.now(), name="Eier AS",
+                                      organisation_number=ORG[3], email="post@eier.example",
+                                      customer_number=None)
+    assignment = collaboration.add_assignment(listed, "Bokføring", clock.now())
+    asked = collaboration.activate(firm, listed, firm_admin, clock.now(),
+                                   assignment_id=assignment.id, variant="regnskap-pro",
+                                   recipient="client", period_months=12)
+    asked_us = support.create_request(company, owner_admin, clock.now(), category="other",
+                                      text="Hjelp")
     db.session.commit()
     return {"agreement_id": second.id, "draft_id": draft.id, "step": "company",
+            "collaboration_id": asked.id, "request_id": asked_us.id,
             "company_id": company.id, "membership_id": db.session.scalar(
                 select(Membership.id).where(Membership.user_id == owner_admin.id)),"user_id": owner_admin.id, "action": "deactivate", "extension": "pdf",
             "employee_id": db.session.scalar(select(Employee.id).where(

@@ -155,14 +155,17 @@ def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(clien
     body = welcome[SECOND["email"]].body_text
     customer_id = order.company.customer_id
     assert f"Kunde-ID: {customer_id}" in body and "Brukernavn: per" in body
-    for prefix in ("/login", "/guide", "/support", "/password/set/"):
+    for prefix in ("/login", "/guide", "/portal/support", "/password/set/"):
         assert link_in(welcome[SECOND["email"]], prefix)
     set_path = link_in(welcome[SECOND["email"]], "/password/set/")
     short = client.post(set_path, data={"password": "short", "confirm": "short"})
     assert short.status_code == 422 and "mellom 10 og 200 tegn" in short.get_data(as_text=True)
     done = client.post(set_path, data={"password": "per-sitt-passord", "confirm":
                                        "per-sitt-passord"})
-    assert done.status_code == 303 and done.headers["Location"] == "/portal/"
+    # Per did not order: he reads and accepts the terms of service first (R-PLAN-5).
+    assert done.status_code == 303 and done.headers["Location"] == "/terms/accept?next=/portal/"
+    assert client.post(done.headers["Location"], data={"accept": "y"}).headers["Location"] \
+        == "/portal/"
     again = client.get(set_path)
     assert again.status_code == 410
     client.post("/logout")

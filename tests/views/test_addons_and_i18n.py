@@ -96,3 +96,32 @@ def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client,
     assert (invoice.invoice_date, invoice.period_start, invoice.period_end) == (
         dt.date(2026, 4, 3), dt.date(2026, 4, 2), paid_to)
     assert invoice.net_ore == amount - percent(amount, 5)
+
+
+def test_invoice_lines_are_shown_in_the_readers_language(client, set_clock):
+    """An English reader sees the lines in English; the document itself (PDF, EHF) stays in
+    bokmål, the invoice's language, and so does a credit note's copy of a line."""
+    from tests.conftest import run_due_jobs
+    from webapp import clock
+    from webapp.models import Invoice
+    from webapp.services.billing import credit_invoice
+
+    set_clock(2026, 3, 10, 9, 0)
+    log_in(client, DEMO_ADMIN)
+    set_clock(2026, 3, 11, 9, 0)
+    run_due_jobs()
+    invoice = db.session.scalar(select(Invoice).order_by(Invoice.id))
+    note = credit_invoice(invoice, "Feil antall brukere", clock.now())
+    db.session.commit()
+    for shown in (invoice, note):
+        english = client.get(f"/portal/invoices/{shown.id}?lang=en").get_data(as_text=True)
+        assert "Kvitt Office Professional, users 1–" in english
+        assert "Discount for annual invoicing 10%" in english
+        assert "brukere 1–" not in english and "Rabatt for" not in english
+        bokmal = client.get(f"/portal/invoices/{shown.id}?lang=nb").get_data(as_text=True)
+        assert "Kvitt Office Professional, brukere 1–" in bokmal
+        assert "Rabatt for årlig fakturering 10 %" in bokmal
+        client.get("/?lang=en")
+        ehf = client.get(f"/portal/invoices/{shown.id}.xml").get_data(as_text=True)
+        assert "brukere 1–" in ehf and "users 1–" not in ehf
+    client.get("/?lang=nb")

@@ -83,3 +83,77 @@ def test_operator_undoes_a_cancellation_and_the_period_is_invoiced_again(client)
     assert [i.kind for i in august] == ["invoice", "credit_note", "invoice"]
     db.session.refresh(subscription)
     assert subscription.billed_through == D(2026, 10, 31)
+
+
+def _model_credit_after_closing(start, closed_on):
+    """The model of the rules: the same customer's invoices, then everything invoiced after
+    the closing day credited (rule 4)."""
+    from tests.billing_model import ONE, Model
+
+    model = Model(start, "office-professional", 3, "annual", ["office-mobile"], 1)
+    day = start
+    while day <= closed_on:
+        model.morning(day)
+        day += ONE
+    sub = model.subscriptions["A"]
+    model.credit_after(sub, closed_on, closed_on)
+    return [doc for doc in sub.documents if doc.kind == "credit_note"]
+
+
+def _invoiced_customer_at_closing(client):
+    """An annual customer invoiced through January next year; on 10 March the operator is
+    logged in to close its account."""
+    from webapp.models import Company
+
+    subscription = active_customer(D(2026, 1, 5), addons=("office-mobile",), quantity=3)
+    at(2026, 1, 6, 9, 0)
+    run_due_jobs()
+    company = db.session.scalar(select(Company).where(Company.name == "Bakeriet Lille AS"))
+    at(2026, 3, 10, 12, 0)
+    log_in_operator(client)
+    return subscription, company
+
+
+def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(client):
+    """Seed 001: every subscription ends on the day, the invoiced days after it are credited
+    as the rules say, open invoices stay for dunning unless credited, nothing more is
+    invoiced, and nothing is deleted."""
+    from webapp.models import Invoice, LicenceSubscription
+
+    subscription, company = _invoiced_customer_at_closing(client)
+    unknown = client.post("/operator/accounts/close", data={"customer_id": "999999",
+                                                            "reason": "bankrupt"})
+    assert unknown.status_code == 422 and "Ingen kunde har denne kunde-ID-en." in \
+        unknown.get_data(as_text=True)
+    closed = client.post("/operator/accounts/close", data={
+        "customer_id": company.customer_id, "reason": "bankrupt", "note": "Bostyrer varslet"})
+    assert closed.status_code == 303
+    [expected] = _model_credit_after_closing(D(2026, 1, 5), D(2026, 3, 10))
+    [note] = [i for i in invoices() if i.kind == "credit_note"
+              and i.subscription_id == subscription.id]
+    assert (note.net_ore, note.vat_ore) == (expected.net, expected.vat)
+    assert note.reason.startswith("Konto avsluttet (konkurs): Bostyrer varslet")
+    [first] = [i for i in invoices() if i.kind == "invoice"
+               and i.subscription_id == subscription.id]
+    assert first.open_ore == first.total_ore + note.total_ore  # the rest stays for dunning
+    again = client.post("/operator/accounts/close", data={
+        "customer_id": company.customer_id, "reason": "bankrupt"})
+    assert again.status_code == 422 and "allerede avsluttet" in again.get_data(as_text=True)
+    at(2027, 1, 11, 9, 0)
+    run_due_jobs()
+    assert [i.kind for i in invoices() if i.subscription_id == subscription.id] == [
+        "invoice", "credit_note"]  # nothing more
+    assert db.session.get(LicenceSubscription, subscription.id).status != "active"
+    assert db.session.get(Invoice, first.id) is not None  # kept
+
+
+def test_seed_001_closing_can_credit_the_open_invoices_too(client):
+    subscription, company = _invoiced_customer_at_closing(client)
+    assert client.post("/operator/accounts/close", data={
+        "customer_id": company.customer_id, "reason": "dissolved",
+        "credit_open": "y"}).status_code == 303
+    [first] = [i for i in invoices() if i.kind == "invoice"
+               and i.subscription_id == subscription.id]
+    assert first.open_ore == 0
+    page = client.get("/operator/cancellations").get_data(as_text=True)
+    assert "Konto avsluttet (avviklet)" in page

@@ -58,7 +58,7 @@ def _approve(client, link: str, approver: User, firm: Company):
     logged in again."""
     client.post("/logout")
     _log_in(client, approver)
-    response = client.post(link)
+    response = client.post(link, data={"accept": "y"})
     client.post("/logout")
     _log_in(client, db.session.scalar(select(User).where(User.company_id == firm.id,
                                                          User.is_superuser)))
@@ -69,9 +69,15 @@ def _user_with_email(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
 
 
+def _firm_admin(partner_company_id: int) -> User:
+    return db.session.scalar(select(User).where(User.company_id == partner_company_id,
+                                                User.is_superuser))
+
+
 def _activate(client, found, **data):
     return client.post(f"/partner/clients/{found.id}/activate", data={
-        "assignment_id": str(found.assignments[0].id), **data})
+        "assignment_id": str(found.assignments[0].id), "access_group": "accountant",
+        "members": [str(_firm_admin(found.partner_company_id).id)], **data})
 
 
 def _collaborations():
@@ -122,6 +128,11 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
     assert db.session.scalar(select(func.count()).select_from(LicenceSubscription).where(
         LicenceSubscription.kind == "service")) == 0
     link = _approval_link("kari@kafe.example")
+    invitation = db.session.scalar(select(OutboxMail.body_text).where(
+        OutboxMail.kind == "collaboration_invitation"))
+    # The price and who gets access, before the client commits (seed 004).
+    assert "kr\xa0349,00 per måned eks. mva., fakturert til Regnskapshuset AS" in invitation
+    assert "Tilgang til selskapet deres: Rita" in invitation
     client.post("/logout")
     # Holding the link is not enough: the client's administrator logs in first.
     asked = client.get(link)
@@ -129,12 +140,15 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
     _log_in(client, admin)
     shown = client.get(link)
     assert shown.status_code == 200 and "Kvitt Regnskap Smart" in _text(shown)
-    approved = client.post(link)
+    refused = client.post(link)
+    assert refused.status_code == 422 and "Godta vilkårene" in _text(refused)
+    assert db.session.scalar(select(Collaboration.status)) == "invited"
+    approved = client.post(link, data={"accept": "y"})
     assert approved.status_code == 200 and "Samarbeidet er godkjent" in _text(approved)
     collaboration = db.session.scalar(select(Collaboration))
     assert collaboration.status == "active" and collaboration.approved_at is not None
     # R-COLLAB-5: approving twice is refused and changes nothing.
-    twice = client.post(link)
+    twice = client.post(link, data={"accept": "y"})
     assert twice.status_code == 410 and "allerede godkjent" in _text(twice)
     assert db.session.scalar(select(func.count()).select_from(LicenceSubscription).where(
         LicenceSubscription.kind == "service")) == 1
@@ -337,3 +351,83 @@ def test_r_collab_5_a_firm_cannot_approve_for_an_existing_customer(app, client, 
     assert db.session.scalar(select(Collaboration.status)) == "invited"
     assert not [line for invoice in db.session.scalars(select(Invoice))
                 for line in invoice.lines if "Regnskap" in line.description]
+
+
+def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_ends_it(
+        app, client, firm):
+    from webapp.models import AccessStretch, Membership
+    from webapp.services.collaboration import TERMS_VERSION
+
+    customer = active_customer(D(2026, 1, 5), name="Kunde Med Office AS")
+    company = customer.agreement.companies[0]
+    company.organisation_number = CLIENT_ORG
+    db.session.commit()
+    on(D(2026, 1, 6), 8)
+    run_due_jobs()  # the client's own first invoice
+    [own_invoice] = db.session.scalars(select(Invoice).where(
+        Invoice.agreement_id == customer.agreement_id)).all()
+    found = _add_client(client, name="Kunde Med Office AS")
+    firm_admin = _firm_admin(firm.id)
+    on(D(2026, 1, 6), 10)
+    assert _activate(client, found, variant="regnskap-pro", invoice_recipient="client",
+                     period="12").status_code == 303
+    # Not before the client approves.
+    assert client.post("/company", data={"company_id": company.id}).status_code == 404
+    link = _approval_link("user0@example.com")
+    client.post("/logout")
+    _log_in(client, _client_admin(customer))
+    asked = _text(client.get(link))
+    assert firm_admin.full_name in asked and "Regnskapsfører" in asked
+    assert f"versjon {TERMS_VERSION}" in asked
+    _approve(client, link, _client_admin(customer), firm)
+    collaboration = db.session.scalar(select(Collaboration))
+    assert (collaboration.approved_by_user_id, collaboration.terms_version) == (
+        _client_admin(customer).id, TERMS_VERSION)
+    # The firm's user switches into the client's company and sees its invoices.
+    assert client.post("/company", data={"company_id": company.id}).status_code == 303
+    invoices = _text(client.get("/portal/invoices"))
+    assert f'id="invoice-{own_invoice.number}"' in invoices
+    membership = db.session.scalar(select(Membership).where(
+        Membership.user_id == firm_admin.id, Membership.company_id == company.id))
+    assert membership.active and membership.group.key == "accountant"
+    # It counts as access from the day of approval (R-BILL-6 rule 1).
+    stretch = db.session.scalar(select(AccessStretch).where(
+        AccessStretch.user_id == firm_admin.id, AccessStretch.company_id == company.id))
+    assert (stretch.first_day, stretch.last_day) == (D(2026, 1, 6), None)
+    # The client sees the collaboration under Admin and ends it.
+    on(D(2026, 2, 10), 9)
+    client.post("/logout")
+    _log_in(client, _client_admin(customer))
+    listed = _text(client.get("/portal/collaborations"))
+    assert "Regnskapshuset AS" in listed and firm_admin.full_name in listed
+    ended = client.post(f"/portal/collaborations/{collaboration.id}/end")
+    assert ended.status_code == 303
+    assert "har ikke lenger tilgang" in _text(client.get("/portal/collaborations"))
+    # The firm's user is back in its own company at once and cannot switch in again.
+    client.post("/logout")
+    _log_in(client, firm_admin)
+    assert client.post("/company", data={"company_id": company.id}).status_code == 404
+    db.session.refresh(stretch)
+    assert stretch.last_day == D(2026, 2, 9)
+    db.session.refresh(collaboration)
+    assert (collaboration.status, collaboration.ended_by_user_id) == (
+        "ended", _client_admin(customer).id)
+
+
+def test_r_collab_7_only_the_clients_administrators_see_and_end_its_collaborations(
+        app, client, firm):
+    customer = active_customer(D(2026, 1, 5), name="Kunde Med Office AS", users=2)
+    company = customer.agreement.companies[0]
+    company.organisation_number = CLIENT_ORG
+    db.session.commit()
+    found = _add_client(client, name="Kunde Med Office AS")
+    _activate(client, found, variant="regnskap-pro", invoice_recipient="client", period="12")
+    collaboration = db.session.scalar(select(Collaboration))
+    # The firm cannot end it through the client's page; a user of the client who is not an
+    # administrator cannot see the page.
+    assert client.post(f"/portal/collaborations/{collaboration.id}/end").status_code == 404
+    client.post("/logout")
+    _log_in(client, db.session.scalar(select(User).where(User.username == "user1")))
+    assert client.get("/portal/collaborations").status_code == 403
+    assert client.post(f"/portal/collaborations/{collaboration.id}/end").status_code == 403
+    assert db.session.scalar(select(Collaboration.status)) == "invited"

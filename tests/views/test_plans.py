@@ -134,3 +134,56 @@ def test_the_plan_page_shows_what_saving_costs_before_it_is_saved(client):
     unknown = client.post("/portal/plan/preview", data={"plan": "finnes-ikke"},
                           headers={"HX-Request": "true"})
     assert unknown.status_code == 200 and len(invoices()) == 2
+
+
+def test_r_plan_6_more_licences_at_once_fewer_from_the_next_period(client):
+    """R-PLAN-6: the customer raises its licence count, sees in advance what the next
+    morning's invoice will be (the model's figure), and is invoiced exactly that; a lower
+    count waits for the next period; never fewer than the users in use."""
+    from tests.billing_model import VAT, band_unit, cost, percent
+    from webapp.models import LicenceSubscription, QuantityChange
+
+    subscription = active_customer(D(2026, 1, 5), quantity=3, users=2)
+    at(2026, 1, 6, 9, 0)
+    run_due_jobs()
+    _log_in(client, _admin_of(subscription))
+    at(2026, 3, 10, 12, 0)
+    page = client.get("/portal/plan").get_data(as_text=True)
+    assert "3 lisenser, 2 brukere i bruk." in page
+    # Users 4 and 5 in their bands, with Mobile Edition per user, 10 March – 31 January,
+    # less the annual discount, plus VAT.
+    gross = cost(band_unit(34_900, 4) + band_unit(34_900, 5) + 2 * 2_900, D(2026, 3, 10),
+                 D(2027, 1, 31))
+    net = gross - percent(gross, 10)
+    total = net + percent(net, VAT)
+    htmx = {"HX-Request": "true"}
+    shown = client.post("/portal/licences/preview", data={"licences": "5"}, headers=htmx)
+    expected = f"{total // 100:,}".replace(",", "\xa0") + f",{total % 100:02d}"
+    assert shown.status_code == 200 and f"kr\xa0{expected}" in shown.get_data(as_text=True)
+    assert "10.03.2026–31.01.2027" in shown.get_data(as_text=True)
+    assert len(invoices()) == 1 and db.session.get(LicenceSubscription,
+                                                   subscription.id).quantity == 3
+    refused = client.post("/portal/licences", data={"licences": "1"}, headers=htmx)
+    assert refused.status_code == 422
+    assert "Færre lisenser enn brukere i bruk" in refused.get_data(as_text=True)
+    assert refused.headers["HX-Retarget"] == "#licences"
+    assert client.post("/portal/licences", data={"licences": "5"}).status_code == 303
+    at(2026, 3, 11, 9, 0)
+    run_due_jobs()
+    difference = invoices()[-1]
+    assert (difference.invoice_date, difference.period_start, difference.period_end,
+            difference.total_ore) == (D(2026, 3, 11), D(2026, 3, 10), D(2027, 1, 31), total)
+    assert difference.lines[0].description == "Lisenser økt fra 3 til 5"
+    # Fewer: from the next period, which is invoiced at four.
+    at(2026, 6, 1, 12, 0)
+    assert client.post("/portal/licences", data={"licences": "4"}).status_code == 303
+    assert "Fra neste periode: 4." in client.get("/portal/plan").get_data(as_text=True)
+    assert db.session.get(LicenceSubscription, subscription.id).quantity == 5
+    at(2027, 1, 11, 9, 0)
+    run_due_jobs()
+    renewal = invoices()[-1]
+    assert renewal.period_start == D(2027, 2, 1)
+    assert [line.quantity for line in renewal.lines if "brukere" in line.description] == [4]
+    change = db.session.scalars(select(QuantityChange).order_by(QuantityChange.id)).all()
+    assert [(c.effective_on, c.previous_quantity, c.quantity) for c in change] == [
+        (D(2026, 3, 10), 3, 5), (D(2027, 2, 1), 5, 4)]

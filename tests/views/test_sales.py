@@ -375,3 +375,29 @@ def test_a_customer_twice_on_one_subscription_is_refused_with_a_message(client, 
     response = _subscription(client, frequency.id, [customer, customer])
     assert response.status_code == 422
     assert "En kunde kan bare stå én gang på abonnementet." in response.get_data(as_text=True)
+
+
+def test_r_freq_4_mine_is_what_i_created_or_changed_last(client, admin):
+    from tests.views.test_access_matrix import _log_in
+    from webapp.services.accounts import add_user
+
+    create(client, LAST_FRIDAY_6, name="Laget av Kari")
+    colleague = add_user(admin.company, admin.created_at, first_name="Ola", last_name="Berg",
+                         email="ola@fjordkaffe.example", username="olaberg",
+                         group_key="administrators")
+    db.session.commit()
+    client.post("/logout")
+    _log_in(client, colleague)
+    create(client, WEEKLY_FRIDAY, name="Laget av Ola")
+    mine = client.get("/admin/sales/frequencies?show=mine").get_data(as_text=True)
+    assert "Laget av Ola" in mine and "Laget av Kari" not in mine
+    karis = db.session.scalar(select(Frequency).where(Frequency.name == "Laget av Kari"))
+    changed = client.post(f"/admin/sales/frequencies/{karis.id}/edit",
+                          data={**LAST_FRIDAY_6, "name": "Endret av Ola"})
+    assert changed.status_code == 303
+    mine = client.get("/admin/sales/frequencies?show=mine").get_data(as_text=True)
+    assert "Laget av Ola" in mine and "Endret av Ola" in mine
+    client.post("/logout")
+    _log_in(client, admin)
+    mine = client.get("/admin/sales/frequencies?show=mine").get_data(as_text=True)
+    assert "Endret av Ola" in mine and "Laget av Ola" not in mine

@@ -62,6 +62,20 @@ def test_r_shop_1_a_draft_of_another_browser_is_not_found(app, client):
     assert client.get("/order/not-a-draft/product").status_code == 404
 
 
+def test_r_shop_1_a_slow_price_answer_does_not_take_the_draft_away(app, client):
+    """The live price asked before the draft existed may answer after it: its answer must not
+    carry the older cookie, or the browser forgets its draft and every step is 404."""
+    client.get("/order")
+    cookie_before_the_draft = client.get_cookie("session", domain="kvitt.test").value
+    public_id = start_order(client)
+    slow = app.test_client()
+    slow.set_cookie("session", cookie_before_the_draft, domain="kvitt.test")
+    answer = slow.get("/order/price?product=office-professional&users=3&mode=trial",
+                      headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    assert client.get(step_url(public_id, "product")).status_code == 200
+
+
 def test_r_shop_2_none_is_for_a_logged_in_administrator_only(client):
     public_id = start_order(client)
     response = post_product(client, public_id, product="none", addons=["office-ehf"])

@@ -75,6 +75,10 @@ def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
     order = trial_customer(client)
     at(2026, 5, 2, 12, 0)
     log_in(client, order)
+    # Seed 000: "Buy now" top left on every page of a trial.
+    for path in ("/portal/", "/portal/invoices", "/portal/users", "/portal/support"):
+        header = client.get(path).get_data(as_text=True).split("</header>")[0]
+        assert 'class="button buy-now" href="/portal/buy"' in header, path
     page = client.get("/portal/buy").get_data(as_text=True)
     assert 'value="Bakeriet Lille AS"' in page and 'value="ingrid@bakeriet.example"' in page
     bad = client.post("/portal/buy", data={
@@ -94,6 +98,7 @@ def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
     assert (subscription.status, subscription.is_trial, subscription.activated_on) == (
         "active", False, D(2026, 5, 2))
     assert subscription.agreement.invoice_city == "OSLO"
+    assert "buy-now" not in client.get("/portal/").get_data(as_text=True)  # bought
     assert db.session.scalar(select(User).where(User.username == "per")) is not None
     at(2026, 5, 3, 8, 30)
     run_due_jobs()
@@ -132,3 +137,33 @@ def test_a_new_password_logs_out_every_other_session(client, app):
                                                        "confirm": "et-nytt-passord"})
     assert other_browser.get("/portal/").status_code == 302  # back to the login page
     assert client.get("/portal/").status_code == 200  # the browser that changed it stays in
+
+
+def test_r_plan_5_terms_of_service_are_accepted_per_user_and_version(client, monkeypatch):
+    """The person ordering accepts the terms of service with the order; a user added later
+    reads and accepts them at the first login; a new version is shown at the next login until
+    accepted; each acceptance is recorded with its version."""
+    from webapp.models import TermsAcceptance
+    from webapp.services import terms
+
+    order = trial_customer(client)  # Ingrid ordered: accepted with the order
+    ingrid = db.session.scalar(select(User).where(User.username == "ingrid"))
+    assert [(a.user_id, a.version) for a in db.session.scalars(select(TermsAcceptance))] \
+        == [(ingrid.id, terms.TERMS_OF_SERVICE_VERSION)]
+    assert log_in(client, order).headers["Location"] == "/portal/"
+    client.post("/logout")
+    monkeypatch.setattr(terms, "TERMS_OF_SERVICE_VERSION", "2027-01")
+    asked = log_in(client, order)
+    assert asked.headers["Location"].startswith("/terms/accept?next=")
+    page = client.get(asked.headers["Location"])
+    assert "Bruksvilkår (versjon 2027-01)" in page.get_data(as_text=True)
+    refused = client.post(asked.headers["Location"], data={})
+    assert refused.status_code == 422 and "Godta bruksvilkårene for å gå videre." in \
+        refused.get_data(as_text=True)
+    accepted = client.post(asked.headers["Location"], data={"accept": "y"})
+    assert accepted.status_code == 303 and accepted.headers["Location"] == "/portal/"
+    versions = {a.version for a in db.session.scalars(select(TermsAcceptance).where(
+        TermsAcceptance.user_id == ingrid.id))}
+    assert versions == {"2026-11", "2027-01"}
+    client.post("/logout")
+    assert log_in(client, order).headers["Location"] == "/portal/"  # once per version

@@ -157,3 +157,77 @@ def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
     amount = lambda text: int(text.split(", ")[1].replace("kr\u00a0", "").replace(
         "\u00a0", "").replace(" inkl. mva.", "").replace(",", ""))
     assert amount(after) - amount(before) == 62_493
+
+
+def test_one_set_of_username_rules_in_the_shop_and_the_portal(client):
+    """Seed 000: the portal refuses what the shop refuses, suggests a username from the first
+    name (one not taken) and warns about æ, ø, å, as the shop does."""
+    subscription = active_customer(dt.date(2026, 4, 20), quantity=3)
+    _log_in(client, _admin_of(subscription))
+    for refused in ("kåre!", "li se"):
+        response = client.post("/portal/users", data={**NEW, "username": refused})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422 and "bare bokstaver og tall" in text
+        assert 'value="per@example.com"' in text  # nothing typed is lost
+    htmx = {"HX-Request": "true"}
+    suggested = client.get("/portal/users/username?first_name=User&username=",
+                           headers=htmx).get_data(as_text=True)
+    assert 'value="user"' in suggested  # "user0" is taken by the administrator, "user" is free
+    warned = client.get("/portal/users/username?first_name=K%C3%A5re&username=",
+                        headers=htmx).get_data(as_text=True)
+    assert 'value="kare"' in warned
+    accented = client.get("/portal/users/username?username=k%C3%A5re",
+                          headers=htmx).get_data(as_text=True)
+    assert "Unngå æ, ø, å" in accented and 'class="error"' not in accented
+    assert client.get("/portal/users/username?username=x").status_code == 303
+
+
+def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_new(client):
+    """Seed 000: e-mail is the most important channel; an administrator changes the main
+    contact and the invoice e-mail and address, and the old and the new addresses are told.
+    The next invoice goes to the new address."""
+    from tests.conftest import run_due_jobs
+    from tests.services.test_billing import at
+    from webapp.models import CustomerAgreement, Invoice
+    from webapp.services.accounts import add_user
+
+    subscription = active_customer(dt.date(2026, 1, 5), quantity=3)
+    admin = _admin_of(subscription)
+    company = admin.company
+    second = add_user(company, admin.created_at, first_name="Ola", last_name="Berg",
+                      email="ola@bakeriet.example", username="ola",
+                      group_key="administrators")
+    guest = add_user(company, admin.created_at, first_name="Gro", last_name="Gjest",
+                     email="gro@bakeriet.example", username="gro", group_key="guests")
+    db.session.commit()
+    _log_in(client, admin)
+    page = client.get("/portal/contact").get_data(as_text=True)
+    assert "faktura@bakeriet.example" in page and "Ola Berg" in page and "Gro Gjest" not in page
+    bad = client.post("/portal/contact", data={"contact_id": str(guest.id),
+                                               "invoice_email": "ikke-en-adresse",
+                                               "address_line": "Storgata 1",
+                                               "postal_code": "0150"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Velg en av selskapets administratorer." in text
+    assert 'value="ikke-en-adresse"' in text  # nothing typed is lost
+    saved = client.post("/portal/contact", data={"contact_id": str(second.id),
+                                                 "invoice_email": "regnskap@bakeriet.example",
+                                                 "address_line": "Kirkegata 2",
+                                                 "postal_code": "7010"})
+    assert saved.status_code == 303
+    told = {(mail.kind, mail.to_address) for mail in db.session.scalars(
+        select(OutboxMail).where(OutboxMail.kind.in_(["contact_changed",
+                                                      "invoice_email_changed"])))}
+    assert told == {("contact_changed", admin.email), ("contact_changed", "ola@bakeriet.example"),
+                    ("invoice_email_changed", "faktura@bakeriet.example"),
+                    ("invoice_email_changed", "regnskap@bakeriet.example")}
+    agreement = db.session.get(CustomerAgreement, subscription.agreement_id)
+    assert (agreement.invoice_address_line, agreement.invoice_postal_code,
+            agreement.invoice_city) == ("Kirkegata 2", "7010", "TRONDHEIM")
+    assert db.session.get(User, second.id).is_superuser and not \
+        db.session.get(User, admin.id).is_superuser
+    at(2026, 1, 6, 9, 0)
+    run_due_jobs()
+    invoice = db.session.scalar(select(Invoice).where(Invoice.agreement_id == agreement.id))
+    assert (invoice.buyer_email, invoice.buyer_address_line, invoice.buyer_city) == (
+        "regnskap@bakeriet.example", "Kirkegata 2", "TRONDHEIM")

@@ -1,10 +1,21 @@
 """Loaders that 404 for what belongs to another customer and 403 without the permission."""
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Invoice, Membership, UserGroup
+from ..models import Invoice, LicenceSubscription, Membership, UserGroup
+from ..services.billing import agreement_licence
+
+
+def acting_licence(user=None) -> LicenceSubscription | None:
+    """The licence subscription of the user's acting company's agreement, read once per
+    request (the header, the checks before a view and the view all ask)."""
+    agreement_id = (user or current_user).acting_company.agreement_id
+    found = g.setdefault("licences", {})
+    if agreement_id not in found:
+        found[agreement_id] = agreement_licence(agreement_id)
+    return found[agreement_id]
 
 
 def require_permission(permission: str) -> None:

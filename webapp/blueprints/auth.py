@@ -12,12 +12,14 @@ from sqlalchemy import select
 from .. import clock
 from ..extensions import db, login_manager
 from ..forms import EmptyForm
-from ..forms.auth import ForgotPasswordForm, LoginForm, SetPasswordForm
+from ..forms.agreements import ApproveCollaborationForm
+from ..forms.auth import AcceptTermsForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from ..models import Collaboration, Company, LicenceSubscription, Membership, User
 from ..services import collaboration as collaboration_service
 from ..services.accounts import find_login_user, has_access
 from ..services.mail import queue_mail
 from ..services import login as login_service
+from ..services import terms
 from ..services.tokens import TokenError, find_token, issue_token, revoke_links
 from .common import number_from, render
 
@@ -56,9 +58,12 @@ def account_usable(user: User) -> bool:
 
 
 def ended_trial(user: User) -> LicenceSubscription | None:
-    return db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == user.acting_company.agreement_id,
-        LicenceSubscription.kind == "licence", LicenceSubscription.is_trial, LicenceSubscription.status == "deactivated"))
+    """The agreement's trial, when it has ended without being bought."""
+    from .access import acting_licence
+
+    licence = acting_licence(user)
+    return licence if licence is not None and licence.is_trial and \
+        licence.status == "deactivated" else None
 
 
 def landing(user: User) -> str:
@@ -99,10 +104,36 @@ def login():
             return render("auth/login.html", form=form, status=422, next=_safe_next())
         db.session.commit()
         _start_session(user)
-        response = redirect(_safe_next() or landing(user), 303)
+        response = redirect(_terms_first(user, _safe_next() or landing(user)), 303)
         _trust_this_client(response, account)
         return response
     return render("auth/login.html", form=form, next=_safe_next(),
+                  status=422 if request.method == "POST" else 200)
+
+
+def _terms_first(user: User, target: str) -> str:
+    """R-PLAN-5: a user who has not accepted the terms of service in force reads them first."""
+    if terms.has_accepted(user):
+        return target
+    return url_for("auth.accept_terms", next=target)
+
+
+@bp.route("/terms/accept", methods=["GET", "POST"])
+@login_required
+def accept_terms():
+    """The terms of service in force, accepted once per user and version."""
+    form = AcceptTermsForm()
+    target = _safe_next() or landing(current_user)
+    if terms.has_accepted(current_user):
+        return redirect(target, 303)
+    if request.method == "POST" and form.validate_on_submit():
+        terms.accept(current_user, clock.now())
+        db.session.commit()
+        flash(_("Thank you. You accepted the terms of service, version %(version)s.",
+                version=terms.TERMS_OF_SERVICE_VERSION))
+        return redirect(target, 303)
+    return render("auth/accept_terms.html", form=form, next=_safe_next(),
+                  version=terms.TERMS_OF_SERVICE_VERSION,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -221,7 +252,7 @@ def set_password(token: str):
         revoke_links(user.id, clock.now())  # this link, older ones and newer ones alike
         db.session.commit()
         _start_session(user)
-        response = redirect(landing(user), 303)
+        response = redirect(_terms_first(user, landing(user)), 303)
         _trust_this_client(response, login_service.account_id(user.company.customer_id,
                                                                 user.username))
         return response
@@ -245,16 +276,26 @@ def approve_collaboration(token: str):
     if not collaboration_service.may_approve(current_user, found):
         return render("auth/approval_refused.html", reason="not_administrator",
                       company=found.client_company.name, status=403)
-    form = EmptyForm()
+    form = ApproveCollaborationForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            found = collaboration_service.approve(token, clock.now())
+            found = collaboration_service.approve(token, current_user, clock.now(),
+                                                  accepted_terms=form.accept.data)
         except TokenError as error:
             db.session.rollback()
             return render("auth/approval_refused.html", reason=error.reason, status=410)
-        db.session.commit()
-        return render("auth/approved.html", collaboration=found)
+        except collaboration_service.CollaborationError as error:
+            db.session.rollback()
+            if error.code != "terms":
+                return render("auth/approval_refused.html", reason="not_administrator",
+                              company=found.client_company.name, status=403)
+            form.accept.errors = [_("Accept the terms to approve the collaboration.")]
+        else:
+            db.session.commit()
+            return render("auth/approved.html", collaboration=found)
     return render("auth/approve.html", collaboration=found, form=form,
+                  terms_version=collaboration_service.TERMS_VERSION,
+                  group_name=collaboration_service.access_group_name(found),
                   status=422 if request.method == "POST" else 200)
 
 

@@ -2,30 +2,35 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
-from ..forms.billing import (CreditForm, EnterpriseTermsForm, ImportForm, MandateRegistrationForm,
-                             MatchForm, PaymentForm)
+from ..forms.billing import (CloseAccountForm, CreditForm, EnterpriseTermsForm, ImportForm,
+                             MandateRegistrationForm, MatchForm, PaymentForm)
 from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Company,
                       CustomerAgreement, DunningEvent, Invoice, JobState, LicenceSubscription,
-                      Order, OutboxMail, ParkedTransaction, Payment, PaymentImport)
+                      Order, OutboxMail, ParkedTransaction, Payment, PaymentImport,
+                      SupportRequest)
 from ..forms.agreements import PartnerRegistrationForm
+from ..forms.portal import SupportReplyForm
 from ..services import avtalegiro, bank_files, cancellation, catalog, export, payments, trials
 from ..services import mail as mail_service
 from ..services.billing import INVOICE_FILTERS, licence_invoices
-from ..templating import job_label, local_datetime
+from ..templating import job_label, local_datetime, support_status_label
 from ..services import collaboration as collaboration_service
-from .common import credit_from_form, invoice_download, locale, number_from, page_number, paginated, render
+from ..services import support as support_service
+from .portal import SUPPORT_REFUSALS
+from .common import (credit_from_form, invoice_download, locale, number_from, page_number,
+                     paginated, refusal_text, render)
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -222,10 +227,12 @@ def _payments_page(form: ImportForm, error: str | None = None, status: int = 200
                                  .limit(50)).all()
     unmatched = db.session.scalars(select(Payment).where(Payment.status == "unmatched")
                                    .order_by(Payment.id.desc()).limit(200)).all()
-    latest = db.session.scalars(select(Payment).where(Payment.status == "matched")
-                                .order_by(Payment.id.desc()).limit(50)).all()
+    pagination = paginated(select(Payment).where(Payment.status == "matched")
+                           .options(selectinload(Payment.invoice))
+                           .order_by(Payment.id.desc()))
     return render("operator/payments.html", form=form, error=error, imports=imports,
-                  unmatched=unmatched, payments=latest, match_form=MatchForm(), status=status)
+                  unmatched=unmatched, pagination=pagination, match_form=MatchForm(),
+                  status=status)
 
 
 @bp.get("/payments")
@@ -436,10 +443,50 @@ def cancellations():
             db.session.rollback()
             flash(_("Too late: the cancellation has taken effect."))
         return redirect(url_for("operator.cancellations"), 303)
+    return _cancellations_page(CloseAccountForm(formdata=None))
+
+
+def _cancellations_page(close_form: CloseAccountForm, status: int = 200):
     rows = [(s, db.session.scalar(select(Company.name).where(
         Company.agreement_id == s.agreement_id))) for s in cancellation.pending_cancellations()]
+    closed = db.session.scalars(select(Company).where(Company.closed_on.is_not(None))
+                                .order_by(Company.closed_on.desc()).limit(50)).all()
     return render("operator/cancellations.html", rows=rows, form=EmptyForm(),
-                  today=clock.today())
+                  close_form=close_form, closed=closed, today=clock.today(), status=status)
+
+
+CLOSE_REFUSALS = {
+    "already_closed": lambda: _("This account is already closed."),
+    "not_owner": lambda: _("This company is in another company's agreement: close the "
+                           "agreement's owner, or move the company first."),
+    "no_reason": lambda: _("Choose why."),
+}
+
+
+@bp.post("/accounts/close")
+def close_account():
+    """Seed 001: close the account of a bankrupt or dissolved company."""
+    form = CloseAccountForm()
+    if form.validate():
+        company = db.session.scalar(select(Company).where(
+            Company.customer_id == form.customer_id.data.strip(), Company.kind != "vendor"))
+        if company is None:
+            form.customer_id.errors = [_("No customer has this customer id.")]
+        else:
+            try:
+                done = cancellation.close_account(company, form.reason.data,
+                                                  form.note.data or "", clock.now(),
+                                                  credit_open=form.credit_open.data)
+            except cancellation.CancellationError as error:
+                db.session.rollback()
+                form.customer_id.errors = [refusal_text(CLOSE_REFUSALS, error)]
+            else:
+                db.session.commit()
+                flash(_("The account of %(company)s is closed: %(n)s subscriptions end today, "
+                        "%(c)s open invoices credited. Invoices and credit notes are kept.",
+                        company=company.name, n=done["subscriptions"], c=done["credited"]))
+                return redirect(url_for("operator.cancellations"), 303)
+    return _cancellations_page(form, status=422)
 
 
 @bp.route("/enterprise", methods=["GET", "POST"])
@@ -497,3 +544,44 @@ def partners():
     rows = db.session.scalars(select(Company).where(Company.kind == "partner")
                               .order_by(Company.name)).all()
     return render("operator/partners.html", form=form, partners=rows, status=status)
+
+
+# --- Support requests (R-SUPPORT-1) ------------------------------------------------------------
+
+@bp.get("/support")
+def support_queue():
+    """Open requests oldest first (or one status), each with its company and category."""
+    shown = request.args.get("status") or ""
+    pagination = paginated(support_service.queue(shown).options(
+        selectinload(SupportRequest.company), selectinload(SupportRequest.user)))
+    return render("operator/support.html", pagination=pagination, shown=shown)
+
+
+@bp.route("/support/<int:request_id>", methods=["GET", "POST"])
+def support_request(request_id: int):
+    """Read a request, take it, answer it (by e-mail and in the portal) or close it."""
+    found = db.get_or_404(SupportRequest, request_id)
+    form = SupportReplyForm()
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action in ("take", "close") and EmptyForm().validate_on_submit():
+                (support_service.take if action == "take" else support_service.close)(
+                    found, clock.now())
+                db.session.commit()
+                flash(_("Request %(number)s: %(status)s.", number=found.id,
+                        status=support_status_label(found.status)))
+                return redirect(url_for("operator.support_request", request_id=found.id), 303)
+            if action in ("answer", "answer_close") and form.validate():
+                support_service.answer(found, current_user, form.text.data, clock.now(),
+                                       close=action == "answer_close")
+                db.session.commit()
+                flash(_("The answer is sent to %(address)s.", address=found.user.email))
+                return redirect(url_for("operator.support_queue"), 303)
+        except support_service.SupportError as error:
+            db.session.rollback()
+            form.text.errors = [refusal_text(SUPPORT_REFUSALS, error)]
+        status = 422
+    return render("operator/support_request.html", request_=found, form=form,
+                  action_form=EmptyForm(), status=status)

@@ -36,6 +36,8 @@ REFUSALS = {
                                   "add one."),
     "not_active": lambda: _("Only an active collaboration can be changed."),
     "already_ended": lambda: _("The collaboration has already ended."),
+    "no_members": lambda: _("Choose at least one of your users."),
+    "no_access_group": lambda: _("Choose a user group."),
 }
 
 
@@ -90,9 +92,12 @@ def client(client_id: int):
 
 def _activate_form(found: PartnerClient) -> ActivateForm:
     form = ActivateForm(scenario=service.scenario(found), assignments=found.assignments,
-                        variants=service.variants(), locale=locale())
+                        variants=service.variants(), locale=locale(),
+                        users=service.firm_users(current_user.acting_company_id),
+                        groups=service.access_groups(service.client_company(found)))
     if request.method == "GET":
         form.period.data, form.invoice_recipient.data = "12", "client"
+        form.members.data, form.access_group.data = [current_user.id], "accountant"
     return form
 
 
@@ -134,12 +139,14 @@ def activate(client_id: int):
                 contact={"first_name": (form.contact_first_name.data or "").strip(),
                          "last_name": (form.contact_last_name.data or "").strip(),
                          "email": (form.contact_email.data or "").strip(),
-                         "phone": (form.contact_phone.data or "").strip()})
+                         "phone": (form.contact_phone.data or "").strip()},
+                member_ids=form.members.data, access_group=form.access_group.data)
         except service.CollaborationError as error:
             db.session.rollback()
             field = {"no_assignment": form.assignment_id, "no_variant": form.variant,
                      "no_recipient": form.invoice_recipient, "no_period": form.period,
-                     "no_contact": form.contact_first_name}.get(error.code, form.assignment_id)
+                     "no_contact": form.contact_first_name, "no_members": form.members,
+                     "no_access_group": form.access_group}.get(error.code, form.assignment_id)
             field_error(field, refusal(error))
         else:
             db.session.commit()
@@ -192,7 +199,7 @@ def end(collaboration_id: int):
     if not EmptyForm().validate():
         abort(400)
     try:
-        last_day = service.end(found, clock.now())
+        last_day = service.end(found, clock.now(), by=current_user)
     except service.CollaborationError as error:
         db.session.rollback()
         flash(refusal(error))

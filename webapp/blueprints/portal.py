@@ -1,32 +1,43 @@
 """The customer portal: home with company, licence and users."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from .. import clock
 from ..extensions import db
-from ..models import (Company, CustomerAgreement, Employee, Invoice, LicenceSubscription,
-                      Membership, User, UserGroup)
+from ..models import (Collaboration, Company, CustomerAgreement, Employee, Invoice,
+                      LicenceSubscription, Membership, SupportRequest, User, UserGroup)
+from ..domain import usernames
 from ..domain.postal import city_for
 from ..forms.billing import MandateForm
-from ..forms.portal import CompanyProfileForm, EditUserForm, NewUserForm
+from ..forms.portal import (CompanyProfileForm, ContactForm, EditUserForm, LicenceForm,
+                            NewUserForm, SupportForm, SupportReplyForm)
 from ..forms.shop import BuyNowForm
 from ..forms import EmptyForm, has_control_characters
 from ..services import avtalegiro, cancellation, catalog, plans, trials
-from ..services.agreements import licence_counts
+from ..services import collaboration as collaboration_service
+from ..services import contacts as contacts_service
+from ..services import support as support_service
+from ..templating import local_date as format_date, support_category_label
+from ..services.agreements import users_in_use
 from ..services.accounts import group_label
 from ..services.payments import invoice_payments
 from ..services import users as users_service
-from ..services.billing import (INVOICE_FILTERS, active_addons, agreement_licence,
-                                estimate_next_invoice, licence_invoices, paid_through)
-from .access import PERMISSIONS, can, get_customer_invoice, get_owned, require_permission
+from ..services.billing import (INVOICE_FILTERS, active_addons, estimate_next_invoice,
+                                licence_invoices, paid_through)
+from .access import (PERMISSIONS, acting_licence, can, get_customer_invoice, get_owned,
+                     require_permission)
 from .auth import ended_trial
-from .common import invoice_download, locale, number_from, paginated, render
+from .common import (invoice_download, is_htmx_fragment_request, locale, number_from,
+                     paginated, refusal_text, render)
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+ENDED_TRIAL_PAGES = ("portal.buy", "portal.support", "portal.support_request")
 
 
 @bp.before_request
@@ -34,12 +45,12 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 def require_customer():
     if current_user.is_operator:
         abort(404)
-    if request.endpoint != "portal.buy" and ended_trial(current_user) is not None:
-        return redirect(url_for("portal.buy"), 303)  # an ended trial can only buy
+    if request.endpoint not in ENDED_TRIAL_PAGES and ended_trial(current_user) is not None:
+        return redirect(url_for("portal.buy"), 303)  # an ended trial can buy, or ask us
 
 
 def current_subscription() -> LicenceSubscription | None:
-    return agreement_licence(current_user.acting_company.agreement_id)
+    return acting_licence()
 
 
 @bp.route("/buy", methods=["GET", "POST"])
@@ -93,7 +104,7 @@ def home():
     users = db.session.scalars(select(User).where(User.company_id == company.id, User.active)
                                .order_by(User.first_name, User.last_name)
                                .limit(HOME_USERS + 1)).all()
-    used = licence_counts([company.agreement_id]).get(company.agreement_id, 0)
+    used = users_in_use(company.agreement_id)
     today = clock.today()
     unpaid = licence_invoices("open", today, company.agreement_id or 0)
     overdue = db.session.scalar(select(func.count()).select_from(
@@ -216,6 +227,55 @@ def company_profile():
     return render("portal/company.html", form=form, status=status)
 
 
+CONTACT_MESSAGES = {
+    "contact": lambda: _("The main contact is changed; the old and the new contact are told "
+                         "by e-mail."),
+    "invoice_email": lambda: _("Invoices go to the new e-mail address from now on; the old "
+                               "and the new address are told by e-mail."),
+    "invoice_address": lambda: _("The invoice address is changed."),
+}
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+def contact():
+    """R-PLAN-6: the main contact (one of the company's administrators) and the invoice
+    e-mail and address of Kvitt's invoices, each change confirmed to the old and new address."""
+    require_permission("can_admin")
+    company = current_user.acting_company
+    agreement = company.agreement
+    if agreement is None or agreement.owner_company_id != company.id:
+        abort(404)  # a company in another's agreement: its owner decides
+    administrators = contacts_service.administrators(company.id)
+    form = ContactForm(administrators=administrators)
+    status = 200
+    if request.method == "GET":
+        chosen = contacts_service.main_contact(company)
+        form.contact_id.data = chosen.id if chosen else None
+        form.invoice_email.data = agreement.invoice_email
+        form.address_line.data = agreement.invoice_address_line
+        form.postal_code.data = agreement.invoice_postal_code
+    elif form.validate():
+        try:
+            changed = contacts_service.change(
+                company, current_user, clock.now(), contact_id=form.contact_id.data,
+                invoice_email=form.invoice_email.data, address_line=form.address_line.data,
+                postal_code=form.postal_code.data)
+        except contacts_service.ContactError:
+            db.session.rollback()
+            form.contact_id.errors = [_("Choose one of the company's administrators.")]
+            status = 422
+        else:
+            db.session.commit()
+            for what in changed:
+                flash(CONTACT_MESSAGES[what]())
+            if not changed:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("portal.contact"), 303)
+    else:
+        status = 422
+    return render("portal/contact.html", form=form, agreement=agreement, status=status)
+
+
 # --- Admin → Employees and users ---------------------------------------------------------
 
 USER_ERRORS = {
@@ -225,6 +285,23 @@ USER_ERRORS = {
     "last_admin": lambda: _("The company must keep at least one administrator."),
     "no_access": lambda: _("The user has no access to this company."),
 }
+
+
+@bp.get("/users/username")
+def suggest_username():
+    """Inline check of a new user's username, suggested from the first name when empty, by
+    the same rules as the shop (seed 000)."""
+    require_permission("can_admin")
+    if not is_htmx_fragment_request():
+        return redirect(url_for("portal.users"), 303)
+    form = NewUserForm(formdata=request.args, meta={"csrf": False})
+    username = (form.username.data or "").strip()
+    if not username and (form.first_name.data or "").strip():
+        username = usernames.suggest(form.first_name.data, users_service.usernames_taken(
+            current_user.acting_company_id))
+    form.username.data = username
+    form.username.validate(form)
+    return render("portal/users.html", "portal/_username_field.html", form=form)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -432,7 +509,70 @@ def plan():
     return render("portal/plan.html", preview=None, **_plan_context(subscription))
 
 
-def _plan_context(subscription) -> dict:
+LICENCE_MESSAGES = {
+    "now": lambda: _("More licences: they work at once and the rest of the paid period is "
+                     "invoiced tomorrow morning."),
+    "next_period": lambda: _("Fewer licences from the next period."),
+    "unchanged": lambda: _("Nothing changed."),
+}
+LICENCE_REFUSALS = {
+    "below_users": lambda: _("Fewer licences than users in use: deactivate users first."),
+    "quantity_range": lambda: _("Between 1 and 9999 licences."),
+    "fixed_licences": lambda: _("This plan's licences cannot be changed here: upgrade the "
+                                "plan, or ask us for a contract change."),
+    "not_running": lambda: _("The subscription is ending; its licences cannot be changed."),
+}
+
+
+def _active_subscription():
+    """The agreement's running licence subscription, for the plan and licence forms."""
+    require_permission("can_billing")
+    subscription = current_subscription()
+    if subscription is None or subscription.status != "active":
+        abort(404)
+    return subscription
+
+
+@bp.post("/licences")
+def licences():
+    """R-PLAN-6: more licences at once (the rest of the period invoiced the next morning),
+    fewer from the next period; never fewer than the users in use."""
+    subscription = _active_subscription()
+    form = LicenceForm()
+    if form.validate_on_submit():
+        try:
+            outcome = plans.change_quantity(subscription, form.licences.data, clock.now())
+        except plans.PlanError as error:
+            db.session.rollback()
+            form.licences.errors = [refusal_text(LICENCE_REFUSALS, error)]
+        else:
+            db.session.commit()
+            flash(LICENCE_MESSAGES[outcome]())
+            return redirect(url_for("portal.plan"), 303)
+    body, status = render("portal/plan.html", "portal/_licence_form.html", preview=None,
+                          status=422, **_plan_context(subscription, form))
+    # A refusal replaces the licence form only, and the address stays the plan page's.
+    return body, status, {"HX-Retarget": "#licences", "HX-Reswap": "outerHTML",
+                          "HX-Push-Url": "false"}
+
+
+@bp.post("/licences/preview")
+def licence_preview():
+    """What the licence form would do if saved now (nothing is kept)."""
+    subscription = _active_subscription()
+    form = LicenceForm()
+    shown = None
+    if form.validate_on_submit():
+        try:
+            shown = plans.preview_quantity(subscription, form.licences.data, clock.now())
+        except plans.PlanError as error:
+            db.session.rollback()
+            form.licences.errors = [refusal_text(LICENCE_REFUSALS, error)]
+    return render("portal/plan.html", "portal/_licence_form.html", preview=None,
+                  licence_preview=shown, **_plan_context(subscription, form))
+
+
+def _plan_context(subscription, licence_form: LicenceForm | None = None) -> dict:
     prices = catalog.price_list()
     current = prices.items.get(subscription.plan_code or "")
     choices = sorted((item for item in prices.items.values() if current is not None
@@ -441,17 +581,18 @@ def _plan_context(subscription) -> dict:
     return {"subscription": subscription, "choices": choices, "form": EmptyForm(),
             "addons": catalog.shop_addons() if current and current.kind == "edition" else [],
             "intervals": catalog.intervals(), "chosen_addons": set(active_addons(subscription)),
-            "next_invoice": _next_invoice(subscription)}
+            "next_invoice": _next_invoice(subscription),
+            "licence_form": licence_form or LicenceForm(formdata=None, data={
+                "licences": subscription.next_quantity or subscription.quantity}),
+            "users_in_use": users_in_use(subscription.agreement_id),
+            "licences_fixed": plans.licences_fixed(subscription.plan_code)}
 
 
 @bp.post("/plan/preview")
 def plan_preview():
     """What the plan form would do if saved now: the invoice the next morning and the next
     regular invoice (nothing is kept)."""
-    require_permission("can_billing")
-    subscription = current_subscription()
-    if subscription is None or subscription.status != "active":
-        abort(404)
+    subscription = _active_subscription()
     current = catalog.price_list().items.get(subscription.plan_code or "")
     editions = current is not None and current.kind == "edition"
     try:
@@ -487,3 +628,102 @@ def edit_user(user_id: int):
                 return redirect(url_for("portal.users"), 303)
         return render("portal/edit_user.html", form=form, user=user, status=422)
     return render("portal/edit_user.html", form=form, user=user)
+
+
+# --- Collaborations with accounting firms (seed 004, the client's side) ---------------------
+
+@bp.get("/collaborations")
+def collaborations():
+    """R-COLLAB-7: the client's administrators see the firms they work with and end one."""
+    require_permission("can_admin")
+    rows = collaboration_service.client_collaborations(current_user.acting_company_id)
+    return render("portal/collaborations.html", rows=rows, action_form=EmptyForm(),
+                  group_name=collaboration_service.access_group_name)
+
+
+@bp.post("/collaborations/<int:collaboration_id>/end")
+def end_collaboration(collaboration_id: int):
+    require_permission("can_admin")
+    found = get_owned(Collaboration, collaboration_id, "client_company_id")
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        last_day = collaboration_service.end(found, clock.now(), by=current_user)
+    except collaboration_service.CollaborationError:
+        db.session.rollback()
+        flash(_("The collaboration has already ended."), "error")
+    else:
+        db.session.commit()
+        flash(_("The collaboration with %(partner)s has ended; the firm's users no longer have "
+                "access to the company.", partner=found.partner.name) +
+              (" " + _("The service runs until and including %(date)s.",
+                       date=format_date(last_day)) if last_day else ""))
+    return redirect(url_for("portal.collaborations"), 303)
+
+
+# --- Support requests (R-SUPPORT-1) ------------------------------------------------------------
+
+SUPPORT_REFUSALS = {
+    "no_text": lambda: _("Write what you need, so we can help."),
+    "too_long": lambda: _("At most %(max)s characters.", max=support_service.TEXT_LIMIT),
+    "no_category": lambda: _("Choose what it is about."),
+    "closed": lambda: _("This request is closed: send a new one."),
+    "not_allowed": lambda: _("This request cannot be changed now."),
+}
+
+
+def _sees_all_requests() -> bool:
+    return can("can_admin")
+
+
+@bp.route("/support", methods=["GET", "POST"])
+def support():
+    """Ask the vendor for help (users and licences, more trial days, add-ons, a quote, an
+    error…); the requests sent and their answers."""
+    form = SupportForm(labels=support_category_label)
+    status = 200
+    if request.method == "GET":
+        form.category.data = request.args.get("category") or ""
+        form.page.data = (request.args.get("from") or request.referrer or "")[:300]
+    elif form.validate():
+        try:
+            created = support_service.create_request(
+                current_user.acting_company, current_user, clock.now(),
+                category=form.category.data, text=form.text.data, page=form.page.data)
+        except support_service.SupportError as error:
+            db.session.rollback()
+            form.text.errors = [refusal_text(SUPPORT_REFUSALS, error)]
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Thank you: request %(number)s is sent. We answer by e-mail and here.",
+                    number=created.id))
+            return redirect(url_for("portal.support_request", request_id=created.id), 303)
+    else:
+        status = 422
+    pagination = paginated(support_service.visible_requests(
+        current_user.acting_company_id, current_user, _sees_all_requests()))
+    return render("portal/support.html", form=form, pagination=pagination, status=status)
+
+
+@bp.route("/support/<int:request_id>", methods=["GET", "POST"])
+def support_request(request_id: int):
+    found = get_owned(SupportRequest, request_id)
+    if found.user_id != current_user.id and not _sees_all_requests():
+        abort(404)
+    form = SupportReplyForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                support_service.customer_writes(found, current_user, form.text.data,
+                                                clock.now())
+            except support_service.SupportError as error:
+                db.session.rollback()
+                form.text.errors = [refusal_text(SUPPORT_REFUSALS, error)]
+            else:
+                db.session.commit()
+                flash(_("Your message is sent."))
+                return redirect(url_for("portal.support_request", request_id=found.id), 303)
+    return render("portal/support_request.html", request_=found, form=form, status=status)

@@ -61,7 +61,7 @@ def frequencies():
     rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     return render("sales/frequencies.html", "sales/_frequency_table.html",
                   rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page, **args,
-                  pattern_text=lambda f: describe(sales.pattern_of(f), locale()),
+                  pattern_text=lambda f: describe(f.pattern(), locale()),
                   end_text=sales.end_text, toggle_form=EmptyForm())
 
 
@@ -104,7 +104,7 @@ def new_frequency():
                                frequencies=sales.active_frequencies(current_user.acting_company_id),
                                selected=frequency.id)
         return body, 200, {"HX-Retarget": "#field-frequency_id", "HX-Reswap": "outerHTML"}
-    flash(_("The frequency %(name)s is saved.", name=frequency.name))
+    flash(_("The frequency %(name)s is saved.", name=frequency.display_name(locale())))
     return redirect(url_for("sales.frequencies"), 303)
 
 
@@ -112,7 +112,7 @@ def new_frequency():
 def edit_frequency(frequency_id: int):
     frequency = get_frequency(frequency_id)
     if request.method == "GET":
-        pattern = sales.pattern_of(frequency)
+        pattern = frequency.pattern()
         form = FrequencyForm(formdata=None, data={
             "name": "" if frequency.auto_name else frequency.name, "kind": pattern.kind,
             "interval": pattern.interval, "weekdays": list(pattern.weekdays),
@@ -129,7 +129,7 @@ def edit_frequency(frequency_id: int):
     sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(), form.name.data,
                          clock.now(), frequency=frequency, locale=locale())
     db.session.commit()
-    flash(_("The frequency %(name)s is saved.", name=frequency.name))
+    flash(_("The frequency %(name)s is saved.", name=frequency.display_name(locale())))
     return redirect(url_for("sales.frequencies"), 303)
 
 
@@ -142,9 +142,10 @@ def toggle_frequency(frequency_id: int):
         active = request.form.get("active") == "1"
         sales.set_frequency_active(frequency, active, current_user, clock.now())
         db.session.commit()
-        flash(_("The frequency %(name)s is active again.", name=frequency.name) if active else
+        name = frequency.display_name(locale())
+        flash(_("The frequency %(name)s is active again.", name=name) if active else
               _("The frequency %(name)s is deactivated: no subscription can choose it now.",
-                name=frequency.name))
+                name=name))
     except sales.SalesError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -291,7 +292,7 @@ def _check_subscribers(form, subscription: Subscription | None, frequency: Frequ
                   "subscriber instead.", names=", ".join(sorted(removed)))]
             valid = False
     today = clock.today()
-    pattern = sales.pattern_of(frequency)
+    pattern = frequency.pattern()
     for entry in form.subscribers.entries:
         start = entry.form.start_date.data
         before = existing.get(entry.form.customer_id.data)

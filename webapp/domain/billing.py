@@ -126,9 +126,10 @@ def period_amount(monthly_ore: int, period: Period) -> int:
 class Component:
     """One priced part of a subscription: a band of users, an add-on, a plan, extra licences."""
 
-    description: str
+    description: str  # in bokmål, the invoice's language
     quantity: int
     monthly_unit_ore: int
+    description_en: str = ""  # the same in English, for English readers of the invoice
 
     @property
     def monthly_ore(self) -> int:
@@ -143,6 +144,7 @@ class Line:
     unit_ore: int  # per month
     amount_ore: int
     discount_percent: int | None = None  # on the interval-discount line
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ class InvoiceAmounts:
 
 
 def invoice_lines(components: list[Component], periods: tuple[Period, ...],
-                  discount_percent: int, discount_text: str,
+                  discount_percent: int, discount_text: tuple[str, str],
                   extra_lines: tuple[Line, ...] = ()) -> InvoiceAmounts:
     """Price every component for every period, then the interval discount, then VAT."""
     lines = []
@@ -163,13 +165,15 @@ def invoice_lines(components: list[Component], periods: tuple[Period, ...],
             amount = period_amount(component.monthly_ore, period)
             if amount:
                 lines.append(Line(component.description, period, component.quantity,
-                                  component.monthly_unit_ore, amount))
+                                  component.monthly_unit_ore, amount,
+                                  description_en=component.description_en))
     lines.extend(extra_lines)
     gross = sum(line.amount_ore for line in lines)
     if discount_percent and gross:
         whole = Period(periods[0].start, periods[-1].end)
         discount = percent_of(gross, discount_percent)
-        lines.append(Line(discount_text, whole, 1, -discount, -discount, discount_percent))
+        lines.append(Line(discount_text[0], whole, 1, -discount, -discount, discount_percent,
+                          discount_text[1]))
     net = sum(line.amount_ore for line in lines)
     vat = percent_of(net, VAT_PERCENT)
     return InvoiceAmounts(tuple(lines), net, vat, net + vat)

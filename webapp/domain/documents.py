@@ -63,6 +63,11 @@ class DocumentLine:
     amount_ore: int
     vat_category: str = STANDARD
     vat_percent: int = 25
+    description_en: str | None = None  # for English readers; the document is in bokmål
+
+    def text(self, locale: str) -> str:
+        return self.description_en if locale == "en" and self.description_en else \
+            self.description
 
 
 @dataclass(frozen=True)

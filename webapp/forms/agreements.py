@@ -1,10 +1,10 @@
 """Forms of customer agreements, the new-company wizard, partners and collaborations."""
 from flask_babel import lazy_gettext as _l
 from . import KvittForm
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from .shop import GROUP_CHOICES
+from .shop import GROUP_CHOICES, MultiCheckboxField
 from .validators import (email_address, norwegian_organisation_number, norwegian_postal_code,
                          phone_number)
 
@@ -111,14 +111,28 @@ class ActivateForm(KvittForm):
     contact_last_name = StringField(_l("Last name"), validators=[Length(max=80)])
     contact_email = StringField(_l("E-mail address"), validators=[Length(max=320)])
     contact_phone = StringField(_l("Phone (optional)"), validators=[Length(max=30)])
+    # Seed 004: who of the firm works in the client's company, and in which of its groups.
+    members = MultiCheckboxField(_l("Your users who work in the client's company"), coerce=int,
+                                 validate_choice=False)
+    access_group = SelectField(_l("Their user group at the client"), validate_choice=False)
 
     def __init__(self, *args, scenario="new_service", assignments=(), variants=(), locale="nb",
-                 **kwargs):
+                 users=(), groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.scenario = scenario
         self.assignment_id.choices = [(0, _l("Choose an assignment"))] + \
             [(a.id, a.title) for a in assignments]
         self.variant.choices = _variant_choices(variants, locale)
+        self.members.choices = [(user.id, user.full_name) for user in users]
+        self.access_group.choices = list(groups)
+
+    def validate_members(self, field):
+        if not field.data or not set(field.data) <= {v for v, _ in field.choices}:
+            raise ValidationError(_l("Choose at least one of your users."))
+
+    def validate_access_group(self, field):
+        if field.data not in {v for v, _ in field.choices}:
+            raise ValidationError(_l("Choose a user group."))
 
     def validate_assignment_id(self, field):
         if not field.data:
@@ -197,3 +211,11 @@ class PartnerRegistrationForm(KvittForm):
     def validate_users(self, field):
         if field.data is None or not 1 <= field.data <= 9999:
             raise ValidationError(_l("Between 1 and 9999 users."))
+
+
+class ApproveCollaborationForm(KvittForm):
+    accept = BooleanField(_l("I accept the terms of the collaboration"))
+
+    def validate_accept(self, field):
+        if not field.data:
+            raise ValidationError(_l("Accept the terms to approve the collaboration."))

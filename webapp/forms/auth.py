@@ -2,7 +2,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 
 from . import KvittForm
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -55,3 +55,11 @@ class ForgotPasswordForm(KvittForm):
     customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
                                                              Length(max=12)])
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=40)])
+
+
+class AcceptTermsForm(KvittForm):
+    accept = BooleanField(_l("I accept the terms of service"))
+
+    def validate_accept(self, field):
+        if not field.data:
+            raise ValidationError(_l("Accept the terms of service to go on."))

@@ -1,5 +1,5 @@
 """Operator forms for payments, bank files, credit notes and the dunning dialogue."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from . import KvittForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
@@ -42,8 +42,10 @@ class CreditForm(KvittForm):
         super().__init__(*args, **kwargs)
         self.amount_ore = None
         if invoice is not None:
-            self.lines.choices = [(line.id, f"{line.position}. {line.description} "
-                                   f"({format_nok(line.amount_ore)})") for line in invoice.lines]
+            locale = str(get_locale())
+            self.lines.choices = [
+                (line.id, f"{line.position}. {line.text(locale)} "
+                          f"({format_nok(line.amount_ore, locale)})") for line in invoice.lines]
             groups = sorted({(line.vat_category, line.vat_percent) for line in invoice.lines},
                             key=lambda group: -group[1])
             self.vat_group.choices = [(f"{category}{percent}", f"{percent} %")
@@ -111,3 +113,17 @@ class MandateRegistrationForm(KvittForm):
 
     customer_id = StringField(_l("Customer id"), validators=[
         DataRequired(REQUIRED), Length(max=12)])
+
+
+class CloseAccountForm(KvittForm):
+    """Seed 001: an operator closes the account of a bankrupt or dissolved company."""
+
+    customer_id = StringField(_l("Customer id"), validators=[
+        DataRequired(_l("Write the customer id.")), Length(max=12)])
+    reason = RadioField(_l("Why"), choices=[("bankrupt", _l("Bankrupt")),
+                                            ("dissolved", _l("Dissolved")),
+                                            ("other", _l("Other"))],
+                        validators=[DataRequired(_l("Choose why."))])
+    note = StringField(_l("Note (on the credit notes)"), validators=[Optional(), Length(max=120)])
+    credit_open = BooleanField(_l("Credit the open invoices too (otherwise they stay for "
+                                  "dunning and debt collection)"))

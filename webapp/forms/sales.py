@@ -1,5 +1,5 @@
 """Forms for frequencies, the customer register and subscriptions."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from . import KvittForm
 from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
@@ -159,7 +159,8 @@ class SubscriptionForm(KvittForm):
 
     def __init__(self, *args, frequencies=(), customers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.frequency_id.choices = [(f.id, f.name) for f in frequencies]
+        locale = str(get_locale())
+        self.frequency_id.choices = [(f.id, f.display_name(locale)) for f in frequencies]
         for entry in self.subscribers.entries:
             entry.form.customer_id.choices = [(c.id, c.name) for c in customers]
 

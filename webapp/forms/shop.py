@@ -13,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..domain import usernames
 from ..domain.postal import city_for
 from .validators import (email_address, norwegian_organisation_number, norwegian_postal_code,
-                         phone_number)
+                         phone_number, username_rules, username_warning)
 
 MAX_USERS = 9999
 REQUIRED = _l("This field is required.")
@@ -115,24 +115,13 @@ class UserRowForm(Form):
     last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=80)])
     email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=320),
                                                           email_address])
-    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED)])
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), username_rules])
     user_group = SelectField(_l("User group"), choices=GROUP_CHOICES,
                              validators=[InputRequired(REQUIRED)])
 
-    def validate_username(self, field):
-        result = usernames.check(field.data)
-        if result.error == "too_long":
-            raise ValidationError(_l("At most %(max)s characters.", max=usernames.MAX_LENGTH))
-        if result.error == "special_characters":
-            raise ValidationError(_l("Use letters and digits only: no spaces or special "
-                                     "characters."))
-
     @property
     def username_warning(self):
-        if usernames.check(self.username.data).warning:
-            return _l("Avoid æ, ø, å and other special letters: they can make logging in hard "
-                      "from keyboards abroad.")
-        return None
+        return username_warning(self.username.data)
 
 
 class UsersForm(KvittForm):

@@ -9,7 +9,26 @@ from wtforms.validators import ValidationError
 from stdnum import bic, iban
 from stdnum.no import kontonr, orgnr
 
+from ..domain import usernames
 from ..domain.postal import city_for
+
+
+def username_rules(form, field) -> None:
+    """One set of username rules in the shop and the portal (seed 000)."""
+    result = usernames.check(field.data or "")
+    if result.error == "too_long":
+        raise ValidationError(_l("At most %(max)s characters.", max=usernames.MAX_LENGTH))
+    if result.error == "special_characters":
+        raise ValidationError(_l("Use letters and digits only: no spaces or special "
+                                 "characters."))
+
+
+def username_warning(value: str | None):
+    """A username is allowed with æ, ø, å, but not advised."""
+    if value and usernames.check(value).warning:
+        return _l("Avoid æ, ø, å and other special letters: they can make logging in hard "
+                  "from keyboards abroad.")
+    return None
 
 
 def email_address(form, field) -> None:

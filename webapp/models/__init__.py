@@ -6,17 +6,20 @@ from .billing import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Billed
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 from .sales import (Customer, Frequency, Subscriber, Subscription, SubscriptionLine,
                     SubscriptionOccurrence)
-from .partners import (Assignment, Collaboration, CompanyDraft, CompanyMove,
-                       PartnerClient)
-from .orders import LicenceSubscription, Order, PlanChange, SubscriptionAddOn
-from .system import ActionToken, ClockSetting, JobState, OutboxMail, SchedulerTick, Throttle
+from .partners import (Assignment, Collaboration, CollaborationMember, CompanyDraft,
+                       CompanyMove, PartnerClient)
+from .orders import (LicenceSubscription, Order, PlanChange, QuantityChange,
+                     SubscriptionAddOn)
+from .support import SupportMessage, SupportRequest
+from .system import (ActionToken, ClockSetting, JobState, OutboxMail, SchedulerTick,
+                     TermsAcceptance, Throttle)
 
 __all__ = [
-    "AccessStretch", "PlanChange",
-    "Assignment", "Collaboration", "CompanyDraft", "CompanyMove", "PartnerClient",
+    "AccessStretch", "PlanChange", "QuantityChange",
+    "Assignment", "Collaboration", "CollaborationMember", "CompanyDraft", "CompanyMove", "PartnerClient",
     "ActionToken", "JobState", "SchedulerTick", "Customer", "Frequency", "Subscriber", "Subscription", "SubscriptionLine",
     "SubscriptionOccurrence", "BilledPeriod", "DunningEvent", "Invoice", "InvoiceLine", "InvoiceSequence",
     "AvtaleGiroClaim", "AvtaleGiroFile", "AvtaleGiroMandate", "ParkedTransaction", "Payment", "PaymentImport", "BillingInterval", "CatalogItem", "CatalogRevision", "ClockSetting", "Company",
     "CustomerAgreement", "Employee", "LicenceSubscription", "Membership", "Order", "OutboxMail",
-    "SellerIdentity", "SubscriptionAddOn", "Throttle", "User", "UserGroup", "VolumeBand",
+    "SellerIdentity", "SubscriptionAddOn", "SupportMessage", "SupportRequest", "TermsAcceptance", "Throttle", "User", "UserGroup", "VolumeBand",
 ]

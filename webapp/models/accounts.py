@@ -38,6 +38,9 @@ class Company(db.Model):
     bic: Mapped[str | None] = mapped_column(String(11))
     invoice_email: Mapped[str | None] = mapped_column(String(320))
     payment_terms: Mapped[str | None] = mapped_column(String(300))
+    # Closed by an operator (bankrupt, dissolved): nothing more is invoiced, nothing deleted.
+    closed_on: Mapped[dt.date | None] = mapped_column()
+    closed_reason: Mapped[str | None] = mapped_column(String(200))
     # Companies and agreements refer to each other: this key is added after both tables exist.
     agreement_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer_agreement.id", use_alter=True, name="fk_company_agreement"))

@@ -145,7 +145,9 @@ class InvoiceLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"))
     position: Mapped[int] = mapped_column()
-    description: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(200))  # bokmål, the document's language
+    # The same text in English for English readers (none where the seller typed the text).
+    description_en: Mapped[str | None] = mapped_column(String(200))
     period_start: Mapped[dt.date] = mapped_column()
     period_end: Mapped[dt.date] = mapped_column()
     quantity: Mapped[int] = mapped_column()
@@ -160,6 +162,11 @@ class InvoiceLine(db.Model):
     discount_percent: Mapped[int | None] = mapped_column()
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    def text(self, locale: str) -> str:
+        """The line's text for a reader in `locale` (the document itself is in bokmål)."""
+        return self.description_en if locale == "en" and self.description_en else \
+            self.description
 
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),

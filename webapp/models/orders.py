@@ -82,6 +82,8 @@ class LicenceSubscription(db.Model):
     # Changes that take effect from the next period (a downgrade, another interval).
     next_plan_code: Mapped[str | None] = mapped_column(String(40))
     next_billing_interval: Mapped[str | None] = mapped_column(String(20))
+    # R-PLAN-6: fewer licences from the next period.
+    next_quantity: Mapped[int | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     agreement = relationship("CustomerAgreement", backref="licence_subscriptions")
@@ -111,6 +113,25 @@ class PlanChange(db.Model):
     plan_code: Mapped[str] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_plan_change_subscription", "subscription_id", "effective_on"),)
+
+
+class QuantityChange(db.Model):
+    """R-PLAN-6: a subscription's licence count changed from a day on (more at once, fewer
+    from the next period), so each day's users beyond the licence count against the licences
+    bought that day."""
+
+    __tablename__ = "quantity_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("licence_subscription.id"))
+    effective_on: Mapped[dt.date] = mapped_column()
+    previous_quantity: Mapped[int] = mapped_column()
+    quantity: Mapped[int] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_quantity_change_subscription", "subscription_id", "effective_on"),
+        CheckConstraint("quantity >= 1 and previous_quantity >= 1",
+                        name="ck_quantity_change_positive"),
+    )
 
 
 class SubscriptionAddOn(db.Model):

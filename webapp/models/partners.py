@@ -111,12 +111,23 @@ class Collaboration(db.Model):
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("licence_subscription.id"))
     # The subscription was started by this collaboration (not one the client already had).
     started_subscription: Mapped[bool] = mapped_column(default=False)
+    # Seed 004: the firm's users share the client's company in this group of the client's
+    # (by key; "accountant" is made on approval when the client has none).
+    access_group_key: Mapped[str] = mapped_column(String(20), default="accountant",
+                                                  server_default="accountant")
+    # Who approved, under which version of the terms, and who ended it.
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    terms_version: Mapped[str | None] = mapped_column(String(20))
+    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     partner = relationship("Company", foreign_keys=[partner_company_id])
     client_company = relationship("Company", foreign_keys=[client_company_id])
     client: Mapped[PartnerClient] = relationship()
     assignment: Mapped[Assignment] = relationship()
     subscription = relationship("LicenceSubscription")
+    members: Mapped[list[CollaborationMember]] = relationship(
+        order_by="CollaborationMember.id", cascade="all, delete-orphan")
+    approved_by = relationship("User", foreign_keys=[approved_by_user_id])
 
     __table_args__ = (
         CheckConstraint("status in ('invited','active','ended')", name="ck_collaboration_status"),
@@ -126,4 +137,19 @@ class Collaboration(db.Model):
                         name="ck_collaboration_recipient"),
         CheckConstraint("period_months in (3, 12)", name="ck_collaboration_period"),
         Index("ix_collaboration_partner", "partner_company_id", "status"),
+    )
+
+
+class CollaborationMember(db.Model):
+    """A user of the firm who works in the client's company while the collaboration lasts."""
+
+    __tablename__ = "collaboration_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaboration_id: Mapped[int] = mapped_column(ForeignKey("collaboration.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+    user = relationship("User")
+
+    __table_args__ = (
+        UniqueConstraint("collaboration_id", "user_id", name="uq_collaboration_member"),
     )

@@ -7,6 +7,7 @@ from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, String,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.recurrence import Pattern, describe
 from ..extensions import db
 from .types import UTCDateTime
 
@@ -36,6 +37,16 @@ class Frequency(db.Model):
     modified_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    def pattern(self) -> Pattern:
+        weekdays = tuple(int(d) for d in self.weekdays.split(",") if d != "")
+        return Pattern(self.kind, self.start_date, interval=self.interval, weekdays=weekdays,
+                       month_day=self.month_day, ordinal=self.ordinal, weekday=self.weekday,
+                       month=self.month, count=self.count, until=self.until)
+
+    def display_name(self, locale: str) -> str:
+        """The name the user gave, or the name its pattern gives in the reader's language."""
+        return describe(self.pattern(), locale) if self.auto_name else self.name
 
     modified_by = relationship("User", foreign_keys=[modified_by_id])
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -120,3 +121,15 @@ class Throttle(db.Model):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     hits: Mapped[int] = mapped_column(default=0)
     window_ends: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TermsAcceptance(db.Model):
+    """A user accepted a version of the terms of service (R-PLAN-5)."""
+
+    __tablename__ = "terms_acceptance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[str] = mapped_column(String(20))
+    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "version", name="uq_terms_acceptance"),)

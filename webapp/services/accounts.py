@@ -28,6 +28,7 @@ def group_label(key: str) -> str:
         "privileged": _("Privileged users"),
         "users": _("Users"),
         "guests": _("Guests"),
+        "accountant": _("Accountant"),
     }.get(key, key)
 
 
@@ -121,7 +122,7 @@ def send_welcome_mail(user: User, company: Company, lifetime: dt.timedelta,
                set_password_link=url_for("auth.set_password", token=token, _external=True),
                login_link=url_for("auth.login", _external=True),
                guide_link=url_for("pages.guide", _external=True),
-               support_link=url_for("pages.support", _external=True))
+               support_link=url_for("portal.support", _external=True))
 
 
 def find_login_user(customer_id: str, username: str) -> User | None:

@@ -40,6 +40,11 @@ def owned_agreements(owner_id: int) -> list[CustomerAgreement]:
     return list(db.session.scalars(owned_agreements_query(owner_id)))
 
 
+def users_in_use(agreement_id: int | None) -> int:
+    """R-AGR-1: the distinct active users of one agreement (0 without one)."""
+    return licence_counts([agreement_id]).get(agreement_id, 0) if agreement_id else 0
+
+
 def licence_counts(agreement_ids: list[int]) -> dict[int, int]:
     """R-AGR-1: distinct active users with access to any company of each agreement."""
     if not agreement_ids:

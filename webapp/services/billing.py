@@ -15,7 +15,7 @@ from functools import lru_cache
 from flask import current_app
 from stdnum.no import kontonr
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, bindparam, false, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -26,7 +26,8 @@ from ..domain.documents import STANDARD, vat_total
 from ..domain.money import VAT_PERCENT, format_nok
 from ..extensions import db
 from ..models import (AccessStretch, BilledPeriod, Company, CompanyMove, CustomerAgreement, Invoice,
-                      InvoiceLine, LicenceSubscription, PlanChange, SubscriptionAddOn)
+                      InvoiceLine, LicenceSubscription, PlanChange, QuantityChange,
+                      SubscriptionAddOn)
 from . import catalog
 from .invoicing import (Buyer, agreement_buyer, insert_invoices, insert_rows, invoice_row, line_row,
                         seller_identity, take_numbers, write_invoice)
@@ -97,33 +98,42 @@ def tariff(plan_code: str | None, quantity: int, addon_codes: tuple[str, ...], i
     if plan is not None and plan.kind == "variant":
         # Kvitt Regnskap for a client: a flat monthly price for the agreement period, no
         # interval discount (that belongs to Kvitt Office).
-        text = f"Kvitt Regnskap {plan.name_nb}" + (f" – {label}" if label else "")
-        return Tariff((rules.Component(text, 1, plan.price_ore or 0),), months, 0, 0)
+        suffix = f" – {label}" if label else ""
+        return Tariff((rules.Component(f"Kvitt Regnskap {plan.name_nb}{suffix}", 1,
+                                       plan.price_ore or 0,
+                                       f"Kvitt Regnskap {plan.name_en}{suffix}"),),
+                      months, 0, 0)
     if plan is not None and plan.kind == "edition":
         bands = prices.bands.get(plan.product, [])
         for line in band_lines(plan.price_ore or 0, quantity, bands):
-            text = f"Kvitt Office {plan.name_nb}, brukere {line.from_user}–{line.to_user}"
+            users = f"{line.from_user}–{line.to_user}"
+            text = f"Kvitt Office {plan.name_nb}, brukere {users}"
+            text_en = f"Kvitt Office {plan.name_en}, users {users}"
             if line.discount_percent:
                 text += f" (kvantumsrabatt {line.discount_percent} %)"
-            components.append(rules.Component(text, line.users, line.unit_ore))
+                text_en += f" (volume discount {line.discount_percent}%)"
+            components.append(rules.Component(text, line.users, line.unit_ore, text_en))
         beyond = band_lines(plan.price_ore or 0, quantity + 1, bands)
         excess_unit = beyond[-1].unit_ore if beyond else plan.price_ore or 0
     elif plan is not None and plan.kind == "plan":
         monthly = custom_monthly_ore if custom_monthly_ore is not None else plan.price_ore or 0
-        components.append(rules.Component(f"Kvitt eFaktura {plan.name_nb}", 1, monthly))
+        components.append(rules.Component(f"Kvitt eFaktura {plan.name_nb}", 1, monthly,
+                                          f"Kvitt eFaktura {plan.name_en}"))
         extra = prices.items.get("efaktura-extra-licence")
         # A contract plan (Enterprise) includes the licences the operator set.
         extra_count = 0 if plan.price_ore is None else max(0, quantity - plan.included_licences)
         if extra is not None:
             excess_unit = extra.price_ore or 0
             if extra_count:
-                components.append(rules.Component(extra.name_nb, extra_count, excess_unit))
+                components.append(rules.Component(extra.name_nb, extra_count, excess_unit,
+                                                  extra.name_en))
     for code in addon_codes:
         addon = prices.items.get(code)
         if addon is None:
             continue
         count = quantity if addon.per_user else 1
-        components.append(rules.Component(addon.name_nb, count, addon.price_ore or 0))
+        components.append(rules.Component(addon.name_nb, count, addon.price_ore or 0,
+                                          addon.name_en))
         if addon.per_user:
             per_user_addons += addon.price_ore or 0
     return Tariff(tuple(c for c in components if c.quantity), months, discount,
@@ -136,9 +146,10 @@ def active_addons(subscription: LicenceSubscription) -> tuple[str, ...]:
 
 
 def subscription_tariff(subscription: LicenceSubscription, plan_code: str | None = None,
-                        addons: tuple[str, ...] | None = None) -> Tariff:
-    """The subscription's tariff as it stands (or with another plan or add-ons)."""
-    return tariff(plan_code or subscription.plan_code, subscription.quantity,
+                        addons: tuple[str, ...] | None = None,
+                        quantity: int | None = None) -> Tariff:
+    """The subscription's tariff as it stands (or with another plan, add-ons or licences)."""
+    return tariff(plan_code or subscription.plan_code, quantity or subscription.quantity,
                   active_addons(subscription) if addons is None else addons,
                   subscription.billing_interval, subscription.custom_monthly_ore,
                   subscription.label)
@@ -153,9 +164,12 @@ def agreement_licence(agreement_id: int) -> LicenceSubscription | None:
         .order_by(LicenceSubscription.id.desc()))
 
 
-def discount_text(months: int, percent: int) -> str:
+def discount_text(months: int, percent: int) -> tuple[str, str]:
+    """The interval-discount line's text in bokmål and in English."""
     label = {12: "årlig", 6: "halvårlig", 3: "kvartalsvis", 1: "månedlig"}.get(months, "")
-    return f"Rabatt for {label} fakturering {percent} %"
+    label_en = {12: "annual", 6: "semi-annual", 3: "quarterly", 1: "monthly"}.get(months, "")
+    return (f"Rabatt for {label} fakturering {percent} %",
+            f"Discount for {label_en} invoicing {percent}%")
 
 
 # --- issuing -----------------------------------------------------------------------------
@@ -200,12 +214,21 @@ class Terms:
     quantity: int
     changes: list[tuple[dt.date, str, str]] = field(default_factory=list)
     addons: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
+    # Licence counts changed from a day on: (effective on, previous count, new count).
+    quantities: list[tuple[dt.date, int, int]] = field(default_factory=list)
 
     def plan_on(self, day: dt.date) -> str | None:
         for effective_on, previous, _plan in self.changes:
             if day < effective_on:
                 return previous
         return self.plan_code
+
+    def quantity_on(self, day: dt.date) -> int:
+        """The licences bought on the day (R-PLAN-6: a change counts from its day on)."""
+        for effective_on, previous, _quantity in self.quantities:
+            if day < effective_on:
+                return previous
+        return self.quantity
 
     def addons_on(self, day: dt.date) -> tuple[str, ...]:
         return tuple(sorted({code for code, added_on, removed_from in self.addons
@@ -217,15 +240,18 @@ class Terms:
             days.add(added_on)
             if removed_from is not None:
                 days.add(removed_from)
+        days.update(effective_on for effective_on, _previous, _quantity in self.quantities)
         return days
 
     def excess_price(self, day: dt.date, users: int) -> tuple[int, int]:
-        return excess_price(self.plan_on(day), self.quantity, users, self.addons_on(day))
+        return excess_price(self.plan_on(day), self.quantity_on(day), users,
+                            self.addons_on(day))
 
     def most_licensed(self) -> int:
         """The fewest users that can ever be beyond the licence is above this."""
         plans = {self.plan_code} | {p for _d, p, _n in self.changes}
-        return min(licensed(plan, self.quantity) for plan in plans)
+        counts = {self.quantity} | {q for _d, q, _n in self.quantities}
+        return min(licensed(plan, count) for plan in plans for count in counts)
 
 
 def licensed(plan_code: str | None, quantity: int) -> int:
@@ -287,6 +313,13 @@ def terms_of(subscriptions) -> dict[int, Terms]:
             .where(SubscriptionAddOn.subscription_id.in_(ids)).order_by(SubscriptionAddOn.id)):
         found[row.subscription_id].addons.append(
             (row.addon_code, row.added_on, row.removed_from))
+    for row in db.session.execute(
+            select(QuantityChange.subscription_id, QuantityChange.effective_on,
+                   QuantityChange.previous_quantity, QuantityChange.quantity)
+            .where(QuantityChange.subscription_id.in_(ids))
+            .order_by(QuantityChange.effective_on, QuantityChange.id)):
+        found[row.subscription_id].quantities.append(
+            (row.effective_on, row.previous_quantity, row.quantity))
     return found
 
 
@@ -299,7 +332,8 @@ def excess_invoice_lines(terms: Terms, spans, window: rules.Period) -> list[rule
                                                      terms.excess_price):
         lines.append(rules.Line(f"Brukere utover lisensen ({extra})", period, extra,
                                 (2 * monthly + extra) // (2 * extra),
-                                rules.period_amount(monthly, period)))
+                                rules.period_amount(monthly, period),
+                                description_en=f"Users beyond the licence ({extra})"))
     return lines
 
 
@@ -415,7 +449,8 @@ def licence_line_rows(invoice_id: int, amounts: rules.InvoiceAmounts) -> list[di
     return [line_row(invoice_id, position, line.description,
                      (line.period.start, line.period.end), line.quantity, line.unit_ore,
                      line.amount_ore, STANDARD, VAT_PERCENT,
-                     discount_percent=line.discount_percent)
+                     discount_percent=line.discount_percent,
+                     description_en=line.description_en)
             for position, line in enumerate(amounts.lines, start=1)]
 
 
@@ -640,7 +675,6 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
         raise BillingError(_("Only invoices can be credited."))
     if not reason.strip():
         raise BillingError(_("Give a reason for the credit note."), "reason")
-    today = clock.local(now).date()
     credited_lines = set(db.session.scalars(
         select(InvoiceLine.credits_line_id).where(InvoiceLine.credits_line_id.in_(
             [line.id for line in invoice.lines]))))
@@ -654,7 +688,8 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
         lines = [line_row(0, 1, f"Kreditert beløp: {reason.strip()}"[:200],
                           (invoice.period_start or invoice.invoice_date,
                            invoice.period_end or invoice.invoice_date), 1, -amount_ore,
-                          -amount_ore, category, percent)]
+                          -amount_ore, category, percent,
+                          description_en=f"Credited amount: {reason.strip()}"[:200])]
     else:
         if line_ids is None:
             chosen = [line for line in invoice.lines if line.id not in credited_lines]
@@ -669,7 +704,8 @@ def credit_invoice(invoice: Invoice, reason: str, now: dt.datetime,
                                else _("Choose the lines to credit."), "lines")
         lines = [line_row(0, position, line.description, (line.period_start, line.period_end),
                           line.quantity, line.unit_ore, -line.amount_ore, line.vat_category,
-                          line.vat_percent, credits_line_id=line.id)
+                          line.vat_percent, credits_line_id=line.id,
+                          description_en=line.description_en)
                  for position, line in enumerate(chosen, start=1)]
     return _write_credit(invoice, reason, lines, now, amount_ore is not None)
 
@@ -758,7 +794,8 @@ def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reas
             lines.append(line_row(0, len(lines) + 1, line.description,
                                   (max(line.period_start, last_day + dt.timedelta(days=1)),
                                    line.period_end), line.quantity, line.unit_ore, -amount,
-                                  line.vat_category, line.vat_percent, credits_line_id=line.id))
+                                  line.vat_category, line.vat_percent, credits_line_id=line.id,
+                                  description_en=line.description_en))
         for line in invoice.lines:
             if line.amount_ore < 0 and line.id not in credited and gross and \
                     line.discount_percent:
@@ -767,7 +804,8 @@ def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reas
                                       (line.period_start, line.period_end), 1, share, share,
                                       line.vat_category, line.vat_percent,
                                       credits_line_id=line.id, discount_percent=
-                                      line.discount_percent))
+                                      line.discount_percent,
+                                      description_en=line.description_en))
         if lines:
             notes.append(_write_credit(invoice, reason, lines, now))
     return notes
@@ -830,7 +868,7 @@ def estimate_next_invoice(subscription: LicenceSubscription):
             days=rules.FIRST_INVOICE_TERMS_DAYS), (window,)), amounts
     row = _Scheduled(
         id=subscription.id, plan_code=subscription.next_plan_code or subscription.plan_code,
-        quantity=subscription.quantity,
+        quantity=subscription.next_quantity or subscription.quantity,
         billing_interval=subscription.next_billing_interval or subscription.billing_interval,
         custom_monthly_ore=subscription.custom_monthly_ore, label=subscription.label,
         activated_on=subscription.activated_on, billed_through=subscription.billed_through,

@@ -12,7 +12,8 @@ from sqlalchemy import delete, select, update
 from .. import clock
 from ..domain.billing import month_end
 from ..extensions import db
-from ..models import BilledPeriod, LicenceSubscription, User
+from ..models import (BilledPeriod, Collaboration, Company, Invoice, LicenceSubscription,
+                      User)
 from . import billing, catalog
 from .mail import queue_mail
 
@@ -20,7 +21,11 @@ NOTICE_MONTHS = 3
 
 
 class CancellationError(Exception):
-    """A refusal with a message key."""
+    """A refusal; `code` says which."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
 
 
 def notice_rule(subscription: LicenceSubscription) -> str:
@@ -90,3 +95,65 @@ def close_cancelled(now: dt.datetime) -> int:
 def pending_cancellations() -> list[LicenceSubscription]:
     return list(db.session.scalars(select(LicenceSubscription).where(
         LicenceSubscription.cancel_on.is_not(None)).order_by(LicenceSubscription.cancel_on)))
+
+
+# --- Closing the account of a bankrupt or dissolved company (seed 001) ----------------------
+
+CLOSE_REASONS = ("bankrupt", "dissolved", "other")
+
+
+def close_account(company: Company, reason: str, note: str, now: dt.datetime, *,
+                  credit_open: bool) -> dict:
+    """An operator closes the account: every subscription of the company's agreement ends
+    today and the invoiced days after today are credited; open invoices stay for dunning
+    (or, with `credit_open`, the unpaid ones are credited whole with the reason; a part-paid
+    one stays); its collaborations end; nothing is deleted, so invoices and credit notes
+    stay for the years the law requires."""
+    from . import collaboration as collaboration_service
+
+    agreement = company.agreement
+    if reason not in CLOSE_REASONS:
+        raise CancellationError("no_reason")
+    if company.closed_on is not None:
+        raise CancellationError("already_closed")
+    if agreement is None or agreement.owner_company_id != company.id:
+        raise CancellationError("not_owner")
+    today = clock.local(now).date()
+    text = f"Konto avsluttet ({_REASON_TEXT[reason]})"
+    text = (f"{text}: {note.strip()}" if note.strip() else text)[:200]
+    ended = credited = 0
+    if credit_open:
+        # Unpaid invoices are credited whole first (a part-paid one stays for dunning: its
+        # payment is not paid back); the days after today are then already credited.
+        for invoice in db.session.scalars(select(Invoice).where(
+                Invoice.agreement_id == agreement.id, Invoice.kind == "invoice")
+                .order_by(Invoice.id)):
+            if invoice.open_ore > 0 and invoice.paid_ore == 0:
+                try:
+                    billing.credit_invoice(invoice, text, now)
+                except billing.BillingError:
+                    continue  # every line already credited
+                credited += 1
+    for subscription in db.session.scalars(select(LicenceSubscription).where(
+            LicenceSubscription.agreement_id == agreement.id,
+            LicenceSubscription.status.in_(("active", "trial", "suspended", "pending")))):
+        if subscription.cancel_on is not None and subscription.cancel_on <= today:
+            continue
+        if subscription.billed_through is not None and subscription.billed_through > today:
+            billing.credit_days_after(subscription, today, text, now)
+            subscription.billed_through = today
+        subscription.cancel_on = today
+        subscription.next_plan_code = subscription.next_billing_interval = None
+        subscription.next_quantity = None
+        ended += 1
+    for found in db.session.scalars(select(Collaboration).where(
+            (Collaboration.client_company_id == company.id)
+            | (Collaboration.partner_company_id == company.id),
+            Collaboration.status.in_(("invited", "active")))):
+        collaboration_service.end(found, now)
+    company.closed_on, company.closed_reason = today, text
+    db.session.flush()
+    return {"subscriptions": ended, "credited": credited}
+
+
+_REASON_TEXT = {"bankrupt": "konkurs", "dissolved": "avviklet", "other": "annet"}

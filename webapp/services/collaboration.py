@@ -12,11 +12,12 @@ from sqlalchemy import select
 from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import (Assignment, Collaboration, Company, LicenceSubscription, Membership,
-                      PartnerClient, User, UserGroup)
+from ..models import (Assignment, Collaboration, CollaborationMember, Company,
+                      LicenceSubscription, Membership, PartnerClient, User, UserGroup)
 from . import catalog
-from .accounts import (add_user, create_company, is_administrator, open_own_agreement,
-                       send_welcome_mail)
+from ..models.accounts import DEFAULT_GROUPS as DEFAULT_GROUP_KEYS
+from .accounts import (add_user, close_access, create_company, group_label, is_administrator,
+                       open_access, open_own_agreement, send_welcome_mail)
 from .billing import cancel_subscription, renewal_threshold
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
@@ -25,6 +26,12 @@ APPROVAL_LIFETIME = dt.timedelta(days=14)
 WELCOME_LIFETIME = dt.timedelta(days=14)
 PERIOD_INTERVAL = {3: "quarterly", 12: "annual"}
 OPEN = ("invited", "active")
+# The version of the Kvitt Regnskap collaboration terms the client's administrator accepts.
+TERMS_VERSION = "2026-11"
+# The firm's users' default group: like seed 000's guest (reports), with the vouchers they
+# book and the invoices they reconcile; no administration, no sales.
+ACCOUNTANT_GROUP = {"key": "accountant", "name": "Regnskapsfører", "can_reports": True,
+                    "can_vouchers": True, "can_billing": True}
 
 
 class CollaborationError(Exception):
@@ -112,14 +119,49 @@ def open_collaboration(partner_id: int, client_id: int) -> Collaboration | None:
 
 # --- activating ----------------------------------------------------------------------------
 
+def firm_users(partner_id: int) -> list[User]:
+    """The firm's own active users, who can be given work in a client's company."""
+    return list(db.session.scalars(select(User).where(
+        User.company_id == partner_id, User.active).order_by(User.first_name, User.last_name)))
+
+
+def access_groups(company: Company | None) -> list[tuple[str, str]]:
+    """(key, name) of the groups the firm's users may work in at the client: the dedicated
+    accountant group first, then the client's own groups that do not administer."""
+    choices = [(ACCOUNTANT_GROUP["key"], group_label(ACCOUNTANT_GROUP["key"]))]
+    if company is not None:
+        choices += [(group.key, group_label(group.key) if group.key in DEFAULT_GROUP_KEYS
+                     else group.name) for group in db.session.scalars(
+            select(UserGroup).where(UserGroup.company_id == company.id,
+                                    UserGroup.can_admin.is_(False),
+                                    UserGroup.key != ACCOUNTANT_GROUP["key"])
+            .order_by(UserGroup.id))]
+    return choices
+
+
+def access_group_name(collaboration: Collaboration) -> str:
+    names = dict(access_groups(collaboration.client_company))
+    key = collaboration.access_group_key
+    return group_label(key) if key in DEFAULT_GROUP_KEYS else names.get(key, key)
+
+
 def activate(partner: Company, client: PartnerClient, user: User, now: dt.datetime, *,
              assignment_id: int | None, variant: str | None = None,
              recipient: str | None = None, period_months: int | None = None,
-             contact: dict | None = None) -> Collaboration:
-    """Invite the client to a collaboration; the client approves by the e-mailed link."""
+             contact: dict | None = None, member_ids: list[int] | None = None,
+             access_group: str = ACCOUNTANT_GROUP["key"]) -> Collaboration:
+    """Invite the client to a collaboration; the client approves by the e-mailed link. The
+    firm's users in `member_ids` (default the one inviting) will work in the client's company
+    in the client's group `access_group`."""
     assignment = db.session.get(Assignment, assignment_id) if assignment_id else None
     if assignment is None or assignment.client_id != client.id:
         raise CollaborationError("no_assignment")  # R-COLLAB-1
+    members = [found for found in firm_users(partner.id)
+               if found.id in set(member_ids if member_ids is not None else [user.id])]
+    if not members:
+        raise CollaborationError("no_members")
+    if access_group not in {key for key, _ in access_groups(client_company(client))}:
+        raise CollaborationError("no_access_group")
     if open_collaboration(partner.id, client.id) is not None:
         raise CollaborationError("already_open")
     kind = scenario(client)
@@ -154,8 +196,9 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
         partner_company_id=partner.id, client_id=client.id, client_company_id=company.id,
         assignment_id=assignment.id, scenario=kind, variant_code=variant,
         invoice_recipient=recipient, period_months=period_months, status="invited",
-        invited_at=now, invited_by_user_id=user.id,
-        subscription_id=subscription.id if subscription is not None else None)
+        invited_at=now, invited_by_user_id=user.id, access_group_key=access_group,
+        subscription_id=subscription.id if subscription is not None else None,
+        members=[CollaborationMember(user_id=member.id) for member in members])
     db.session.add(collaboration)
     db.session.flush()
     token = issue_token("approve", APPROVAL_LIFETIME, collaboration_id=collaboration.id)
@@ -222,11 +265,18 @@ def approval(signed: str) -> Collaboration:
     return _invited(signed)[1]
 
 
-def approve(signed: str, now: dt.datetime) -> Collaboration:
-    """R-COLLAB-5: the collaboration starts on approval, and the billing with it."""
+def approve(signed: str, user: User, now: dt.datetime, *, accepted_terms: bool) -> Collaboration:
+    """R-COLLAB-5: the client's administrator accepts the terms and the collaboration starts,
+    and the billing with it; R-COLLAB-6: the firm's users get access to the company."""
     token, collaboration = _invited(signed, for_update=True)
+    if not may_approve(user, collaboration):
+        raise CollaborationError("not_administrator")
+    if not accepted_terms:
+        raise CollaborationError("terms")
     token.used_at = now
     collaboration.status, collaboration.approved_at = "active", now
+    collaboration.approved_by_user_id, collaboration.terms_version = user.id, TERMS_VERSION
+    _share_company(collaboration, clock.local(now).date())
     if collaboration.subscription_id is None:
         agreement_id = _recipient_agreement(collaboration, collaboration.invoice_recipient)
         subscription = LicenceSubscription(
@@ -278,12 +328,83 @@ def change(collaboration: Collaboration, *, variant: str, recipient: str) -> Non
     db.session.flush()
 
 
-def end(collaboration: Collaboration, now: dt.datetime) -> dt.date | None:
-    """End (or withdraw) a collaboration. A service it started ends with the paid period; a
-    service the client had before goes on. Returns the service's last day, if it ends."""
+def _access_group(collaboration: Collaboration) -> UserGroup:
+    """The client's group the firm's users work in (the accountant group is made once)."""
+    company_id = collaboration.client_company_id
+    group = db.session.scalar(select(UserGroup).where(
+        UserGroup.company_id == company_id, UserGroup.key == collaboration.access_group_key))
+    if group is None or group.can_admin:
+        group = db.session.scalar(select(UserGroup).where(
+            UserGroup.company_id == company_id, UserGroup.key == ACCOUNTANT_GROUP["key"]))
+    if group is None:
+        group = UserGroup(company_id=company_id, **ACCOUNTANT_GROUP)
+        db.session.add(group)
+        db.session.flush()
+    return group
+
+
+def _share_company(collaboration: Collaboration, today: dt.date) -> None:
+    """R-COLLAB-6: the firm's users work in the client's company from today, counted as its
+    users like anyone given access (R-BILL-6 rule 1)."""
+    group = _access_group(collaboration)
+    for member in collaboration.members:
+        if not member.user.active:
+            continue
+        membership = db.session.scalar(select(Membership).where(
+            Membership.user_id == member.user_id,
+            Membership.company_id == collaboration.client_company_id))
+        if membership is not None and membership.active:
+            continue  # already there (another collaboration, or given by the client)
+        if membership is None:
+            db.session.add(Membership(user_id=member.user_id,
+                                      company_id=collaboration.client_company_id,
+                                      user_group_id=group.id, granted_on=today))
+        else:
+            membership.active, membership.user_group_id = True, group.id
+            membership.granted_on, membership.revoked_on = today, None
+        open_access(member.user_id, collaboration.client_company_id, today)
+
+
+def _unshare_company(collaboration: Collaboration, today: dt.date) -> None:
+    """The firm's users lose the client's company from today, unless another active
+    collaboration of the same firm still gives it."""
+    others = set(db.session.scalars(
+        select(CollaborationMember.user_id).join(
+            Collaboration, Collaboration.id == CollaborationMember.collaboration_id)
+        .where(Collaboration.client_company_id == collaboration.client_company_id,
+               Collaboration.status == "active", Collaboration.id != collaboration.id)))
+    for member in collaboration.members:
+        if member.user_id in others:
+            continue
+        membership = db.session.scalar(select(Membership).where(
+            Membership.user_id == member.user_id,
+            Membership.company_id == collaboration.client_company_id, Membership.active))
+        if membership is None:
+            continue
+        membership.active, membership.revoked_on = False, today
+        # The next request of a user working there is back in its own company (the login
+        # manager checks the access on every request).
+        close_access(member.user_id, today, collaboration.client_company_id)
+
+
+def client_collaborations(company_id: int) -> list[Collaboration]:
+    """The collaborations a company is the client in, for its administrators (Admin)."""
+    return list(db.session.scalars(select(Collaboration).where(
+        Collaboration.client_company_id == company_id)
+        .order_by(Collaboration.status, Collaboration.invited_at.desc())))
+
+
+def end(collaboration: Collaboration, now: dt.datetime,
+        by: User | None = None) -> dt.date | None:
+    """End (or withdraw) a collaboration, by the firm or the client. The firm's users lose the
+    client's company the same day. A service it started ends with the paid period; a service
+    the client had before goes on. Returns the service's last day, if it ends."""
     if collaboration.status == "ended":
         raise CollaborationError("already_ended")
+    if collaboration.status == "active":
+        _unshare_company(collaboration, clock.local(now).date())
     collaboration.status, collaboration.ended_at = "ended", now
+    collaboration.ended_by_user_id = by.id if by is not None else None
     collaboration.next_variant_code = collaboration.next_invoice_recipient = None
     subscription = collaboration.subscription
     last_day = None

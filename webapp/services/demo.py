@@ -47,6 +47,7 @@ def seed_demo_data() -> str:
                                        quantity=3, billing_interval="annual", status="active",
                                        activated_on=clock.local(now).date(), created_at=now))
     db.session.flush()
+    from . import terms
     from .collaboration import register_partner
 
     _firm, rita = register_partner(now, company_name="Regnskapshuset AS",
@@ -56,6 +57,9 @@ def seed_demo_data() -> str:
                                    edition="office-professional", interval="quarterly", users=2,
                                    welcome=False)
     rita.set_password(DEMO_PARTNER["password"])
+    # The demo customers signed up and accepted the terms of service in force.
+    for user in (admin, rita):
+        terms.accept(user, now)
     db.session.flush()
     return (f"operator: customer id {vendor.customer_id}, username {OPERATOR['username']}, "
             f"password {OPERATOR['password']}\n"

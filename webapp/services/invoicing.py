@@ -144,8 +144,11 @@ def invoice_row(*, seller_id: int, identity_id: int, number: int, buyer: dict,
 def line_row(invoice_id: int, position: int, description: str, period: tuple[dt.date, dt.date],
              quantity: int, unit_ore: int, amount_ore: int, vat_category: str = "S",
              vat_percent: int = 25, credits_line_id: int | None = None,
-             discount_percent: int | None = None) -> dict:
+             discount_percent: int | None = None, description_en: str | None = None) -> dict:
+    """An invoice line's row; `description` in bokmål (the document's language),
+    `description_en` for English readers (none for a text the seller typed)."""
     return {"invoice_id": invoice_id, "position": position, "description": description,
+            "description_en": description_en or None,
             "period_start": period[0], "period_end": period[1], "quantity": quantity,
             "unit_ore": unit_ore, "amount_ore": amount_ore, "vat_category": vat_category,
             "vat_percent": vat_percent, "credits_line_id": credits_line_id,
@@ -239,7 +242,8 @@ def document_of(invoice: Invoice) -> Document:
                   email=invoice.buyer_email, peppol_id=invoice.buyer_peppol_id)
     lines = tuple(DocumentLine(line.position, line.description, line.period_start,
                                line.period_end, line.quantity, line.unit_ore, line.amount_ore,
-                               line.vat_category, line.vat_percent) for line in invoice.lines)
+                               line.vat_category, line.vat_percent, line.description_en)
+                  for line in invoice.lines)
     credited = invoice.credited_invoice
     # Extra users are billed afterwards: the document's period spans every line's.
     starts = [d for d in [invoice.period_start, *(line.period_start for line in lines)] if d]

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
 from ..domain import billing as rules
 from ..extensions import db
-from ..models import Invoice, LicenceSubscription, PlanChange, SubscriptionAddOn
+from ..models import (Invoice, LicenceSubscription, PlanChange, QuantityChange,
+                      SubscriptionAddOn)
 from . import catalog
-from .billing import Terms, renewal_threshold, subscription_tariff, write_licence_invoice
+from .billing import (Terms, renewal_threshold, subscription_tariff, terms_of,
+                      write_licence_invoice)
 
 
 class PlanError(Exception):
@@ -25,17 +27,17 @@ class PlanError(Exception):
 
 
 def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,
-                addons: tuple[str, ...] | None = None) -> int:
-    rate = subscription_tariff(subscription, plan_code, addons)
+                addons: tuple[str, ...] | None = None, quantity: int | None = None) -> int:
+    rate = subscription_tariff(subscription, plan_code, addons, quantity)
     return sum(c.monthly_ore for c in rate.components)
 
 
 def _invoice_difference(subscription: LicenceSubscription,
-                        lines: list[tuple[str, int, int, dt.date, dt.date | None]],
+                        lines: list[tuple[tuple[str, str], int, int, dt.date, dt.date | None]],
                         now: dt.datetime) -> Invoice | None:
     """R-BILL-3: what takes effect at once is invoiced the next morning for the rest of the
-    paid period, each (text, quantity, monthly unit, first day, last day or None for the paid
-    end) priced by its days."""
+    paid period, each ((text, English text), quantity, monthly unit, first day, last day or
+    None for the paid end) priced by its days."""
     today = clock.local(now).date()
     if subscription.billed_through is None or subscription.billed_through < today:
         return None  # not invoiced yet: the first invoice will have the new price
@@ -44,13 +46,22 @@ def _invoice_difference(subscription: LicenceSubscription,
         period = rules.Period(max(first, today), min(last or subscription.billed_through,
                                                      subscription.billed_through))
         if quantity * unit > 0 and period.start <= period.end:
-            priced.append(rules.Line(text, period, quantity, unit,
-                                     rules.period_amount(quantity * unit, period)))
+            priced.append(rules.Line(text[0], period, quantity, unit,
+                                     rules.period_amount(quantity * unit, period),
+                                     description_en=text[1]))
     if not priced:
         return None
     whole = rules.Period(min(line.period.start for line in priced), subscription.billed_through)
     return write_licence_invoice(subscription, priced, (whole,), today + dt.timedelta(days=1),
                                  now)
+
+
+def _stretches(starts: dt.date, changes) -> list[tuple[dt.date, dt.date | None]]:
+    """(first, last) of the days from `starts` cut at each plan change after it; the last
+    stretch runs to the paid end (None)."""
+    firsts = sorted({starts} | {day for day in changes if day > starts})
+    lasts: list[dt.date | None] = [day - dt.timedelta(days=1) for day in firsts[1:]]
+    return list(zip(firsts, lasts + [None]))
 
 
 def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) -> str:
@@ -95,12 +106,10 @@ def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) 
                                   previous_plan_code=previous, plan_code=code))
     subscription.plan_code, subscription.next_plan_code = code, None
     # The paid days from `starts` in stretches of one paid plan each.
-    firsts = sorted({starts} | {day for day in later if day > starts})
-    lasts: list[dt.date | None] = [day - dt.timedelta(days=1) for day in firsts[1:]]
     _invoice_difference(subscription, [
-        (f"Oppgradering til {wanted.name_nb}", 1,
+        ((f"Oppgradering til {wanted.name_nb}", f"Upgrade to {wanted.name_en}"), 1,
          after - monthly_ore(subscription, plan_code=paid.plan_on(first)), first, last)
-        for first, last in zip(firsts, lasts + [None])], now)
+        for first, last in _stretches(starts, later)], now)
     db.session.flush()
     return "now" if starts == today else "next_period"
 
@@ -133,10 +142,63 @@ def set_addons(subscription: LicenceSubscription, codes: set[str], now: dt.datet
         lines = []
         for code, first in added:
             item = prices.items[code]
-            lines.append((item.name_nb, subscription.quantity if item.per_user else 1,
-                          item.price_ore or 0, first, None))
+            lines.append(((item.name_nb, item.name_en),
+                          subscription.quantity if item.per_user else 1, item.price_ore or 0,
+                          first, None))
         _invoice_difference(subscription, lines, now)
     db.session.flush()
+
+
+MAX_LICENCES = 9999
+
+
+def licences_fixed(plan_code: str | None) -> bool:
+    """Free (upgrade first) and contract plans (the operator sets them) keep their licences."""
+    plan = catalog.price_list().items.get(plan_code or "")
+    return plan is None or plan.price_ore is None or (plan.kind == "plan" and not plan.price_ore)
+
+
+def change_quantity(subscription: LicenceSubscription, quantity: int,
+                    now: dt.datetime) -> str:
+    """R-PLAN-6: more licences take effect today and the rest of the paid period is invoiced
+    the next morning, each day at the plan in force that day; fewer take effect from the next
+    period. Never fewer than the users in use. 'now', 'next_period' or 'unchanged'."""
+    from .agreements import users_in_use
+
+    if subscription.cancel_on is not None or subscription.status not in ("active", "trial"):
+        raise PlanError("not_running")
+    if licences_fixed(subscription.plan_code):
+        raise PlanError("fixed_licences")
+    if not 1 <= quantity <= MAX_LICENCES:
+        raise PlanError("quantity_range")
+    if quantity < users_in_use(subscription.agreement_id):
+        raise PlanError("below_users")
+    if quantity == subscription.quantity:
+        subscription.next_quantity = None
+        return "unchanged"
+    if quantity < subscription.quantity:
+        subscription.next_quantity = quantity
+        db.session.flush()
+        return "next_period"
+    today = clock.local(now).date()
+    previous = subscription.quantity
+    terms = terms_of([subscription])[subscription.id]
+    # The paid days from today in stretches of one plan each, each priced with the plan and
+    # add-ons in force then (an add-on being removed runs to the end of the paid period).
+    texts = (f"Lisenser økt fra {previous} til {quantity}",
+             f"Licences raised from {previous} to {quantity}")
+    parts = []
+    for first, last in _stretches(today, [day for day, _b, _p in terms.changes]):
+        plan, addons = terms.plan_on(first), terms.addons_on(first)
+        before = monthly_ore(subscription, plan_code=plan, addons=addons)
+        after = monthly_ore(subscription, plan_code=plan, addons=addons, quantity=quantity)
+        parts.append((texts, 1, after - before, first, last))
+    db.session.add(QuantityChange(subscription_id=subscription.id, effective_on=today,
+                                  previous_quantity=previous, quantity=quantity))
+    subscription.quantity, subscription.next_quantity = quantity, None
+    _invoice_difference(subscription, parts, now)
+    db.session.flush()
+    return "now"
 
 
 def change_interval(subscription: LicenceSubscription, interval: str) -> None:
@@ -155,6 +217,7 @@ def apply_pending_changes(now: dt.datetime) -> int:
         LicenceSubscription.billed_through < threshold,
         (LicenceSubscription.next_plan_code.is_not(None))
         | (LicenceSubscription.next_billing_interval.is_not(None))
+        | (LicenceSubscription.next_quantity.is_not(None))
         )).all()
     for subscription in due:
         next_start = subscription.billed_through + dt.timedelta(days=1)
@@ -164,6 +227,13 @@ def apply_pending_changes(now: dt.datetime) -> int:
                                       plan_code=subscription.next_plan_code))
             subscription.plan_code, subscription.next_plan_code = \
                 subscription.next_plan_code, None
+        if subscription.next_quantity:
+            db.session.add(QuantityChange(subscription_id=subscription.id,
+                                          effective_on=next_start,
+                                          previous_quantity=subscription.quantity,
+                                          quantity=subscription.next_quantity))
+            subscription.quantity, subscription.next_quantity = \
+                subscription.next_quantity, None
         if subscription.next_billing_interval:
             subscription.billing_interval = subscription.next_billing_interval
             subscription.agreement.billing_interval = subscription.next_billing_interval
@@ -184,21 +254,33 @@ class Preview:
 
 def preview(subscription: LicenceSubscription, plan: str, addons: set[str] | None,
             interval: str | None, now: dt.datetime) -> Preview:
-    """Make the changes in a savepoint, read what they did, and undo them: the preview is
-    the engine's own answer, never a second copy of its rules."""
-    from sqlalchemy import func, select
-
-    from ..models import Invoice
-    from .billing import estimate_next_invoice
-
-    highest = db.session.scalar(select(func.max(Invoice.id))) or 0
-    savepoint = db.session.begin_nested()
-    try:
+    """What the plan form would do."""
+    def change() -> str:
         outcome = change_plan(subscription, plan, now)
         if addons is not None:
             set_addons(subscription, addons, now)
         if interval:
             change_interval(subscription, interval)
+        return outcome
+
+    return _undone(subscription, change)
+
+
+def preview_quantity(subscription: LicenceSubscription, quantity: int,
+                     now: dt.datetime) -> Preview:
+    """What the licence form would do (R-PLAN-6)."""
+    return _undone(subscription, lambda: change_quantity(subscription, quantity, now))
+
+
+def _undone(subscription: LicenceSubscription, change) -> Preview:
+    """Make the change in a savepoint, read what it did, and undo it: the preview is the
+    engine's own answer, never a second copy of its rules."""
+    from .billing import estimate_next_invoice
+
+    highest = db.session.scalar(select(func.max(Invoice.id))) or 0
+    savepoint = db.session.begin_nested()
+    try:
+        outcome = change()
         written = db.session.scalar(select(Invoice).where(
             Invoice.id > highest, Invoice.subscription_id == subscription.id))
         total = written.total_ore if written is not None else None

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import String, case, func, or_, select, update
 
 from .. import clock
-from ..domain import billing as rules
 from ..domain.documents import OUTSIDE, vat_total
 from ..domain.recurrence import Pattern, describe
 from ..database import insert_ignoring_conflicts
@@ -31,14 +30,6 @@ class SalesError(Exception):
 
 
 # --- frequencies -------------------------------------------------------------------------
-
-def pattern_of(frequency: Frequency) -> Pattern:
-    weekdays = tuple(int(d) for d in frequency.weekdays.split(",") if d != "")
-    return Pattern(frequency.kind, frequency.start_date, interval=frequency.interval,
-                   weekdays=weekdays, month_day=frequency.month_day, ordinal=frequency.ordinal,
-                   weekday=frequency.weekday, month=frequency.month, count=frequency.count,
-                   until=frequency.until)
-
 
 def save_frequency(company_id: int, user: User, pattern: Pattern, name: str | None,
                    now: dt.datetime, frequency: Frequency | None = None,
@@ -85,7 +76,7 @@ def refresh_next_dates(now: dt.datetime) -> int:
     today = clock.local(now).date()
     stale = db.session.scalars(select(Frequency).where(Frequency.next_date < today)).all()
     for frequency in stale:
-        frequency.next_date = pattern_of(frequency).next_date(today)
+        frequency.next_date = frequency.pattern().next_date(today)
     db.session.flush()
     return len(stale)
 
@@ -111,7 +102,9 @@ def frequency_query(company_id: int, user_id: int, show: str = "active",
     elif show == "deactivated":
         query = query.where(Frequency.active.is_(False))
     elif show == "mine":
-        query = query.where(Frequency.created_by_id == user_id, Frequency.active)
+        # Seed 003: "mine" is what I created or changed last.
+        query = query.where((Frequency.created_by_id == user_id)
+                            | (Frequency.modified_by_id == user_id), Frequency.active)
     columns = {
         "name": [func.lower(Frequency.name)],
         "pattern": [case({"daily": 1, "weekly": 2, "monthly": 3, "yearly": 4},
@@ -138,7 +131,7 @@ def export_frequencies(rows, locale: str) -> bytes:
     """The list as it is filtered and sorted, as an Excel workbook."""
     return workbook(_("Frequencies"), [_("Name"), _("Pattern"), _("Next date"), _("End"),
                                        _("In use"), _("Last modified"), _("By")],
-                    ([frequency.name, describe(pattern_of(frequency), locale),
+                    ([frequency.display_name(locale), describe(frequency.pattern(), locale),
                       frequency.next_date, end_text(frequency), in_use,
                       clock.local(frequency.modified_at).replace(tzinfo=None), initials]
                      for frequency, in_use, initials in rows))
@@ -158,7 +151,7 @@ def active_frequencies(company_id: int) -> list[Frequency]:
 
 
 def preview(subscription: Subscription, today: dt.date, limit: int = 6) -> list[dt.date]:
-    return pattern_of(subscription.frequency).occurrences(after=today, limit=limit)
+    return subscription.frequency.pattern().occurrences(after=today, limit=limit)
 
 
 # --- invoicing on every occurrence --------------------------------------------------------
@@ -225,7 +218,7 @@ def issue_subscription_invoices(now: dt.datetime) -> int:
 
 def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.datetime) -> int:
     subscription = subscriber.subscription
-    pattern = pattern_of(subscription.frequency)
+    pattern = subscription.frequency.pattern()
     first = (subscriber.invoiced_through + dt.timedelta(days=1)) \
         if subscriber.invoiced_through else pattern.start
     dates = subscriber_dates(pattern, subscriber.start_date, first, today, subscriber.end_date)

@@ -14,6 +14,7 @@ from ..models import (LicenceSubscription, Order, Company,
 from . import catalog, plans
 from .billing import active_addons, agreement_licence
 from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
+from . import terms
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
 
@@ -207,6 +208,11 @@ def activate_order(signed: str, now: dt.datetime, locale: str,
         company = order.company
         company.address_line, company.postal_code, company.city = (
             address["address_line"], address["postal_code"], address["city"])
+    # The person who ordered (the first user) accepted the terms of service with the order.
+    orderer = db.session.scalar(select(User).where(User.company_id == order.company.id)
+                                .order_by(User.id))
+    if orderer is not None:
+        terms.accept(orderer, order.terms_accepted_at or now)
     _send_welcome_mails(order, locale)
     db.session.flush()
     return order

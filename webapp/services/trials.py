@@ -51,7 +51,9 @@ def send_trial_mails(now: dt.datetime) -> int:
                 queue_mail("trial_upgrade", contact.email, "trial_upgrade.txt", user=contact,
                            days_left=(subscription.trial_ends_on - today).days,
                            ends_on=subscription.trial_ends_on,
-                           buy_link=url_for("portal.buy", _external=True))
+                           buy_link=url_for("portal.buy", _external=True),
+                           support_link=url_for("portal.support", category="trial",
+                                                _external=True))
             sent += 1
     db.session.flush()
     return sent

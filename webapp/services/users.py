@@ -13,7 +13,7 @@ from ..models import (ActionToken, Company, Employee, Membership, User,
                       UserGroup)
 from . import catalog
 from .accounts import add_user, close_access, send_welcome_mail
-from .agreements import licence_counts
+from .agreements import users_in_use
 from .billing import agreement_licence
 
 WELCOME_LINK_LIFETIME = dt.timedelta(days=14)
@@ -29,7 +29,7 @@ class UserAdminError(Exception):
 
 def licensed_users(company: Company) -> tuple[int, int]:
     """(active users with access to the agreement's companies, licences in the subscription)."""
-    used = licence_counts([company.agreement_id]).get(company.agreement_id, 0)
+    used = users_in_use(company.agreement_id)
     subscription = agreement_licence(company.agreement_id)
     if subscription is None:
         return used, 0
@@ -62,6 +62,11 @@ def is_free_plan(company: Company) -> bool:
     subscription = agreement_licence(company.agreement_id)
     plan = catalog.price_list().items.get(subscription.plan_code or "") if subscription else None
     return plan is not None and plan.kind == "plan" and (plan.price_ore or 0) == 0
+
+
+def usernames_taken(company_id: int) -> set[str]:
+    """The usernames of the company's logins (a suggestion avoids them)."""
+    return set(db.session.scalars(select(User.username).where(User.company_id == company_id)))
 
 
 def create_user(company: Company, now: dt.datetime, **fields) -> tuple[User, bool]:
