@@ -20,7 +20,8 @@ PAGES_PER_ROLE = 30
 NOT_WALKED = ("/logout", "/static/", ".pdf", ".xml", ".xlsx", ".csv", ".txt")
 ROLES = {
     "anonymous": (None, None, ["/", "/order", "/order?trial=1", "/login", "/password/forgot",
-                               "/guide", "/support"]),
+                               "/guide", "/support", "/quote",
+                               "/order?product=efaktura-basic"]),
     "customer": ("100002", DEMO_ADMIN, ["/portal/"]),
     "partner": ("100003", DEMO_PARTNER, ["/partner/clients", "/partner/collaborations"]),
     "operator": ("100001", OPERATOR, ["/operator/"]),

@@ -144,6 +144,23 @@ def edition_name(code: str | None) -> str:
     return found.name(str(get_locale())) if found else (code or "")
 
 
+def phone_display(number: str | None) -> str:
+    """A stored number (E.164) as people read it: "+47 912 34 567"."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number or "", "NO")
+    except phonenumbers.NumberParseException:
+        return number or ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def product_name(code: str | None) -> str:
+    """"Kvitt Office Enterprise", "Kvitt eFaktura Basic"."""
+    found = catalog.item(code) if code else None
+    return found.product_name(str(get_locale())) if found else (code or "")
+
+
 @pass_context
 def nok(context, amount_ore: int | None) -> str:
     locale = context.get("current_locale") or context.get("locale") or str(get_locale())
@@ -202,10 +219,12 @@ def register_templating(app: Flask) -> None:
         return _newstyle(get_translations())
 
     app.add_template_filter(nok, "nok")
+    app.add_template_filter(phone_display, "phone")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
+                   product_name,
                    job_label, group_label, invoice_status_label, collaboration_status_label,
                    invoice_filter_label, dunning_stage_label, city_for, payment_source_label,
                    payment_outcome_label, parked_reason_label, valid_kid, claim_status_label,

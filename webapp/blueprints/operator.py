@@ -577,7 +577,7 @@ def support_request(request_id: int):
                 support_service.answer(found, current_user, form.text.data, clock.now(),
                                        close=action == "answer_close")
                 db.session.commit()
-                flash(_("The answer is sent to %(address)s.", address=found.user.email))
+                flash(_("The answer is sent to %(address)s.", address=found.reply_to))
                 return redirect(url_for("operator.support_queue"), 303)
         except support_service.SupportError as error:
             db.session.rollback()

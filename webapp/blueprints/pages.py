@@ -1,11 +1,19 @@
 """Public pages: the front page, user guide, support, health, and friendly error pages."""
-from flask import (Blueprint, Flask, current_app, render_template, request,
-                   send_from_directory)
+import datetime as dt
+
+from flask import (Blueprint, Flask, current_app, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
 from ..extensions import db
+from ..forms.shop import QuoteRequestForm
+from ..services import support as support_service
+from ..services import throttle
+from .common import render
 
 bp = Blueprint("pages", __name__)
 
@@ -23,6 +31,40 @@ def guide():
 @bp.get("/support")
 def support():
     return render_template("pages/support.html")
+
+
+QUOTE_LIMIT = throttle.Limit("quote", 5, dt.timedelta(hours=1))
+
+
+@bp.route("/quote", methods=["GET", "POST"])
+def quote():
+    """R-PLAN-5: ask for a quote for integrated services (Kvitt eFaktura Enterprise). A
+    customer asks from the portal's support page, where the answer is kept with its company."""
+    if current_user.is_authenticated and not current_user.is_operator:
+        return redirect(url_for("portal.support", category="quote", **{"from": "/quote"}), 303)
+    form = QuoteRequestForm()
+    if request.method == "GET":
+        return render("pages/quote.html", form=form)
+    if form.validate():
+        now = clock.now()
+        key = QUOTE_LIMIT.key(request.remote_addr or "")
+        if throttle.count(QUOTE_LIMIT, key, now) > QUOTE_LIMIT.hits:
+            db.session.commit()
+            form.text.errors = [_("Too many requests from here just now. Try again in an hour, "
+                                  "or write to support@kvitt.example.")]
+            return render("pages/quote.html", form=form, status=429)
+        try:
+            asked = support_service.create_quote_request(
+                now, name=form.contact_person.data, email=form.email.data,
+                phone=form.phone.data, company_name=form.company_name.data,
+                organisation_number=form.organisation_number.data, text=form.text.data)
+        except support_service.SupportError:
+            db.session.rollback()
+            form.text.errors = [_("Write what you need, so we can make a quote.")]
+        else:
+            db.session.commit()
+            return render("pages/quote_sent.html", number=asked.id, email=asked.visitor_email)
+    return render("pages/quote.html", form=form, status=422)
 
 
 @bp.get("/favicon.ico")

@@ -21,6 +21,7 @@ from ..forms.shop import (MAX_USERS, ActivationForm, CompanyForm, ProductForm, T
 from ..models import Company, Order
 from ..services import catalog, shop
 from ..services.accounts import is_administrator
+from ..services.billing import licensed
 from ..services.tokens import TokenError
 from .common import is_htmx_fragment_request, locale, number_from, render
 
@@ -80,22 +81,30 @@ def step_form(order: Order, step: str, formdata=None, csrf: bool = True):
     loc = locale()
     if step == "product":
         form = ProductForm(formdata=formdata, meta=meta, editions=catalog.shop_editions(),
-                           addons=catalog.shop_addons(), locale=loc,
-                           may_buy_addons_only=bool(order.existing_company_id)
+                           plans=catalog.shop_plans(), addons=catalog.shop_addons(),
+                           locale=loc, may_buy_addons_only=bool(order.existing_company_id)
                            or buys_addons_only())
         if formdata is None:
+            asked = request.args.get("product")  # "Order Kvitt eFaktura" links to its plans
+            if asked in dict(form.product.choices):
+                form.product.data = asked
             form.product.data = form.product.data or form.product.choices[0][0]
             if request.args.get("trial") == "1" or session.get("trial_start"):
                 form.mode.data = "trial"
     elif step == "company":
-        form = CompanyForm(formdata=formdata, meta=meta, intervals=catalog.intervals())
+        monthly = catalog.is_plan(shop.selection(order)["edition"])
+        form = CompanyForm(formdata=formdata, meta=meta,
+                           intervals=catalog.intervals(monthly=monthly))
         if formdata is None:
             form.billing_interval.data = "annual"
             if order.existing_company_id:
                 _prefill_existing_company(form, order)
+        if monthly:  # Kvitt eFaktura has one interval, whatever was saved before
+            form.billing_interval.data = "monthly"
     elif step == "users":
         selection = shop.selection(order)
-        form = UsersForm(formdata=formdata, meta=meta, licensed_users=selection["users"])
+        form = UsersForm(formdata=formdata, meta=meta,
+                         licensed_users=licensed(selection["edition"], selection["users"]))
         if formdata is None:
             _prefill_first_user(form, order)
     else:
@@ -301,6 +310,8 @@ def _render_step(order: Order, step: str, form, status: int = 200):
                "summary": shop.order_summary(order, locale()), "empty_form": EmptyForm()}
     if step == "product":
         context["addons"] = catalog.shop_addons()
+        context["plans"] = catalog.shop_plans()
+    context["monthly_plan"] = catalog.is_plan(context["summary"]["selection"]["edition"])
     return render(f"shop/{step}.html", status=status, **context)
 
 
@@ -329,7 +340,8 @@ def price():
     """The live price as a fragment (pure: reads the catalog, writes nothing)."""
     product = request.args.get("product") or request.args.get("edition") or ""  # Buy now
     users = min(number_from(request.args, "users", 0), 9999)
-    interval = request.args.get("billing_interval") or "annual"
+    interval = "monthly" if catalog.is_plan(product) else \
+        request.args.get("billing_interval") or "annual"
     addons = tuple(request.args.getlist("addons")[:20])
     trial = request.args.get("mode") == "trial"
     language = locale()
@@ -403,14 +415,18 @@ def activate(token: str):
                       status=410 if error.reason in ("used", "expired") else 404)
     summary = shop.order_summary(order, locale())
     trial = summary["selection"]["trial"]
-    form = EmptyForm() if trial else ActivationForm()
+    needs_address = shop.needs_invoice_address(order)  # not for a trial or Free
+    form = ActivationForm() if needs_address else EmptyForm()
+    page = {"order": order, "form": form, "trial": trial, "needs_address": needs_address,
+            "summary": summary, "token": token}
     if request.method == "POST":
         if not form.validate():
             return render("shop/activate.html", "shop/_activation_form.html", status=422,
-                          order=order, form=form, trial=trial, summary=summary, token=token)
-        address = None if trial else {"address_line": form.address_line.data.strip(),
-                                      "postal_code": form.postal_code.data.strip(),
-                                      "city": city_for(form.postal_code.data)}
+                          **page)
+        address = None if not needs_address else {
+            "address_line": form.address_line.data.strip(),
+            "postal_code": form.postal_code.data.strip(),
+            "city": city_for(form.postal_code.data)}
         try:
             shop.activate_order(token, clock.now(), locale(), address)
         except TokenError as error:
@@ -418,8 +434,7 @@ def activate(token: str):
             return render("shop/activation_refused.html", reason=error.reason, status=410)
         db.session.commit()
         return redirect(url_for("shop.activated", public_id=order.public_id), 303)
-    return render("shop/activate.html", order=order, form=form, trial=trial, summary=summary,
-                  token=token)
+    return render("shop/activate.html", **page)
 
 
 @bp.get("/activated/<public_id>")

@@ -52,6 +52,8 @@ class Quote:
     interval_discount_percent: int
     band_lines: list[BandLine] = field(default_factory=list)
     addon_lines: list[AddOnLine] = field(default_factory=list)
+    # A Kvitt eFaktura plan: the plan itself and the licences beyond those it includes.
+    plan_lines: list[AddOnLine] = field(default_factory=list)
     edition_monthly_ore: int = 0
     addons_monthly_ore: int = 0
     monthly_ore: int = 0
@@ -100,17 +102,38 @@ def quote(edition: PricedItem | None, users: int, addons: list[PricedItem], band
         quantity = users if addon.per_user else 1
         addon_lines.append(AddOnLine(addon.code, addon.name, quantity, addon.price_ore,
                                      addon.price_ore * quantity))
-    addons_monthly = sum(line.amount_ore for line in addon_lines)
-    monthly = edition_monthly + addons_monthly
+    return _totals(users, months, interval_discount_percent, band_lines=lines,
+                   addon_lines=addon_lines, edition_monthly_ore=edition_monthly,
+                   list_price_per_user_ore=edition.price_ore if edition else 0)
+
+
+def plan_quote(plan: PricedItem, included_licences: int, extra_licence: PricedItem | None,
+               users: int, months: int, interval_discount_percent: int) -> Quote:
+    """The price of a Kvitt eFaktura plan (R-PLAN-1): the plan's monthly price with its
+    included licences, and each licence beyond them at the extra licence's price."""
+    if users < 0:
+        raise ValueError("users must not be negative")
+    lines = [AddOnLine(plan.code, plan.name, 1, plan.price_ore, plan.price_ore)]
+    extra = max(0, users - included_licences)
+    if extra and extra_licence is not None:
+        lines.append(AddOnLine(extra_licence.code, extra_licence.name, extra,
+                               extra_licence.price_ore, extra_licence.price_ore * extra))
+    return _totals(users, months, interval_discount_percent, plan_lines=lines,
+                   edition_monthly_ore=sum(line.amount_ore for line in lines))
+
+
+def _totals(users: int, months: int, interval_discount_percent: int, *,
+            edition_monthly_ore: int, **parts) -> Quote:
+    """Per month, per billing period with the interval discount, VAT and the total."""
+    addons_monthly = sum(line.amount_ore for line in parts.get("addon_lines", []))
+    monthly = edition_monthly_ore + addons_monthly
     before_discount = monthly * months
     discount = percent_of(before_discount, interval_discount_percent)
     period = before_discount - discount
     vat = percent_of(period, VAT_PERCENT)
     return Quote(
         users=users, months=months, interval_discount_percent=interval_discount_percent,
-        band_lines=lines, addon_lines=addon_lines, edition_monthly_ore=edition_monthly,
-        addons_monthly_ore=addons_monthly, monthly_ore=monthly,
-        period_before_discount_ore=before_discount, interval_discount_ore=discount,
-        period_ore=period, vat_ore=vat, period_incl_vat_ore=period + vat,
-        list_price_per_user_ore=edition.price_ore if edition else 0,
-    )
+        edition_monthly_ore=edition_monthly_ore, addons_monthly_ore=addons_monthly,
+        monthly_ore=monthly, period_before_discount_ore=before_discount,
+        interval_discount_ore=discount, period_ore=period, vat_ore=vat,
+        period_incl_vat_ore=period + vat, **parts)

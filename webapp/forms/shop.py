@@ -35,13 +35,15 @@ class ProductForm(KvittForm):
                                                      max=MAX_USERS))])
     addons = MultiCheckboxField(_l("Add-ons"), validate_choice=False)
 
-    def __init__(self, *args, editions=(), addons=(), locale="nb", may_buy_addons_only=False,
-                 **kwargs):
+    def __init__(self, *args, editions=(), plans=(), addons=(), locale="nb",
+                 may_buy_addons_only=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.product.choices = [(e.code, e.name(locale)) for e in editions]
+        self.product.choices += [(p.code, p.name(locale)) for p in plans]
         self.product.choices.append(("none", _l("None (add-ons for an existing customer)")))
         self.addons.choices = [(a.code, a.name(locale)) for a in addons]
         self.may_buy_addons_only = may_buy_addons_only
+        self.plans = {p.code: p for p in plans}
 
     def validate_product(self, field):
         if field.data == "none":
@@ -50,6 +52,17 @@ class ProductForm(KvittForm):
                                          "add-ons only."))
             if self.mode.data == "trial":
                 raise ValidationError(_l("A trial needs an edition."))
+        if field.data in self.plans and self.mode.data == "trial":
+            raise ValidationError(_l("The free trial is for Kvitt Office. Kvitt eFaktura Free "
+                                     "costs nothing: choose Buy to start with it."))
+
+    def validate_users(self, field):
+        """R-PLAN-1: Free includes one user; more users need Basic first."""
+        plan = self.plans.get(self.product.data)
+        if plan is not None and not plan.price_ore and (field.data or 0) > \
+                (plan.included_licences or 1):
+            raise ValidationError(_l("Kvitt eFaktura Free includes one user. Choose Basic for "
+                                     "more users."))
 
     def validate_addons(self, field):
         known = {code for code, _label in self.addons.choices}
@@ -57,6 +70,9 @@ class ProductForm(KvittForm):
             raise ValidationError(_l("Choose add-ons from the list."))
         if self.product.data == "none" and not field.data:
             raise ValidationError(_l("Choose at least one add-on."))
+        if self.product.data in self.plans and field.data:
+            raise ValidationError(_l("Add-ons belong to Kvitt Office; Kvitt eFaktura has "
+                                     "none."))
 
 
 class CompanyForm(KvittForm):
@@ -84,7 +100,8 @@ class CompanyForm(KvittForm):
         super().__init__(*args, **kwargs)
         labels = {"annual": _l("Annual (10 % discount)"),
                   "semiannual": _l("Semi-annual (5 % discount)"),
-                  "quarterly": _l("Quarterly (no discount)")}
+                  "quarterly": _l("Quarterly (no discount)"),
+                  "monthly": _l("Monthly, with 3 months' notice")}
         self.billing_interval.choices = [(i.code, labels.get(i.code, i.code)) for i in intervals]
 
     def validate_organisation_number(self, field):
@@ -196,5 +213,25 @@ class BuyNowForm(KvittForm):
         self.edition.choices = [(e.code, e.name(locale)) for e in editions]
         labels = {"annual": _l("Annual (10 % discount)"),
                   "semiannual": _l("Semi-annual (5 % discount)"),
-                  "quarterly": _l("Quarterly (no discount)")}
+                  "quarterly": _l("Quarterly (no discount)"),
+                  "monthly": _l("Monthly, with 3 months' notice")}
         self.billing_interval.choices = [(i.code, labels.get(i.code, i.code)) for i in intervals]
+
+
+class QuoteRequestForm(KvittForm):
+    """R-PLAN-5: integrated services (Kvitt eFaktura Enterprise) are sold by quote; anyone may
+    ask, customer or not."""
+
+    company_name = StringField(_l("Company name"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    organisation_number = StringField(_l("Organisation number (optional)"), validators=[
+        Optional(), Length(max=11), norwegian_organisation_number])
+    contact_person = StringField(_l("Contact person"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    email = StringField(_l("E-mail address"), validators=[
+        DataRequired(REQUIRED), Length(max=320), email_address])
+    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=30),
+                                                 phone_number])
+    text = TextAreaField(_l("What do you want to integrate?"), validators=[
+        DataRequired(_l("Write what you need, so we can make a quote.")), Length(max=5000)])
+

@@ -7,6 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 
+PRODUCT_LINES = {"office": "Kvitt Office", "efaktura": "Kvitt eFaktura",
+                 "regnskap": "Kvitt Regnskap"}
+
+
 class CatalogItem(db.Model):
     """An edition, plan, add-on or service variant with its monthly price in øre (excl. VAT)."""
 
@@ -32,6 +36,11 @@ class CatalogItem(db.Model):
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nb
+
+    def product_name(self, locale: str) -> str:
+        """The name a customer buys: "Kvitt Office Enterprise", "Kvitt eFaktura Basic"."""
+        line = PRODUCT_LINES.get(self.product)
+        return f"{line} {self.name(locale)}" if line else self.name(locale)
 
 
 class VolumeBand(db.Model):

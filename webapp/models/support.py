@@ -17,8 +17,15 @@ _CATEGORIES = ",".join(f"'{c.value}'" for c in SupportCategory)
 class SupportRequest(db.Model):
     __tablename__ = "support_request"
     id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # A customer's user asks from the portal; a visitor (not a customer yet) asks for a quote
+    # with its own contact details.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    visitor_name: Mapped[str | None] = mapped_column(String(120))
+    visitor_email: Mapped[str | None] = mapped_column(String(320))
+    visitor_phone: Mapped[str | None] = mapped_column(String(30))
+    visitor_company: Mapped[str | None] = mapped_column(String(120))
+    visitor_organisation_number: Mapped[str | None] = mapped_column(String(9))
     category: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12), default=SupportStatus.NEW.value)
     # Where the customer was when it asked (the page's path), for the operator.
@@ -34,16 +41,35 @@ class SupportRequest(db.Model):
     __table_args__ = (
         CheckConstraint(f"status in ({_STATUSES})", name="ck_support_request_status"),
         CheckConstraint(f"category in ({_CATEGORIES})", name="ck_support_request_category"),
+        CheckConstraint("(user_id is not null and company_id is not null) or "
+                        "(visitor_email is not null and visitor_name is not null)",
+                        name="ck_support_request_asker"),
         Index("ix_support_request_status", "status", "updated_at"),
         Index("ix_support_request_company", "company_id"),
     )
+
+
+    @property
+    def reply_to(self) -> str | None:
+        """Where answers go: the user's address, or the visitor's."""
+        return self.user.email if self.user is not None else self.visitor_email
+
+    @property
+    def asker_name(self) -> str:
+        return self.user.full_name if self.user is not None else self.visitor_name or ""
+
+    @property
+    def asker_first_name(self) -> str:
+        if self.user is not None:
+            return self.user.first_name
+        return (self.visitor_name or "").split(" ")[0]
 
 
 class SupportMessage(db.Model):
     __tablename__ = "support_message"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # none: a visitor
     from_vendor: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

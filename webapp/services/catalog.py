@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from ..domain.pricing import Band, PricedItem, Quote, quote
+from ..domain.pricing import Band, PricedItem, Quote, plan_quote, quote
 from ..extensions import db
 from ..models import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
 
@@ -61,16 +61,30 @@ def shop_editions() -> list[CatalogItem]:
         .order_by(CatalogItem.sort_order)))
 
 
+def shop_plans() -> list[CatalogItem]:
+    """Kvitt eFaktura's plans for sale in the shop (Enterprise is sold by quote)."""
+    return list(db.session.scalars(
+        select(CatalogItem).where(CatalogItem.kind == "plan", CatalogItem.in_shop)
+        .order_by(CatalogItem.sort_order)))
+
+
+def is_plan(code: str | None) -> bool:
+    """Whether a product code is a Kvitt eFaktura plan (invoiced monthly, R-PLAN-3)."""
+    found = price_list().items.get(code or "")
+    return found is not None and found.kind == "plan"
+
+
 def shop_addons() -> list[CatalogItem]:
     return list(db.session.scalars(
         select(CatalogItem).where(CatalogItem.kind == "addon", CatalogItem.in_shop)
         .order_by(CatalogItem.sort_order)))
 
 
-def intervals() -> list[BillingInterval]:
+def intervals(monthly: bool = False) -> list[BillingInterval]:
+    """Kvitt Office's billing intervals, or Kvitt eFaktura's only one (monthly)."""
+    chosen = BillingInterval.months == 1 if monthly else BillingInterval.months > 1
     return list(db.session.scalars(
-        select(BillingInterval).where(BillingInterval.months > 1)
-        .order_by(BillingInterval.sort_order)))
+        select(BillingInterval).where(chosen).order_by(BillingInterval.sort_order)))
 
 
 @dataclass(frozen=True)
@@ -122,9 +136,18 @@ def priced(item: CatalogItem, locale: str) -> PricedItem:
 
 def quote_order(edition_code: str | None, users: int, addon_codes: list[str],
                 interval_code: str, locale: str) -> Quote:
-    """Price a shop selection from the catalog (unknown codes are left out)."""
+    """Price a shop selection from the catalog (unknown codes are left out). A Kvitt eFaktura
+    plan is invoiced monthly and has no add-ons."""
     prices = price_list()
     edition = prices.items.get(edition_code) if edition_code else None
+    if edition is not None and edition.kind == "plan" and edition.price_ore is not None:
+        months, discount = prices.intervals.get("monthly", (1, 0))
+        extra = prices.items.get("efaktura-extra-licence")
+        plan = PricedItem(edition.code, edition.product_name(locale), edition.price_ore or 0,
+                          False)
+        return plan_quote(plan, edition.included_licences or 0,
+                          priced(extra, locale) if extra is not None else None, users,
+                          months, discount)
     if edition is not None and edition.kind != "edition":
         edition = None
     addons = sorted((prices.items[code] for code in set(addon_codes)

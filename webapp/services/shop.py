@@ -67,7 +67,9 @@ def selection(order: Order) -> dict:
         "users": users,
         "addons": list(data.get("addons") or []),
         "trial": data.get("mode") == "trial",
-        "interval": (order.company_data or {}).get("billing_interval") or "annual",
+        # Kvitt eFaktura is invoiced monthly (R-PLAN-3); Kvitt Office at the chosen interval.
+        "interval": "monthly" if catalog.is_plan(product) else
+        (order.company_data or {}).get("billing_interval") or "annual",
     }
 
 
@@ -165,6 +167,16 @@ def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
     return order
 
 
+def needs_invoice_address(order: Order) -> bool:
+    """R-SHOP-8: an order that will be invoiced asks for the invoice address at activation;
+    a trial and Kvitt eFaktura Free are never invoiced."""
+    chosen = selection(order)
+    if chosen["trial"]:
+        return False
+    plan = catalog.price_list().items.get(chosen["edition"] or "")
+    return not (plan is not None and plan.kind == "plan" and not plan.price_ore)
+
+
 def activation_order(signed: str) -> Order:
     """Return the order behind an activation link, or raise TokenError."""
     token = find_token("activate", signed)
@@ -198,6 +210,8 @@ def activate_order(signed: str, now: dt.datetime, locale: str,
     if subscription.is_trial:
         subscription.status = "trial"
         subscription.trial_ends_on = today + dt.timedelta(days=TRIAL_DAYS)
+    elif not needs_invoice_address(order):
+        subscription.status = "active"  # Kvitt eFaktura Free: nothing to invoice
     else:
         if not address:
             raise OrderError("address_required")

@@ -55,13 +55,41 @@ def create_request(company: Company, user: User, now: dt.datetime, *, category: 
                                            body=_text(text), created_at=now))
     db.session.add(request)
     db.session.flush()
-    if user.email:
-        with force_locale("nb"):
-            queue_mail("support_received", user.email, "support_received.txt",
-                       request=request, user=user,
-                       link=url_for("portal.support_request", request_id=request.id,
-                                    _external=True))
+    _receipt(request)
     return request
+
+
+def create_quote_request(now: dt.datetime, *, name: str, email: str, phone: str,
+                         company_name: str, organisation_number: str | None,
+                         text: str) -> SupportRequest:
+    """R-PLAN-5: a visitor asks for a quote for integrated services (Kvitt eFaktura
+    Enterprise); operators answer it by e-mail from the same queue."""
+    request = SupportRequest(category=SupportCategory.QUOTE.value,
+                             status=SupportStatus.NEW.value, page="/quote",
+                             visitor_name=name.strip(), visitor_email=email.strip(),
+                             visitor_phone=phone.strip(), visitor_company=company_name.strip(),
+                             visitor_organisation_number=organisation_number or None,
+                             created_at=now, updated_at=now)
+    request.messages.append(SupportMessage(from_vendor=False, body=_text(text),
+                                           created_at=now))
+    db.session.add(request)
+    db.session.flush()
+    _receipt(request)
+    return request
+
+
+def _portal_link(request: SupportRequest) -> str | None:
+    """A customer reads the conversation in the portal; a visitor has only its e-mail."""
+    if request.user_id is None:
+        return None
+    return url_for("portal.support_request", request_id=request.id, _external=True)
+
+
+def _receipt(request: SupportRequest) -> None:
+    if request.reply_to:
+        with force_locale("nb"):
+            queue_mail("support_received", request.reply_to, "support_received.txt",
+                       request=request, link=_portal_link(request))
 
 
 def customer_writes(request: SupportRequest, user: User, text: str,
@@ -82,12 +110,10 @@ def answer(request: SupportRequest, operator: User, text: str, now: dt.datetime,
     request.messages.append(SupportMessage(author_id=operator.id, from_vendor=True, body=body,
                                            created_at=now))
     db.session.flush()
-    if request.user.email:
+    if request.reply_to:
         with force_locale("nb"):
-            queue_mail("support_answer", request.user.email, "support_answer.txt",
-                       request=request, body=body, user=request.user,
-                       link=url_for("portal.support_request", request_id=request.id,
-                                    _external=True))
+            queue_mail("support_answer", request.reply_to, "support_answer.txt",
+                       request=request, body=body, link=_portal_link(request))
 
 
 def take(request: SupportRequest, now: dt.datetime) -> None:
