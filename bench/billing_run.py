@@ -33,8 +33,7 @@ def prepare(database_url: str, agreements: int) -> None:
 
     from webapp import clock, create_app
     from webapp.extensions import db
-    from webapp.models import (Company, CustomerAgreement, LicenceSubscription,
-                               SubscriptionAddOn)
+    from webapp.models import Company, CustomerAgreement, LicenceSubscription, SubscriptionAddOn
     from webapp.services.billing import vendor_company
     from webapp.services.catalog import load_catalog
 

@@ -8,8 +8,8 @@ all rows to .xlsx (target < 5 s). Requests go through the real app (test client,
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile

@@ -13,8 +13,8 @@ document (median of 20). Targets: EHF <= 2 ms, PDF <= 5 ms per invoice.
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -39,12 +39,12 @@ def documents():
     """Three issued documents, as the engine writes them."""
     from sqlalchemy import select
 
+    from tests.billing_setup import active_customer, make_seller, sales_subscription
     from webapp import clock
     from webapp.extensions import db
     from webapp.models import Invoice
     from webapp.services import billing, sales
     from webapp.services.invoicing import document_of
-    from tests.billing_setup import active_customer, make_seller, sales_subscription
 
     def at(*parts):
         clock.set_test_clock(dt.datetime(*parts, tzinfo=clock.OSLO))
@@ -82,12 +82,12 @@ def main() -> None:
     from fpdf import FPDF
     from lxml import etree
 
+    from tests.ehf_rules import official_rules
     from webapp import create_app
     from webapp.extensions import db
     from webapp.services.catalog import load_catalog
     from webapp.services.ehf import render_ehf
     from webapp.services.invoice_pdf import FONTS, render_invoice_pdf
-    from tests.ehf_rules import official_rules
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite",
@@ -116,10 +116,10 @@ def main() -> None:
     for name, document in found.items():
         pdf = render_invoice_pdf(document)
         xml = render_ehf(document, pdf)
-        ehf_ms = median_ms(lambda: render_ehf(document, pdf), args.runs)
-        ehf_ceiling = median_ms(lambda: etree.tostring(etree.fromstring(xml)), args.runs)
-        pdf_ms = median_ms(lambda: render_invoice_pdf(document), args.runs)
-        validate_ms = median_ms(lambda: rules.check(xml), 20)
+        ehf_ms = median_ms(lambda d=document, p=pdf: render_ehf(d, p), args.runs)
+        ehf_ceiling = median_ms(lambda x=xml: etree.tostring(etree.fromstring(x)), args.runs)
+        pdf_ms = median_ms(lambda d=document: render_invoice_pdf(d), args.runs)
+        validate_ms = median_ms(lambda x=xml: rules.check(x), 20)
         fatal = len(rules.fatal(xml))
         print(f"{name:32} {len(document.lines):>5} {ehf_ms:>8.2f} {ehf_ceiling:>8.2f} "
               f"{pdf_ms:>8.2f} {pdf_ceiling:>8.2f} {validate_ms:>12.1f} {fatal:>6}")

@@ -101,6 +101,7 @@ def ceiling(port: int, message: EmailMessage, count: int, workers: int) -> float
 
 def main() -> int:
     from billing_run import prepare
+
     from tests.conftest import free_port
 
     parser = argparse.ArgumentParser()

@@ -110,9 +110,10 @@ def test_every_page_fits_a_phone_and_a_wide_screen_in_both_languages(browser, de
         context = browser.new_context(viewport={"width": width, "height": 800},
                                       bypass_csp=True)
         page = context.new_page()
-        page.on("console", lambda message: console_errors.append(
+        page.on("console", lambda message, width=width, page=page: console_errors.append(
             f"{width}px {page.url}: {message.text}") if message.type == "error" else None)
-        page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
+        page.on("pageerror", lambda error, page=page: console_errors.append(
+            f"{page.url}: {error}"))
         page.on("response", lambda response: failed_responses.append(
             f"{response.status} {response.url}") if response.status >= 400
             and response.url.startswith(demo_server) else None)

@@ -26,8 +26,18 @@ from webapp.database import insert_ignoring_conflicts, writing
 from webapp.extensions import db
 from webapp.logs import bind_id, new_id, unbind_id
 from webapp.models.system import JobResult, JobState, SchedulerTick
-from webapp.services import (avtalegiro, billing, cancellation, collaboration, mail, payments,
-                             plans, sales, shop, trials)
+from webapp.services import (
+    avtalegiro,
+    billing,
+    cancellation,
+    collaboration,
+    mail,
+    payments,
+    plans,
+    sales,
+    shop,
+    trials,
+)
 
 log = logging.getLogger(__name__)
 

@@ -67,8 +67,7 @@ def sales_subscription(company, lines, start: dt.date, customer_vat_registered: 
     Kafé Nord AS; `lines` are (text, quantity, unit øre, VAT %, VAT category)."""
     from sqlalchemy import select
 
-    from webapp.models import (Customer, Frequency, Subscriber, Subscription,
-                               SubscriptionLine, User)
+    from webapp.models import Customer, Frequency, Subscriber, Subscription, SubscriptionLine, User
 
     admin = db.session.scalar(select(User).where(User.company_id == company.id)
                               .order_by(User.id))

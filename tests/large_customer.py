@@ -11,8 +11,16 @@ def seed_large_customer(now: dt.datetime, *, invoices: int, users: int, agreemen
     from sqlalchemy import insert, select
 
     from webapp.extensions import db
-    from webapp.models import (Company, CustomerAgreement, Employee, Invoice, Membership,
-                               OutboxMail, User, UserGroup)
+    from webapp.models import (
+        Company,
+        CustomerAgreement,
+        Employee,
+        Invoice,
+        Membership,
+        OutboxMail,
+        User,
+        UserGroup,
+    )
     from webapp.services.billing import vendor_company
     from webapp.services.demo import seed_demo_data
 

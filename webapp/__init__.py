@@ -55,9 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register the tables)
     from .blueprints import register_blueprints
     from .cli import register_cli
-    from .templating import register_templating
-
     from .security import init_security
+    from .templating import register_templating
 
     init_security(app)
     register_blueprints(app)

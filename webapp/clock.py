@@ -9,7 +9,7 @@ from flask import current_app
 from .extensions import db
 
 OSLO = ZoneInfo("Europe/Oslo")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class TestClockNotAllowed(RuntimeError):

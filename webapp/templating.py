@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _
 from jinja2 import pass_context
 from markupsafe import Markup
-from flask_babel import get_locale, gettext as _
+
 from . import clock
 from .domain.money import format_nok
 from .domain.postal import city_for
@@ -206,7 +207,6 @@ def catalog_price(code: str) -> int | None:
 def register_templating(app: Flask) -> None:
     from .blueprints.access import can
     from .blueprints.auth import companies_of
-
     from .services.invoice_pdf import account_text, seller_lines, vat_label
     from .services.invoicing import document_of
 

@@ -1,13 +1,23 @@
 """R-BILL-1 … R-BILL-4, R-BILL-6: the billing schedule and amounts, to the day and the øre."""
 import datetime as dt
+import itertools
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum import luhn
 
-from webapp.domain.billing import (Component, Period, excess_lines, first_invoice,
-                                   invoice_lines, kid_for, next_invoice, period_amount,
-                                   renewal_invoice)
+from webapp.domain.billing import (
+    Component,
+    Period,
+    excess_lines,
+    first_invoice,
+    invoice_lines,
+    kid_for,
+    next_invoice,
+    period_amount,
+    renewal_invoice,
+)
 
 D = dt.date
 
@@ -113,7 +123,7 @@ def test_r_bill_2_no_day_is_billed_twice_or_missed(activated, months, renewals):
         assert invoice.start == covered_until + dt.timedelta(days=1)  # no gap, no overlap
         assert invoice.invoice_date <= invoice.start or invoice.periods[0].start == activated
         assert invoice.due_date >= invoice.invoice_date
-        for earlier, later in zip(invoice.periods, invoice.periods[1:]):
+        for earlier, later in itertools.pairwise(invoice.periods):
             assert later.start == earlier.end + dt.timedelta(days=1)
         covered_until = invoice.end
         invoice = next_invoice(covered_until, months)
@@ -164,7 +174,7 @@ def test_r_bill_6_excess_user_days_are_billed_once_over_consecutive_windows(
 
     edges = [origin] + sorted(origin + dt.timedelta(days=c) for c in cuts) + \
         [whole.end + dt.timedelta(days=1)]
-    windows = [Period(a, b - dt.timedelta(days=1)) for a, b in zip(edges, edges[1:])]
+    windows = [Period(a, b - dt.timedelta(days=1)) for a, b in itertools.pairwise(edges)]
     assert sum(user_days(w) for w in windows) == user_days(whole) == brute_force(whole)
 
 
@@ -187,7 +197,7 @@ def test_r_agr_1_one_persons_access_to_several_companies_is_counted_once_per_day
     assert len(counted) == len(set(counted)) and set(counted) == covered
     # Separate stretches really are apart (a gap of at least one day).
     assert all(later[0] > earlier[1] + dt.timedelta(days=1)
-               for earlier, later in zip(merged, merged[1:]))
+               for earlier, later in itertools.pairwise(merged))
     # As licence days: one person never counts as more than one user.
     window = Period(dt.date(2026, 1, 1), dt.date(2026, 5, 1))
     assert all(count == 1 for _period, count in excess_user_days(merged, 0, window))

@@ -32,7 +32,8 @@ def test_r_shop_3_each_user_is_priced_in_the_band_it_falls_in(users, expected_mo
 
 def test_r_shop_3_band_lines_show_the_discount_of_each_band():
     lines = band_lines(34900, 12, BANDS)
-    assert [(l.from_user, l.to_user, l.users, l.discount_percent, l.unit_ore) for l in lines] == [
+    assert [(ln.from_user, ln.to_user, ln.users, ln.discount_percent, ln.unit_ore)
+            for ln in lines] == [
         (1, 5, 5, 0, 34900), (6, 10, 5, 10, 31410), (11, 12, 2, 20, 27920)]
 
 
@@ -63,8 +64,8 @@ def test_r_shop_3_vat_is_25_percent_of_the_discounted_period_rounded_to_the_ore(
 
 def test_r_shop_3_lines_add_up_to_the_totals():
     result = quote(ENTERPRISE, 57, [MOBILE, EHF], BANDS, months=6, interval_discount_percent=5)
-    assert sum(l.amount_ore for l in result.band_lines) == result.edition_monthly_ore
-    assert result.edition_monthly_ore + sum(l.amount_ore for l in result.addon_lines) \
+    assert sum(ln.amount_ore for ln in result.band_lines) == result.edition_monthly_ore
+    assert result.edition_monthly_ore + sum(ln.amount_ore for ln in result.addon_lines) \
         == result.monthly_ore
     assert result.period_before_discount_ore - result.interval_discount_ore == result.period_ore
     assert result.period_ore + result.vat_ore == result.period_incl_vat_ore

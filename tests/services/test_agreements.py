@@ -6,12 +6,18 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import run_due_jobs
+from tests.partner_setup import ORG, agreement_with, company_named, invite, on, partner
 from webapp.extensions import db
-from webapp.models import (CompanyMove, CustomerAgreement, Invoice, LicenceSubscription,
-                           OutboxMail, User)
+from webapp.models import (
+    CompanyMove,
+    CustomerAgreement,
+    Invoice,
+    LicenceSubscription,
+    OutboxMail,
+    User,
+)
 from webapp.services import agreements
 from webapp.services import sales as sales_service
-from tests.partner_setup import ORG, agreement_with, company_named, invite, on, partner
 
 D = dt.date
 EXCESS = "Brukere utover lisensen"

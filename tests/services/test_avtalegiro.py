@@ -20,11 +20,10 @@ from tests.ehf_rules import official_rules
 from tests.services.test_billing import at
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import (AvtaleGiroClaim, AvtaleGiroFile, CustomerAgreement, DunningEvent,
-                           Invoice)
+from webapp.models import AvtaleGiroClaim, AvtaleGiroFile, CustomerAgreement, DunningEvent, Invoice
 from webapp.services import avtalegiro, billing
-from webapp.services.ehf import invoice_files
 from webapp.services.bank_files import import_bank_file
+from webapp.services.ehf import invoice_files
 from webapp.services.invoicing import document_of
 from webapp.services.payments import invoice_payments
 

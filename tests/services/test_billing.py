@@ -5,13 +5,13 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
+from tests.billing_setup import active_customer
 from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Invoice, OutboxMail
 from webapp.services import billing
 from webapp.services.payments import register_payment
-from tests.billing_setup import active_customer
 
 D = dt.date
 
@@ -52,7 +52,7 @@ def test_r_bill_4_annual_customer_over_three_years(app):
         (D(2029, 4, 11), D(2029, 4, 25), D(2029, 5, 1), D(2030, 4, 30), 1_530_900),
     ]
     first = invoices()[0]
-    assert [(l.description, l.period_start, l.period_end, l.amount_ore) for l in first.lines] \
+    assert [(ln.description, ln.period_start, ln.period_end, ln.amount_ore) for ln in first.lines] \
         == [("Kvitt Office Professional, brukere 1–3", D(2026, 4, 20), D(2026, 4, 30), 38_390),
             ("Mobile Edition", D(2026, 4, 20), D(2026, 4, 30), 3_190),
             ("Kvitt Office Professional, brukere 1–3", D(2026, 5, 1), D(2027, 4, 30), 1_256_400),
@@ -95,7 +95,7 @@ def test_r_bill_1_invoice_is_sent_at_0800_oslo_time_with_the_pdf(app, smtp_serve
     run_due_jobs()
     [invoice] = invoices()
     assert invoice.sent_at is None and smtp_server.messages == []
-    assert invoice.send_at == dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.timezone.utc)
+    assert invoice.send_at == dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)
     at(2026, 3, 29, 8, 0)
     run_due_jobs()
     run_due_jobs()
@@ -136,13 +136,13 @@ def test_r_bill_6_users_beyond_the_licence_are_billed_afterwards(app):
     db.session.commit()
     walk(D(2026, 4, 20), D(2026, 10, 12))
     second, third = invoices()[1:3]
-    [line] = [l for l in second.lines if l.description.startswith("Brukere utover")]
+    [line] = [ln for ln in second.lines if ln.description.startswith("Brukere utover")]
     # 10 June (created) to 10 July (the day before the invoice): 21 June days + 10 July days,
     # at 349 (user 3 is in band 1–5) + 29 for Mobile Edition = 378 kr a month.
     assert (line.period_start, line.period_end, line.quantity) == (
         D(2026, 6, 10), D(2026, 7, 10), 1)
     assert line.amount_ore == round(37_800 * 21 / 30 + 37_800 * 10 / 31)
-    [later] = [l for l in third.lines if l.description.startswith("Brukere utover")]
+    [later] = [ln for ln in third.lines if ln.description.startswith("Brukere utover")]
     assert (later.period_start, later.period_end) == (D(2026, 7, 11), D(2026, 10, 10))
 
 

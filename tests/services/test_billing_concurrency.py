@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from webapp.extensions import db
-from webapp.models import Invoice, LicenceSubscription
 from tests.billing_setup import active_customer
 from tests.services.test_billing import at
+from webapp.extensions import db
+from webapp.models import Invoice, LicenceSubscription
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,5 @@
-"""R-BILL-6, R-BILL-8, R-AGR-1, R-AGR-4, R-PLAN-1, R-PLAN-6: three-year timelines played on Kvitt and on
-a model of the rules (tests/billing_model.py, no code shared with webapp/) give the same
+"""R-BILL-6, R-BILL-8, R-AGR-1, R-AGR-4, R-PLAN-1, R-PLAN-6: three-year timelines played on Kvitt
+and on a model of the rules (tests/billing_model.py, no code shared with webapp/) give the same
 invoices and credit notes to the øre, and every day of access beyond the licence is billed
 exactly once.
 
@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-import pytest
-
-from hypothesis import HealthCheck, given, seed, settings, strategies as st
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jobs import JOBS

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.conftest import run_due_jobs
 from tests.billing_model import cost, percent
 from tests.billing_setup import active_customer
+from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Company, Invoice, Membership, SubscriptionAddOn, User, UserGroup

@@ -10,14 +10,14 @@ from lxml import etree
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.billing_setup import active_customer, make_seller, sales_subscription
+from tests.ehf_rules import official_rules
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Invoice
 from webapp.services import billing, plans, sales
 from webapp.services.ehf import invoice_files
 from webapp.services.invoicing import missing_seller_details
-from tests.billing_setup import active_customer, make_seller, sales_subscription
-from tests.ehf_rules import official_rules
 
 D = dt.date
 NS = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

@@ -4,13 +4,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from tests.billing_setup import active_customer
 from tests.conftest import run_due_jobs
+from tests.services.test_billing import at, invoices
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import DunningEvent, LicenceSubscription, OutboxMail
 from webapp.services import payments
-from tests.billing_setup import active_customer
-from tests.services.test_billing import at, invoices
 
 D = dt.date
 
@@ -69,7 +69,7 @@ def test_r_bill_5_unpaid_invoice_goes_through_reminder_warning_and_suspension(in
         db.session.refresh(invoice)
         steps.append((day, invoice.dunning_stage))
         day += dt.timedelta(days=1)
-    changes = [(day, stage) for (day, stage), (_, before) in zip(steps[1:], steps) if
+    changes = [(day, stage) for (day, stage), (_, before) in zip(steps[1:], steps, strict=False) if
                stage != before]
     # Reminder 3 days after the due date with 14 days; warning the day after that deadline
     # with 14 more days; hand-over and suspension the day after the warning's deadline.

@@ -5,16 +5,27 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import run_due_jobs
-from webapp.extensions import db
-from webapp import clock
-from webapp.models import (CompanyDraft, CompanyMove, Customer, CustomerAgreement, Employee,
-                           Frequency, Invoice, Membership, Subscription, User, UserGroup)
-from webapp.services import agreements, collaboration, support
 from tests.billing_setup import active_customer
+from tests.conftest import run_due_jobs
 from tests.partner_setup import ORG, partner
 from tests.services.test_billing import at
 from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import (
+    CompanyDraft,
+    CompanyMove,
+    Customer,
+    CustomerAgreement,
+    Employee,
+    Frequency,
+    Invoice,
+    Membership,
+    Subscription,
+    User,
+    UserGroup,
+)
+from webapp.services import agreements, collaboration, support
 
 AREAS = ("portal.", "sales.", "agreements.")
 PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "portal.invoice": "can_billing",
@@ -49,7 +60,7 @@ def owner_objects(app, client):
     create(client, LAST_FRIDAY_6)
     company = owner.agreement.companies[0]
     customer = Customer(company_id=company.id, name="Kafé", email="k@example.com",
-                        created_at=dt.datetime(2026, 1, 6, tzinfo=dt.timezone.utc))
+                        created_at=dt.datetime(2026, 1, 6, tzinfo=dt.UTC))
     db.session.add(customer)
     db.session.commit()
     _subscription(client, db.session.scalar(select(Frequency.id)), [customer])
@@ -79,7 +90,8 @@ def owner_objects(app, client):
     return {"agreement_id": second.id, "draft_id": draft.id, "step": "company",
             "collaboration_id": asked.id, "request_id": asked_us.id,
             "company_id": company.id, "membership_id": db.session.scalar(
-                select(Membership.id).where(Membership.user_id == owner_admin.id)),"user_id": owner_admin.id, "action": "deactivate", "extension": "pdf",
+                select(Membership.id).where(Membership.user_id == owner_admin.id)),
+            "user_id": owner_admin.id, "action": "deactivate", "extension": "pdf",
             "employee_id": db.session.scalar(select(Employee.id).where(
                 Employee.user_id == owner_admin.id)),
             "group_id": db.session.scalar(select(UserGroup.id).where(

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import run_due_jobs
+from tests.shopping import ADMIN, SECOND, order_through
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import LicenceSubscription, Order, OutboxMail, User
-from tests.shopping import ADMIN, SECOND, order_through
 
 LINK = re.compile(r"http://kvitt\.test(/\S+)")
 

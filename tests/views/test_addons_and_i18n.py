@@ -1,10 +1,10 @@
 """R-SHOP-2 add-ons for an existing customer; every page in bokmål and English; CSRF."""
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.models import LicenceSubscription, OutboxMail
 from tests.shopping import post_company, post_product, post_terms, start_order, step_url
 from tests.views.test_operator import log_in
+from webapp.extensions import db
+from webapp.models import LicenceSubscription, OutboxMail
 from webapp.services.demo import DEMO_ADMIN
 
 
@@ -69,8 +69,8 @@ def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client,
     morning, exactly as in the portal; the preview is priced at the customer's own interval."""
     import datetime as dt
 
-    from tests.conftest import run_due_jobs
     from tests.billing_model import cost, percent
+    from tests.conftest import run_due_jobs
     from webapp.models import Invoice
 
     set_clock(2026, 3, 10, 9, 0)

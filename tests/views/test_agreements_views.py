@@ -6,10 +6,10 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from webapp.extensions import db
-from webapp.models import Company, CompanyDraft, CompanyMove, CustomerAgreement
 from tests.partner_setup import ORG, agreement_with, company_named, invite, on, partner
 from tests.views.test_access_matrix import _log_in
+from webapp.extensions import db
+from webapp.models import Company, CompanyDraft, CompanyMove, CustomerAgreement
 
 D = dt.date
 HTMX = {"HX-Request": "true"}
@@ -211,8 +211,8 @@ def test_r_agr_1_one_login_works_in_every_company_it_was_invited_to(app, client)
     assert client.post("/company", data={"company_id": str(stranger.id)}).status_code == 404
     # Access removed: back in its own company at the next request.
     membership = next(m for m in ola.memberships if m.company_id == two.id)
-    from webapp.services.agreements import remove_access
     from tests.partner_setup import owner_admin
+    from webapp.services.agreements import remove_access
     remove_access(membership, owner_admin(firm), on(D(2026, 1, 6)))
     db.session.commit()
     assert client.get("/portal/users").status_code == 403

@@ -4,13 +4,13 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.conftest import run_due_jobs
-from webapp.extensions import db
-from webapp.models import OutboxMail
 from tests.billing_setup import active_customer
+from tests.conftest import run_due_jobs
 from tests.services.test_billing import at, invoices
 from tests.views.test_access_matrix import _admin_of, _log_in
 from tests.views.test_operator import log_in_operator
+from webapp.extensions import db
+from webapp.models import OutboxMail
 
 D = dt.date
 

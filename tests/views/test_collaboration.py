@@ -7,13 +7,21 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import run_due_jobs
-from webapp.extensions import db
-from webapp.models import (ActionToken, Collaboration, Company, Invoice, LicenceSubscription,
-                           OutboxMail, PartnerClient, User)
 from tests.billing_setup import active_customer
+from tests.conftest import run_due_jobs
 from tests.partner_setup import ORG, on, partner
 from tests.views.test_access_matrix import _log_in
+from webapp.extensions import db
+from webapp.models import (
+    ActionToken,
+    Collaboration,
+    Company,
+    Invoice,
+    LicenceSubscription,
+    OutboxMail,
+    PartnerClient,
+    User,
+)
 
 D = dt.date
 CLIENT_ORG = ORG[3]
@@ -159,7 +167,8 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
         Invoice.agreement_id == firm.agreement_id,
         Invoice.invoice_date == D(2026, 1, 8))).all()
     # 7–31 January (25 of 31 days), then February–April, at 349 kr a month.
-    assert [(l.description, l.period_start, l.period_end, l.amount_ore) for l in invoice.lines] \
+    assert [(ln.description, ln.period_start, ln.period_end, ln.amount_ore)
+            for ln in invoice.lines] \
         == [("Kvitt Regnskap Smart – Kafé Sentrum AS", D(2026, 1, 7), D(2026, 1, 31),
              round(34_900 * 25 / 31)),
             ("Kvitt Regnskap Smart – Kafé Sentrum AS", D(2026, 2, 1), D(2026, 4, 30),

@@ -4,10 +4,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.models import Company
 from tests.billing_setup import active_customer
 from tests.views.test_access_matrix import _admin_of, _log_in
+from webapp.extensions import db
+from webapp.models import Company
 
 
 @pytest.fixture

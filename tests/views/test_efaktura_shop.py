@@ -8,13 +8,21 @@ import pytest
 from sqlalchemy import select
 
 from tests.billing_model import EXTRA_LICENCE, PLANS, VAT, Model, percent
+from tests.billing_setup import active_customer
 from tests.conftest import run_due_jobs
-from tests.shopping import (ADMIN, SECOND, post_company, post_product, post_terms, post_users,
-                            start_order, step_url)
+from tests.shopping import (
+    ADMIN,
+    SECOND,
+    post_company,
+    post_product,
+    post_terms,
+    post_users,
+    start_order,
+    step_url,
+)
 from tests.views.test_access_matrix import _admin_of, _log_in
 from tests.views.test_activation import activate, link_in, mails
 from tests.views.test_support import _operator
-from tests.billing_setup import active_customer
 from webapp.extensions import db
 from webapp.models import Invoice, LicenceSubscription, Order, SupportRequest
 from webapp.services.demo import seed_demo_data

@@ -5,15 +5,15 @@ import datetime as dt
 from lxml import etree
 from sqlalchemy import select
 
+from tests.billing_setup import make_seller, sales_subscription
 from tests.conftest import run_due_jobs
+from tests.services.test_billing import at
+from tests.services.test_invoice_documents import sales_invoices
+from tests.views.test_billing_views import customer_with_invoice, log_in_as
+from tests.views.test_operator import log_in, log_in_operator
 from webapp.extensions import db
 from webapp.models import Company, Customer, Invoice, User
 from webapp.services.demo import DEMO_ADMIN
-from tests.billing_setup import make_seller, sales_subscription
-from tests.services.test_invoice_documents import sales_invoices
-from tests.services.test_billing import at
-from tests.views.test_billing_views import customer_with_invoice, log_in_as
-from tests.views.test_operator import log_in, log_in_operator
 
 D = dt.date
 PROFILE = {"name": "Fjordkaffe AS", "organisation_number": "916 000 006",

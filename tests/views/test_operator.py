@@ -1,10 +1,10 @@
 """Operator console: orders, the mail log with readable messages; customers are kept out."""
 from sqlalchemy import select
 
+from tests.shopping import order_through
 from webapp.extensions import db
 from webapp.models import Company, User
 from webapp.services.demo import DEMO_ADMIN, OPERATOR, seed_demo_data
-from tests.shopping import order_through
 
 
 def log_in(client, who):

@@ -4,12 +4,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.conftest import run_due_jobs
-from webapp.extensions import db
-from webapp.models import Invoice, SubscriptionAddOn
 from tests.billing_setup import active_customer
+from tests.conftest import run_due_jobs
 from tests.services.test_billing import at, invoices
 from tests.views.test_access_matrix import _admin_of, _log_in
+from webapp.extensions import db
+from webapp.models import Invoice, SubscriptionAddOn
 
 D = dt.date
 
@@ -103,7 +103,7 @@ def test_operator_sets_enterprise_terms_and_they_are_invoiced(client):
     at(2026, 5, 11, 9, 0)
     run_due_jobs()
     renewal = [i for i in invoices() if i.period_start == D(2026, 6, 1)][0]
-    assert [(l.description, l.amount_ore) for l in renewal.lines] == [
+    assert [(ln.description, ln.amount_ore) for ln in renewal.lines] == [
         ("Kvitt eFaktura Enterprise", 250_000)]
 
 

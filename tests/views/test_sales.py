@@ -7,12 +7,19 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import run_due_jobs
-from webapp.extensions import db
-from webapp.models import (Company, Customer, Frequency, Invoice, LicenceSubscription,
-                           Subscription, User)
-from webapp.services.demo import DEMO_ADMIN
 from tests.services.test_billing import at
 from tests.views.test_operator import log_in
+from webapp.extensions import db
+from webapp.models import (
+    Company,
+    Customer,
+    Frequency,
+    Invoice,
+    LicenceSubscription,
+    Subscription,
+    User,
+)
+from webapp.services.demo import DEMO_ADMIN
 
 D = dt.date
 WEEKLY_FRIDAY = {"kind": "weekly", "interval": "2", "weekdays": ["4"], "day_mode": "date",
@@ -119,7 +126,7 @@ def test_r_freq_5_created_inside_the_subscription_dialog(client, admin):
 def _customer(name, email):
     company = db.session.scalar(select(Company).where(Company.name == "Fjordkaffe AS"))
     customer = Customer(company_id=company.id, name=name, email=email,
-                        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+                        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     db.session.add(customer)
     db.session.commit()
     return customer

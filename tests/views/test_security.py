@@ -2,7 +2,6 @@
 exports, missing security headers, anonymous storage without bounds, failures that break
 the error page. One test per finding of the hostile-input review."""
 import concurrent.futures
-import datetime as dt
 import io
 import statistics
 import time
@@ -14,7 +13,8 @@ from sqlalchemy import func, select, text
 from tests.conftest import run_due_jobs
 from tests.services.test_billing import at
 from tests.views.test_activation import link_in
-from tests.views.test_operator import log_in as log_in_demo, log_in_operator
+from tests.views.test_operator import log_in as log_in_demo
+from tests.views.test_operator import log_in_operator
 from tests.views.test_trials_and_accounts import PASSWORD, log_in, trial_customer
 from webapp import clock
 from webapp.extensions import db
@@ -172,7 +172,7 @@ def test_an_older_reset_link_dies_when_a_newer_one_is_used(client):
 def test_the_welcome_link_dies_once_a_password_is_set(client):
     """trial_customer sets the password from the welcome link (valid 14 days): it may not
     set another one."""
-    order = trial_customer(client)
+    trial_customer(client)
     welcome = link_in(db.session.scalar(select(OutboxMail).where(
         OutboxMail.kind == "welcome")), "/password/set/")
     assert client.get(welcome).status_code == 410

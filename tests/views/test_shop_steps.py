@@ -4,10 +4,20 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests.shopping import (
+    ADMIN,
+    COMPANY,
+    SECOND,
+    order_through,
+    post_company,
+    post_product,
+    post_terms,
+    post_users,
+    start_order,
+    step_url,
+)
 from webapp.extensions import db
 from webapp.models import Company, LicenceSubscription, Order, OutboxMail, User
-from tests.shopping import (ADMIN, COMPANY, SECOND, order_through, post_company, post_product,
-                            post_terms, post_users, start_order, step_url)
 
 HTMX = {"HX-Request": "true"}
 

@@ -12,7 +12,6 @@ from tests.views.test_access_matrix import _admin_of, _log_in
 from webapp.domain.support import SupportStatus, SupportTransitionError, after
 from webapp.extensions import db
 from webapp.models import OutboxMail, SupportRequest, User
-from webapp.services.accounts import add_user
 from webapp.services.demo import OPERATOR, seed_demo_data
 
 D = dt.date

@@ -5,13 +5,13 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.conftest import run_due_jobs
-from webapp import clock
-from webapp.extensions import db
-from webapp.models import Invoice, LicenceSubscription, OutboxMail, User
 from tests.services.test_billing import at
 from tests.shopping import order_through
 from tests.views.test_activation import link_in, mails
 from tests.views.test_operator import log_in_operator
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import Invoice, LicenceSubscription, OutboxMail, User
 
 D = dt.date
 PASSWORD = "ingrid-passord"

@@ -4,10 +4,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.models import Employee, OutboxMail, User
 from tests.billing_setup import active_customer
 from tests.views.test_access_matrix import _admin_of, _log_in
+from webapp.extensions import db
+from webapp.models import Employee, OutboxMail, User
 
 NEW = {"first_name": "Per", "last_name": "Olsen", "email": "per@example.com",
        "username": "per", "user_group": "users"}
@@ -133,8 +133,8 @@ def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client)
 
 
 def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
-    from tests.services.test_billing import at
     from tests.conftest import run_due_jobs
+    from tests.services.test_billing import at
 
     subscription = active_customer(dt.date(2026, 4, 20), "quarterly", quantity=1)
     at(2026, 4, 21, 9, 0)
@@ -154,8 +154,10 @@ def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
     # 378 + 378 × 10/31 = 499,935 → 499,94 net (one rounding per line). VAT is 25 % of the
     # invoice's net total: 1 134,00 → 1 633,94 net moves VAT from 283,50 to 408,49 (408,485
     # rounded half up), so the total grows by 499,94 + 124,99 = 624,93.
-    amount = lambda text: int(text.split(", ")[1].replace("kr\u00a0", "").replace(
-        "\u00a0", "").replace(" inkl. mva.", "").replace(",", ""))
+    def amount(text):
+        return int(text.split(", ")[1].replace("kr\u00a0", "").replace(
+            "\u00a0", "").replace(" inkl. mva.", "").replace(",", ""))
+
     assert amount(after) - amount(before) == 62_493
 
 

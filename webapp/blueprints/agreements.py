@@ -7,15 +7,20 @@ import datetime as dt
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..domain.postal import city_for
 from ..extensions import db
 from ..forms import EmptyForm
-from ..forms.agreements import (AgreementForm, DraftAddressForm, DraftCompanyForm, InviteForm,
-                                MoveForm)
+from ..forms.agreements import (
+    AgreementForm,
+    DraftAddressForm,
+    DraftCompanyForm,
+    InviteForm,
+    MoveForm,
+)
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
 from .access import require_permission
@@ -337,7 +342,8 @@ def basis_export():
     month, error = _month()
     if error:
         abort(422)
-    content = service.basis_workbook(service.reinvoicing_basis(current_user.acting_company_id, month),
+    content = service.basis_workbook(
+        service.reinvoicing_basis(current_user.acting_company_id, month),
                                      month)
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={

@@ -16,10 +16,10 @@ from ..forms.agreements import ApproveCollaborationForm
 from ..forms.auth import AcceptTermsForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from ..models import Collaboration, Company, LicenceSubscription, Membership, User
 from ..services import collaboration as collaboration_service
-from ..services.accounts import find_login_user, has_access
-from ..services.mail import queue_mail
 from ..services import login as login_service
 from ..services import terms
+from ..services.accounts import find_login_user, has_access
+from ..services.mail import queue_mail
 from ..services.tokens import TokenError, find_token, issue_token, revoke_links
 from .common import number_from, render
 

@@ -14,23 +14,51 @@ from .. import clock
 from ..cli import parse_delta
 from ..extensions import db
 from ..forms import EmptyForm
-from ..forms.billing import (CloseAccountForm, CreditForm, EnterpriseTermsForm, ImportForm,
-                             MandateRegistrationForm, MatchForm, PaymentForm)
-from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, Company,
-                      CustomerAgreement, DunningEvent, Invoice, JobState, LicenceSubscription,
-                      Order, OutboxMail, ParkedTransaction, Payment, PaymentImport,
-                      SupportRequest)
 from ..forms.agreements import PartnerRegistrationForm
+from ..forms.billing import (
+    CloseAccountForm,
+    CreditForm,
+    EnterpriseTermsForm,
+    ImportForm,
+    MandateRegistrationForm,
+    MatchForm,
+    PaymentForm,
+)
 from ..forms.portal import SupportReplyForm
+from ..models import (
+    AvtaleGiroClaim,
+    AvtaleGiroFile,
+    AvtaleGiroMandate,
+    Company,
+    CustomerAgreement,
+    DunningEvent,
+    Invoice,
+    JobState,
+    LicenceSubscription,
+    Order,
+    OutboxMail,
+    ParkedTransaction,
+    Payment,
+    PaymentImport,
+    SupportRequest,
+)
 from ..services import avtalegiro, bank_files, cancellation, catalog, export, payments, trials
+from ..services import collaboration as collaboration_service
 from ..services import mail as mail_service
+from ..services import support as support_service
 from ..services.billing import INVOICE_FILTERS, licence_invoices
 from ..templating import job_label, local_datetime, support_status_label
-from ..services import collaboration as collaboration_service
-from ..services import support as support_service
+from .common import (
+    credit_from_form,
+    invoice_download,
+    locale,
+    number_from,
+    page_number,
+    paginated,
+    refusal_text,
+    render,
+)
 from .portal import SUPPORT_REFUSALS
-from .common import (credit_from_form, invoice_download, locale, number_from, page_number,
-                     paginated, refusal_text, render)
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -55,7 +83,8 @@ def orders():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Order.id.desc()).offset((_page() - 1) * PAGE_SIZE)
                               .limit(PAGE_SIZE)).all()
-    return render("operator/orders.html", orders=rows, status_filter=status, total=total, page=_page(),
+    return render("operator/orders.html", orders=rows, status_filter=status, total=total,
+                  page=_page(),
                   page_size=PAGE_SIZE)
 
 
@@ -397,7 +426,8 @@ def debt_collection_export():
         ["invoice_number", "kid", "customer", "organisation_number", "email", "invoice_date",
          "due_date", "amount_due", "handed_over"],
         ([row.number, row.kid, row.buyer_name, row.buyer_organisation_number or "",
-          row.buyer_email, row.invoice_date, row.due_date, (Decimal(row.open_ore) / 100).quantize(Decimal("0.01")),
+          row.buyer_email, row.invoice_date, row.due_date,
+          (Decimal(row.open_ore) / 100).quantize(Decimal("0.01")),
           clock.local(row.handed_over_at).date()]
          for row in payments.debt_collection_rows() if row.open_ore))
     return Response(content, mimetype="text/csv", headers={

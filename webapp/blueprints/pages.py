@@ -1,8 +1,16 @@
 """Public pages: the front page, user guide, support, health, and friendly error pages."""
 import datetime as dt
 
-from flask import (Blueprint, Flask, current_app, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text

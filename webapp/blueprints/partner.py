@@ -9,8 +9,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..extensions import db
 from ..forms import EmptyForm
-from ..forms.agreements import (ActivateForm, AssignmentForm, ChangeCollaborationForm,
-                                ClientForm)
+from ..forms.agreements import ActivateForm, AssignmentForm, ChangeCollaborationForm, ClientForm
 from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
 from .access import get_owned, require_permission
@@ -66,7 +65,8 @@ def clients():
     form = ClientForm()
     if request.method == "POST" and form.validate():
         try:
-            client = service.add_client(current_user.acting_company, clock.now(), name=form.name.data,
+            client = service.add_client(current_user.acting_company, clock.now(),
+                                        name=form.name.data,
                                         organisation_number=form.organisation_number.data,
                                         email=form.email.data,
                                         customer_number=form.customer_number.data)

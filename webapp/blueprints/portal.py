@@ -7,32 +7,68 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from .. import clock
-from ..extensions import db
-from ..models import (Collaboration, Company, CustomerAgreement, Employee, Invoice,
-                      LicenceSubscription, Membership, SupportRequest, User, UserGroup)
 from ..domain import usernames
 from ..domain.postal import city_for
-from ..forms.billing import MandateForm
-from ..forms.portal import (CompanyProfileForm, ContactForm, EditUserForm, LicenceForm,
-                            NewUserForm, SupportForm, SupportReplyForm)
-from ..forms.shop import BuyNowForm
+from ..extensions import db
 from ..forms import EmptyForm, has_control_characters
+from ..forms.billing import MandateForm
+from ..forms.portal import (
+    CompanyProfileForm,
+    ContactForm,
+    EditUserForm,
+    LicenceForm,
+    NewUserForm,
+    SupportForm,
+    SupportReplyForm,
+)
+from ..forms.shop import BuyNowForm
+from ..models import (
+    Collaboration,
+    Company,
+    CustomerAgreement,
+    Employee,
+    Invoice,
+    LicenceSubscription,
+    Membership,
+    SupportRequest,
+    User,
+    UserGroup,
+)
 from ..services import avtalegiro, cancellation, catalog, plans, trials
 from ..services import collaboration as collaboration_service
 from ..services import contacts as contacts_service
 from ..services import support as support_service
-from ..templating import local_date as format_date, support_category_label
-from ..services.agreements import users_in_use
-from ..services.accounts import group_label
-from ..services.payments import invoice_payments
 from ..services import users as users_service
-from ..services.billing import (INVOICE_FILTERS, active_addons, estimate_next_invoice,
-                                licence_invoices, paid_through)
-from .access import (PERMISSIONS, acting_licence, can, get_customer_invoice, get_owned,
-                     require_permission)
+from ..services.accounts import group_label
+from ..services.agreements import users_in_use
+from ..services.billing import (
+    INVOICE_FILTERS,
+    active_addons,
+    estimate_next_invoice,
+    licence_invoices,
+    paid_through,
+)
+from ..services.payments import invoice_payments
+from ..templating import local_date as format_date
+from ..templating import support_category_label
+from .access import (
+    PERMISSIONS,
+    acting_licence,
+    can,
+    get_customer_invoice,
+    get_owned,
+    require_permission,
+)
 from .auth import ended_trial
-from .common import (invoice_download, is_htmx_fragment_request, locale, number_from,
-                     paginated, refusal_text, render)
+from .common import (
+    invoice_download,
+    is_htmx_fragment_request,
+    locale,
+    number_from,
+    paginated,
+    refusal_text,
+    render,
+)
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 

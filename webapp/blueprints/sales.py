@@ -4,25 +4,33 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from .. import clock
+from ..domain.documents import VAT_CHOICES, vat_choice
 from ..domain.postal import city_for
 from ..domain.recurrence import describe
 from ..extensions import db
 from ..forms import EmptyForm
-from ..domain.documents import VAT_CHOICES, vat_choice
 from ..forms.billing import CreditForm
-from ..services.invoicing import missing_seller_details
 from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
 from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, SubscriptionLine
 from ..services import sales
+from ..services.invoicing import missing_seller_details
 from .access import get_owned, require_permission
-from .common import (credit_from_form, invoice_download, is_htmx_fragment_request, locale,
-                     page_number, paginated, render)
+from .common import (
+    credit_from_form,
+    invoice_download,
+    is_htmx_fragment_request,
+    locale,
+    page_number,
+    paginated,
+    render,
+)
 
 bp = Blueprint("sales", __name__, url_prefix="/admin/sales")
 PAGE_SIZE = 50
@@ -126,7 +134,8 @@ def edit_frequency(frequency_id: int):
     form = FrequencyForm(today=clock.today())
     if not form.validate():
         return _frequency_form_page(form, frequency, status=422)
-    sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(), form.name.data,
+    sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(),
+                         form.name.data,
                          clock.now(), frequency=frequency, locale=locale())
     db.session.commit()
     flash(_("The frequency %(name)s is saved.", name=frequency.display_name(locale())))
@@ -249,7 +258,8 @@ def _edit_rows(action: str) -> MultiDict | None:
 
 def _save_subscription(form, subscription: Subscription | None) -> Subscription:
     if subscription is None:
-        subscription = Subscription(company_id=current_user.acting_company_id, created_at=clock.now(),
+        subscription = Subscription(company_id=current_user.acting_company_id,
+                                    created_at=clock.now(),
                                     active=True)
         db.session.add(subscription)
     subscription.name = form.name.data.strip()
@@ -376,7 +386,8 @@ def edit_subscription(subscription_id: int):
     for index, line in enumerate(subscription.lines):
         data.update({f"lines-{index}-product_text": line.product_text,
                      f"lines-{index}-quantity": str(line.quantity),
-                     f"lines-{index}-unit_price": f"{line.unit_ore // 100},{line.unit_ore % 100:02d}",
+                     f"lines-{index}-unit_price":
+                         f"{line.unit_ore // 100},{line.unit_ore % 100:02d}",
                      f"lines-{index}-vat_percent": vat_choice(line.vat_category,
                                                               line.vat_percent)})
     for index, subscriber in enumerate(subscription.subscribers):

@@ -16,8 +16,15 @@ from ..domain import usernames
 from ..domain.postal import city_for
 from ..extensions import db
 from ..forms import LINE_LIMIT, TEXT_LIMIT, EmptyForm, without_control_characters
-from ..forms.shop import (MAX_USERS, ActivationForm, CompanyForm, ProductForm, TermsForm, UserRowForm,
-                          UsersForm)
+from ..forms.shop import (
+    MAX_USERS,
+    ActivationForm,
+    CompanyForm,
+    ProductForm,
+    TermsForm,
+    UserRowForm,
+    UsersForm,
+)
 from ..models import Company, Order
 from ..services import catalog, shop
 from ..services.accounts import is_administrator

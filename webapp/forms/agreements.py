@@ -1,12 +1,16 @@
 """Forms of customer agreements, the new-company wizard, partners and collaborations."""
 from flask_babel import lazy_gettext as _l
-from . import KvittForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from . import KvittForm
 from .shop import GROUP_CHOICES, MultiCheckboxField
-from .validators import (email_address, norwegian_organisation_number, norwegian_postal_code,
-                         phone_number)
+from .validators import (
+    email_address,
+    norwegian_organisation_number,
+    norwegian_postal_code,
+    phone_number,
+)
 
 REQUIRED = _l("This field is required.")
 

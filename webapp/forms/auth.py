@@ -3,9 +3,9 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from . import KvittForm
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 REQUIRED = _l("This field is required.")
 

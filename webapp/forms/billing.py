@@ -1,13 +1,22 @@
 """Operator forms for payments, bank files, credit notes and the dunning dialogue."""
-from flask_babel import get_locale, lazy_gettext as _l
-from . import KvittForm
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.money import format_nok
+from . import KvittForm
 from .validators import amount_in_ore
 
 REQUIRED = _l("This field is required.")
@@ -33,7 +42,8 @@ class CreditForm(KvittForm):
         ("all", _l("Every line not yet credited")), ("lines", _l("Chosen lines")),
         ("amount", _l("An amount"))])
     lines = SelectMultipleField(_l("Lines to credit"), coerce=int,
-                                option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+                                option_widget=CheckboxInput(),
+                                widget=ListWidget(prefix_label=False),
                                 validate_choice=False)
     amount = StringField(_l("Amount excl. VAT (NOK)"), validators=[Optional(), Length(max=20)])
     vat_group = SelectField(_l("VAT rate of the amount"), validate_choice=False)

@@ -1,15 +1,28 @@
 """Customer portal forms: the company profile and users."""
 from flask_babel import lazy_gettext as _l
-from . import KvittForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from . import KvittForm
 from .shop import GROUP_CHOICES
-from .validators import (bank_identifier, email_address, international_account,
-                         norwegian_bank_account, norwegian_organisation_number,
-                         norwegian_postal_code, peppol_participant, username_rules,
-                         username_warning)
+from .validators import (
+    bank_identifier,
+    email_address,
+    international_account,
+    norwegian_bank_account,
+    norwegian_organisation_number,
+    norwegian_postal_code,
+    peppol_participant,
+    username_rules,
+    username_warning,
+)
 
 REQUIRED = _l("This field is required.")
 

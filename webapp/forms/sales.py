@@ -1,17 +1,38 @@
 """Forms for frequencies, the customer register and subscriptions."""
-from flask_babel import get_locale, lazy_gettext as _l
-from . import KvittForm
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as flask_wtf_translations
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
-                     IntegerField, RadioField, SelectField, StringField)
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..domain.recurrence import Pattern, PatternError
-from .shop import MultiCheckboxField
+from . import KvittForm
 from .portal import BuyerDeliveryForm
-from .validators import (amount_in_ore, email_address, norwegian_organisation_number,
-                         norwegian_postal_code)
+from .shop import MultiCheckboxField
+from .validators import (
+    amount_in_ore,
+    email_address,
+    norwegian_organisation_number,
+    norwegian_postal_code,
+)
 
 REQUIRED = _l("This field is required.")
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),

@@ -2,18 +2,40 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from . import KvittForm
 from flask_wtf.i18n import translations as flask_wtf_translations
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import usernames
 from ..domain.postal import city_for
-from .validators import (email_address, norwegian_organisation_number, norwegian_postal_code,
-                         phone_number, username_rules, username_warning)
+from . import KvittForm
+from .validators import (
+    email_address,
+    norwegian_organisation_number,
+    norwegian_postal_code,
+    phone_number,
+    username_rules,
+    username_warning,
+)
 
 MAX_USERS = 9999
 REQUIRED = _l("This field is required.")

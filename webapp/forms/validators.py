@@ -4,10 +4,9 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
-
 from stdnum import bic, iban
 from stdnum.no import kontonr, orgnr
+from wtforms.validators import ValidationError
 
 from ..domain import usernames
 from ..domain.postal import city_for

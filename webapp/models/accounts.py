@@ -219,7 +219,7 @@ class Membership(db.Model):
 def next_customer_id() -> str:
     """Allocate the next customer id (numeric, from 100001): from a sequence on PostgreSQL,
     so simultaneous orders never take the same one; SQLite writes one at a time."""
-    from sqlalchemy import cast, Integer, select, text
+    from sqlalchemy import Integer, cast, select, text
 
     if db.engine.dialect.name == "postgresql":
         return str(db.session.scalar(text("SELECT nextval('kvitt_customer_number_seq')")))

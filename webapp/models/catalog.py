@@ -6,7 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-
 PRODUCT_LINES = {"office": "Kvitt Office", "efaktura": "Kvitt eFaktura",
                  "regnskap": "Kvitt Regnskap"}
 

@@ -93,7 +93,8 @@ class LicenceSubscription(db.Model):
 
     __table_args__ = (
         CheckConstraint(
-            "status in ('pending','trial','active','suspended','cancelled','deactivated','expired')",
+            "status in ('pending','trial','active','suspended','cancelled','deactivated',"
+            "'expired')",
             name="ck_licence_status",
         ),
         CheckConstraint("quantity >= 0", name="ck_licence_quantity"),

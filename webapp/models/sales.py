@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, String,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.recurrence import Pattern, describe

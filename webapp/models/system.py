@@ -4,8 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -19,7 +26,7 @@ class ClockSetting(db.Model):
     __table_args__ = (CheckConstraint("id = 1", name="ck_clock_setting_single_row"),)
 
 
-class MailStatus(str, enum.Enum):
+class MailStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
@@ -87,7 +94,7 @@ class SchedulerTick(db.Model):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class JobResult(str, enum.Enum):
+class JobResult(enum.StrEnum):
     OK = "ok"
     FAILED = "failed"
 

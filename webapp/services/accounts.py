@@ -3,13 +3,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import AccessStretch, Company, CustomerAgreement, Employee, Membership, User, UserGroup
+from ..models import (
+    AccessStretch,
+    Company,
+    CustomerAgreement,
+    Employee,
+    Membership,
+    User,
+    UserGroup,
+)
 from ..models.accounts import DEFAULT_GROUPS, next_customer_id
 
 # Module permissions of the four default groups; only Administrators reach Admin by default.

@@ -14,12 +14,31 @@ from ..domain import billing as rules
 from ..domain import usernames
 from ..domain.money import percent_of
 from ..extensions import db
-from ..models import (Company, CompanyDraft, CompanyMove, CustomerAgreement, Employee, Invoice,
-                      LicenceSubscription, Membership, SubscriptionAddOn, User, UserGroup)
+from ..models import (
+    Company,
+    CompanyDraft,
+    CompanyMove,
+    CustomerAgreement,
+    Employee,
+    Invoice,
+    LicenceSubscription,
+    Membership,
+    SubscriptionAddOn,
+    User,
+    UserGroup,
+)
 from . import catalog
 from .accounts import close_access, create_company, open_access, send_welcome_mail
-from .billing import (active_addons, agreement_licence, agreement_stays, excess_invoice_lines,
-                      excess_price, subscription_tariff, terms_of, user_spans_by_user)
+from .billing import (
+    active_addons,
+    agreement_licence,
+    agreement_stays,
+    excess_invoice_lines,
+    excess_price,
+    subscription_tariff,
+    terms_of,
+    user_spans_by_user,
+)
 from .export import workbook
 from .mail import queue_mail
 

@@ -16,8 +16,7 @@ from stdnum.no import kontonr
 from .. import clock
 from ..domain.billing import kid_for
 from ..extensions import db
-from ..models import (AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, CustomerAgreement,
-                      Invoice)
+from ..models import AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, CustomerAgreement, Invoice
 from .billing import vendor_company
 
 MANDATE_TRANSITIONS = {"requested": {"active", "cancelled"}, "active": {"cancelled"},

@@ -19,9 +19,9 @@ from stdnum import luhn
 
 from ..extensions import db
 from ..models import Invoice, ParkedTransaction, Payment, PaymentImport
+from . import avtalegiro
 from .billing import vendor_company
 from .invoicing import insert_rows
-from . import avtalegiro
 from .payments import lift_suspensions, payment_outcome
 
 CHUNK = 2000

@@ -1,4 +1,5 @@
-"""Licence invoicing: issue on the schedule, send at 08:00, credit, in batches safe for many processes.
+"""Licence invoicing: issue on the schedule, send at 08:00, credit, in batches safe for many
+processes.
 
 Issuing is idempotent: a row in billed_period (unique per subscription and period start) is
 claimed before an invoice is written, in the same transaction that takes the invoice numbers
@@ -13,24 +14,44 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from flask import current_app
-from stdnum.no import kontonr
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from stdnum.no import kontonr
 
 from .. import clock
-from ..domain import billing as rules
-from ..domain.pricing import band_lines
 from ..database import insert_ignoring_conflicts
+from ..domain import billing as rules
 from ..domain.documents import STANDARD, vat_total
 from ..domain.money import VAT_PERCENT, format_nok
+from ..domain.pricing import band_lines
 from ..extensions import db
-from ..models import (AccessStretch, BilledPeriod, Company, CompanyMove, CustomerAgreement, Invoice,
-                      InvoiceLine, LicenceSubscription, PlanChange, QuantityChange,
-                      SubscriptionAddOn)
+from ..models import (
+    AccessStretch,
+    BilledPeriod,
+    Company,
+    CompanyMove,
+    CustomerAgreement,
+    Invoice,
+    InvoiceLine,
+    LicenceSubscription,
+    PlanChange,
+    QuantityChange,
+    SubscriptionAddOn,
+)
 from . import catalog
-from .invoicing import (Buyer, agreement_buyer, insert_invoices, insert_rows, invoice_row, line_row,
-                        seller_identity, take_numbers, write_invoice)
+from .invoicing import (
+    Buyer,
+    agreement_buyer,
+    insert_invoices,
+    insert_rows,
+    invoice_row,
+    line_row,
+    seller_identity,
+    take_numbers,
+    write_invoice,
+)
 from .mail import queue_mail
 
 BATCH_SIZE = 2000
@@ -189,7 +210,8 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
     query = (
         select(s.id, s.agreement_id, s.kind, s.plan_code, s.quantity, s.billing_interval,
                s.activated_on, s.billed_through, s.excess_billed_through,
-               s.custom_monthly_ore, s.cancel_on, s.label, a.name, a.customer_number, a.invoice_email,
+               s.custom_monthly_ore, s.cancel_on, s.label, a.name, a.customer_number,
+               a.invoice_email,
                a.invoice_address_line, a.invoice_postal_code, a.invoice_city,
                a.buyer_reference, a.peppol_id, a.delivery, c.organisation_number,
                c.vat_registered)
@@ -615,7 +637,7 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
             subscription_id=subscription_id))
     invoice_ids = insert_invoices(invoice_rows) if invoice_rows else []
     line_rows = []
-    for (subscription_id, _billed_id), invoice_id in zip(order, invoice_ids):
+    for (subscription_id, _billed_id), invoice_id in zip(order, invoice_ids, strict=True):
         line_rows.extend(licence_line_rows(invoice_id, planned[subscription_id][2]))
     insert_rows(InvoiceLine.__table__, line_rows)
     # One executemany moves every claimed subscription's billed-through day to its period end

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -20,7 +20,7 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "iso20022"
 VERSIONS = {f"urn:iso:std:iso:20022:tech:xsd:camt.054.001.{v}": v for v in ("02", "08")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(version: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMAS / f"camt.054.001.{version}.xsd")))
 

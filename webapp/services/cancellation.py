@@ -12,8 +12,7 @@ from sqlalchemy import delete, select, update
 from .. import clock
 from ..domain.billing import month_end
 from ..extensions import db
-from ..models import (BilledPeriod, Collaboration, Company, Invoice, LicenceSubscription,
-                      User)
+from ..models import BilledPeriod, Collaboration, Company, Invoice, LicenceSubscription, User
 from . import billing, catalog
 from .mail import queue_mail
 

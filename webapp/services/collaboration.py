@@ -12,12 +12,29 @@ from sqlalchemy import select
 from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import (Assignment, Collaboration, CollaborationMember, Company,
-                      LicenceSubscription, Membership, PartnerClient, User, UserGroup)
-from . import catalog
+from ..models import (
+    Assignment,
+    Collaboration,
+    CollaborationMember,
+    Company,
+    LicenceSubscription,
+    Membership,
+    PartnerClient,
+    User,
+    UserGroup,
+)
 from ..models.accounts import DEFAULT_GROUPS as DEFAULT_GROUP_KEYS
-from .accounts import (add_user, close_access, create_company, group_label, is_administrator,
-                       open_access, open_own_agreement, send_welcome_mail)
+from . import catalog
+from .accounts import (
+    add_user,
+    close_access,
+    create_company,
+    group_label,
+    is_administrator,
+    open_access,
+    open_own_agreement,
+    send_welcome_mail,
+)
 from .billing import cancel_subscription, renewal_threshold
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token

@@ -74,14 +74,15 @@ def _row(pdf: _Pdf, cells: list[str], widths, aligns, bold: bool = False) -> Non
     inner = [width - 2 * PAD for width in widths]
     heights = [pdf.multi_cell(room, LINE, text, dry_run=True, output="HEIGHT")
                if pdf.get_string_width(text) > room else LINE
-               for text, room in zip(cells, inner)]
+               for text, room in zip(cells, inner, strict=True)]
     height = max(heights) + 2 * PAD
     if not bold and pdf.will_page_break(height):
         pdf.add_page()
         _row(pdf, pdf.table_headings, widths, aligns, bold=True)
         pdf.set_font(pdf.family, "", 9)
     top, x = pdf.get_y(), pdf.l_margin
-    for text, width, room, align, cell_height in zip(cells, widths, inner, aligns, heights):
+    for text, width, room, align, cell_height in zip(cells, widths, inner, aligns, heights,
+                                                     strict=True):
         pdf.set_xy(x + PAD, top + PAD)
         if cell_height > LINE:
             pdf.multi_cell(room, LINE, text, align=align)

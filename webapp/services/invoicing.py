@@ -15,8 +15,14 @@ from ..database import insert_ignoring_conflicts
 from ..domain import billing as rules
 from ..domain.documents import Document, DocumentLine, Party
 from ..extensions import db
-from ..models import (Company, CustomerAgreement, Invoice, InvoiceLine, InvoiceSequence,
-                      SellerIdentity)
+from ..models import (
+    Company,
+    CustomerAgreement,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    SellerIdentity,
+)
 from ..models.types import UTCDateTime
 
 IDENTITY_FIELDS = ("name", "organisation_number", "vat_registered", "business_register",
@@ -186,7 +192,7 @@ def _executemany_rows(table, rows: list[dict]) -> None:
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
     marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
     values = [tuple(row[name] if process is None or row[name] is None else process(row[name])
-                    for name, process in zip(columns, processors)) for row in rows]
+                    for name, process in zip(columns, processors, strict=True)) for row in rows]
     db.session.connection().exec_driver_sql(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values)
 
@@ -198,7 +204,7 @@ def insert_invoices(rows: list[dict]) -> list[int]:
         ids = db.session.execute(text(
             "SELECT nextval(pg_get_serial_sequence('invoice', 'id')) "
             "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
-        for row, invoice_id in zip(rows, ids):
+        for row, invoice_id in zip(rows, ids, strict=True):
             row["id"] = invoice_id
         insert_rows(table, rows)
         return list(ids)
@@ -232,7 +238,8 @@ def document_of(invoice: Invoice) -> Document:
                    vat_registered=identity.vat_registered,
                    business_register=identity.business_register, address_line=identity.address_line,
                    postal_code=identity.postal_code, city=identity.city,
-                   email=getattr(identity, "email", None) or getattr(identity, "invoice_email", None),
+                   email=getattr(identity, "email", None)
+                   or getattr(identity, "invoice_email", None),
                    peppol_id=default_peppol_id(identity.organisation_number),
                    bank_account=identity.bank_account, iban=identity.iban, bic=identity.bic)
     buyer = Party(name=invoice.buyer_name, organisation_number=invoice.buyer_organisation_number,

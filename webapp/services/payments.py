@@ -6,7 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock

@@ -11,11 +11,9 @@ from sqlalchemy import func, select
 from .. import clock
 from ..domain import billing as rules
 from ..extensions import db
-from ..models import (Invoice, LicenceSubscription, PlanChange, QuantityChange,
-                      SubscriptionAddOn)
+from ..models import Invoice, LicenceSubscription, PlanChange, QuantityChange, SubscriptionAddOn
 from . import catalog
-from .billing import (Terms, renewal_threshold, subscription_tariff, terms_of,
-                      write_licence_invoice)
+from .billing import Terms, renewal_threshold, subscription_tariff, terms_of, write_licence_invoice
 
 
 class PlanError(Exception):
@@ -61,7 +59,7 @@ def _stretches(starts: dt.date, changes) -> list[tuple[dt.date, dt.date | None]]
     stretch runs to the paid end (None)."""
     firsts = sorted({starts} | {day for day in changes if day > starts})
     lasts: list[dt.date | None] = [day - dt.timedelta(days=1) for day in firsts[1:]]
-    return list(zip(firsts, lasts + [None]))
+    return list(zip(firsts, [*lasts, None], strict=True))
 
 
 def change_plan(subscription: LicenceSubscription, code: str, now: dt.datetime) -> str:

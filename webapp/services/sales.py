@@ -9,16 +9,32 @@ from flask_babel import gettext as _
 from sqlalchemy import String, case, func, or_, select, update
 
 from .. import clock
+from ..database import insert_ignoring_conflicts
 from ..domain.documents import OUTSIDE, vat_total
 from ..domain.recurrence import Pattern, describe
-from ..database import insert_ignoring_conflicts
 from ..extensions import db
-from ..models import (Company, Customer, Frequency, Invoice, LicenceSubscription,
-                      Subscriber, Subscription, SubscriptionOccurrence, User)
+from ..models import (
+    Company,
+    Customer,
+    Frequency,
+    Invoice,
+    LicenceSubscription,
+    Subscriber,
+    Subscription,
+    SubscriptionOccurrence,
+    User,
+)
 from .billing import send_moment
-from .invoicing import (customer_buyer, invoice_row, line_row, missing_seller_details,
-                        seller_identity, take_numbers, write_invoice)
 from .export import workbook
+from .invoicing import (
+    customer_buyer,
+    invoice_row,
+    line_row,
+    missing_seller_details,
+    seller_identity,
+    take_numbers,
+    write_invoice,
+)
 
 SORTABLE = ("name", "pattern", "next_date", "end", "in_use", "modified_at", "by")
 FILTERS = ("active", "mine", "deactivated", "all")

@@ -9,12 +9,10 @@ from sqlalchemy import delete, select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import (LicenceSubscription, Order, Company,
-                      SubscriptionAddOn, User)
-from . import catalog, plans
-from .billing import active_addons, agreement_licence
+from ..models import Company, LicenceSubscription, Order, SubscriptionAddOn, User
+from . import catalog, plans, terms
 from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
-from . import terms
+from .billing import active_addons, agreement_licence
 from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
 

@@ -9,8 +9,7 @@ from sqlalchemy import delete, func, select
 from .. import clock
 from ..domain import usernames
 from ..extensions import db
-from ..models import (ActionToken, Company, Employee, Membership, User,
-                      UserGroup)
+from ..models import ActionToken, Company, Employee, Membership, User, UserGroup
 from . import catalog
 from .accounts import add_user, close_access, send_welcome_mail
 from .agreements import users_in_use

@@ -1,15 +1,14 @@
 """Foundation: catalog, accounts, orders, outbox, clock
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 21:47:46.949655
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import webapp.models.types  # noqa: F401  (UTCDateTime columns)
-
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -5,11 +5,10 @@ Revises: 0003
 Create Date: 2026-11-22 22:34:15.373416
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import webapp.models.types  # noqa: F401  (UTCDateTime columns)
-
 
 # revision identifiers, used by Alembic.
 revision = '0004'

@@ -5,11 +5,10 @@ Revises: 0006
 Create Date: 2026-11-23 00:43:00.135085
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import webapp.models.types  # noqa: F401  (UTCDateTime columns)
-
 
 # revision identifiers, used by Alembic.
 revision = '0007'

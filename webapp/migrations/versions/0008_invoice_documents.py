@@ -6,11 +6,10 @@ Revises: 0007
 Create Date: 2026-11-23 12:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import webapp.models.types  # noqa: F401  (UTCDateTime columns)
-
 
 revision = '0008'
 down_revision = '0007'

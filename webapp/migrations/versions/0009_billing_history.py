@@ -9,9 +9,8 @@ Create Date: 2026-11-23 14:00:00
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'
@@ -27,7 +26,7 @@ def _local_day(moment):
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(OSLO).date()
 
 

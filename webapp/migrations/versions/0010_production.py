@@ -6,11 +6,10 @@ Revises: 0009
 Create Date: 2026-11-23 16:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.models.types import UTCDateTime
-
 
 revision = '0010'
 down_revision = '0009'

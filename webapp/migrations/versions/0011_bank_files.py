@@ -7,11 +7,10 @@ Revises: 0010
 Create Date: 2026-11-23 22:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.models.types import UTCDateTime
-
 
 revision = '0011'
 down_revision = '0010'

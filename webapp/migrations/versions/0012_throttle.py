@@ -6,11 +6,10 @@ Revises: 0011
 Create Date: 2026-11-23 23:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.models.types import UTCDateTime
-
 
 revision = '0012'
 down_revision = '0011'

@@ -6,11 +6,10 @@ Revises: 0015
 Create Date: 2026-11-24 12:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.models.types import UTCDateTime
-
 
 revision = '0016'
 down_revision = '0015'

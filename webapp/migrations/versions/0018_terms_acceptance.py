@@ -5,11 +5,10 @@ Revises: 0017
 Create Date: 2026-11-24 14:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.models.types import UTCDateTime
-
 
 revision = '0018'
 down_revision = '0017'
