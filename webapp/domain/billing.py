@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -193,7 +194,7 @@ def merge_spans(spans: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.
 
 
 def users_by_stretch(spans: list[tuple[dt.date, dt.date | None]], window: Period,
-                     breaks: set[dt.date] = frozenset()) -> list[tuple[Period, int]]:
+                     breaks: Collection[dt.date] = frozenset()) -> list[tuple[Period, int]]:
     """How many users had access on each day of the window, as (stretch, count) with a new
     stretch wherever the count changes or a day in `breaks` begins (the terms change)."""
     changes: dict[dt.date, int] = {}
@@ -218,7 +219,9 @@ def users_by_stretch(spans: list[tuple[dt.date, dt.date | None]], window: Period
 
 
 def excess_lines(spans: list[tuple[dt.date, dt.date | None]], window: Period,
-                 breaks: set[dt.date], price) -> list[tuple[Period, int, int]]:
+                 breaks: Collection[dt.date],
+                 price: Callable[[dt.date, int], tuple[int, int]]
+                 ) -> list[tuple[Period, int, int]]:
     """R-BILL-6: the users beyond the licence in the window, as (stretch, extra users, monthly
     price of them). `price(day, users)` gives (extra users, their monthly price) under the terms
     in force on the day; `breaks` are the days the terms change. Adjoining days with the same

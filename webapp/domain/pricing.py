@@ -7,6 +7,7 @@ The lines shown always add up to the totals shown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .money import VAT_PERCENT, percent_of
 
@@ -123,7 +124,7 @@ def plan_quote(plan: PricedItem, included_licences: int, extra_licence: PricedIt
 
 
 def _totals(users: int, months: int, interval_discount_percent: int, *,
-            edition_monthly_ore: int, **parts) -> Quote:
+            edition_monthly_ore: int, **parts: Any) -> Quote:
     """Per month, per billing period with the interval discount, VAT and the total."""
     addons_monthly = sum(line.amount_ore for line in parts.get("addon_lines", []))
     monthly = edition_monthly_ore + addons_monthly

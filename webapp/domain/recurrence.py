@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from dateutil import rrule
 
@@ -44,7 +45,7 @@ class Pattern:
     month: int | None = None             # yearly: 1 … 12
     count: int | None = None             # end after N occurrences
     until: dt.date | None = None         # end on this date (inclusive)
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def validate(self) -> None:
         """Raise PatternError for a pattern that cannot recur."""
@@ -60,7 +61,7 @@ class Pattern:
             by_weekday = self.ordinal is not None or self.weekday is not None
             if by_date == by_weekday:
                 raise PatternError("month_day", "choose_one")
-            if by_date and not 1 <= self.month_day <= 31:
+            if self.month_day is not None and not 1 <= self.month_day <= 31:
                 raise PatternError("month_day", "range")
             if by_weekday and (self.ordinal not in ORDINALS or self.weekday is None
                                or not 0 <= self.weekday <= 6):
@@ -81,7 +82,7 @@ class Pattern:
 
     def rule(self) -> rrule.rrule:
         """The dateutil rrule (dates as midnight datetimes)."""
-        options: dict = {"freq": _RRULE_FREQ[self.kind], "interval": self.interval,
+        options: dict[str, Any] = {"freq": _RRULE_FREQ[self.kind], "interval": self.interval,
                          "dtstart": dt.datetime.combine(self.start, dt.time())}
         if self.until is not None:
             options["until"] = dt.datetime.combine(self.until, dt.time())
@@ -96,7 +97,7 @@ class Pattern:
                     options["bysetpos"] = -1
                 else:
                     options["bymonthday"] = self.month_day
-            else:
+            elif self.weekday is not None and self.ordinal is not None:
                 options["byweekday"] = _WEEKDAYS[self.weekday](self.ordinal)
             if self.kind == "yearly":
                 options["bymonth"] = self.month
@@ -108,7 +109,7 @@ class Pattern:
     def occurrences(self, after: dt.date | None = None, limit: int = 10,
                     until: dt.date | None = None) -> list[dt.date]:
         """The next `limit` dates on or after `after` (all from the start without it)."""
-        found = []
+        found: list[dt.date] = []
         rule = self.rule()
         moment = rule.after(dt.datetime.combine(after, dt.time()), inc=True) if after \
             else next(iter(rule), None)
@@ -122,7 +123,8 @@ class Pattern:
         moment = self.rule().after(dt.datetime.combine(on_or_after, dt.time()), inc=True)
         if moment is None or (until is not None and moment.date() > until):
             return None
-        return moment.date()
+        day: dt.date = moment.date()
+        return day
 
     def between(self, first: dt.date, last: dt.date, until: dt.date | None = None
                 ) -> list[dt.date]:
@@ -201,18 +203,18 @@ def describe(pattern: Pattern, locale: str = "nb") -> str:
             text = f"{every} den {pattern.month_day}." if locale == "nb" else \
                 f"{every} on the {_english_ordinal(pattern.month_day)}"
         else:
-            month = months[pattern.month - 1]
+            month = months[(pattern.month or 1) - 1]
             text = f"{every} den {pattern.month_day}. {month}" if locale == "nb" else \
                 f"{every} on {month} {pattern.month_day}"
     else:
-        ordinal = _ORDINAL_WORDS[locale][pattern.ordinal]
-        day = days[pattern.weekday]
+        ordinal = _ORDINAL_WORDS[locale][pattern.ordinal or 1]
+        day = days[pattern.weekday or 0]
         if pattern.kind == "monthly":
             lower = every[0].lower() + every[1:]
             text = f"{ordinal.capitalize()} {day} {lower}" if locale == "nb" else \
                 f"The {ordinal} {day} of {lower}"
         else:
-            month = months[pattern.month - 1]
+            month = months[(pattern.month or 1) - 1]
             lower = every[0].lower() + every[1:]
             text = f"{ordinal.capitalize()} {day} i {month} {lower}" if locale == "nb" else \
                 f"The {ordinal} {day} of {month}, {lower}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 MAX_LENGTH = 30
@@ -16,7 +17,7 @@ class UsernameCheck:
     warning: str | None = None   # shown, but allowed
 
 
-def suggest(first_name: str, taken: set[str] = frozenset()) -> str:
+def suggest(first_name: str, taken: Collection[str] = frozenset()) -> str:
     """Suggest a username from the first name: ASCII letters and digits, lower case, unique."""
     first = (first_name or "").strip().split(" ")[0].translate(_NORDIC)
     decomposed = unicodedata.normalize("NFKD", first)
