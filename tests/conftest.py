@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from webapp import clock, create_app
 from webapp.extensions import db
@@ -63,7 +63,22 @@ def app(database_url):
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()  # the migrations, exactly as the run command applies them
+        event.listen(db.engine, "before_cursor_execute", _note_write)
     return app
+
+
+# The tables a test wrote to (any connection of the app's engine, requests and threads
+# included): on PostgreSQL only these and those found holding rows are truncated.
+_WRITE = re.compile(r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)',
+                    re.IGNORECASE)
+_written: set[str] = set()
+CATALOG_TABLES = {"catalog_item", "volume_band", "billing_interval", "catalog_revision"}
+
+
+def _note_write(_connection, _cursor, statement, *_rest) -> None:
+    found = _WRITE.match(statement)
+    if found:
+        _written.add(found.group(1).lower())
 
 
 def run_due_jobs() -> dict:
@@ -79,8 +94,17 @@ def run_due_jobs() -> dict:
 def _empty_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Truncating every table costs ~0.4 s a test; only those written or holding rows
+        # (written by another process) are truncated, their ids restarting at 1.
+        quote = db.engine.dialect.identifier_preparer.quote
+        names = {table.name: quote(table.name) for table in tables}
+        probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {quoted})"
+                                   for name, quoted in names.items())
+        holding = set(db.session.scalars(text(probe))) - CATALOG_TABLES  # reloaded below
+        dirty = (holding | _written) & set(names)
+        if dirty:
+            listed = ", ".join(names[name] for name in sorted(dirty))
+            db.session.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
         db.session.execute(text("ALTER SEQUENCE kvitt_customer_number_seq RESTART WITH 100001"))
     else:
         db.session.execute(text("UPDATE company SET agreement_id = NULL"))
@@ -100,6 +124,7 @@ def app_context(request):
         _empty_all_tables()
         load_catalog()
         db.session.commit()
+        _written.clear()  # the catalog as loaded is every test's starting point
         yield app
         db.session.rollback()
         db.session.remove()
