@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 from flask import Flask
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
@@ -141,14 +142,12 @@ def frequency_name(frequency) -> str:
 
 
 def edition_name(code: str | None) -> str:
-    found = catalog.item(code) if code else None
+    found = catalog.price_list().items.get(code or "")  # the cached prices: no query a row
     return found.name(str(get_locale())) if found else (code or "")
 
 
 def phone_display(number: str | None) -> str:
-    """A stored number (E.164) as people read it: "+47 912 34 567"."""
-    import phonenumbers
-
+    """A stored number (E.164) as people read it: "+47 91 23 45 67"."""
     try:
         parsed = phonenumbers.parse(number or "", "NO")
     except phonenumbers.NumberParseException:
@@ -158,7 +157,7 @@ def phone_display(number: str | None) -> str:
 
 def product_name(code: str | None) -> str:
     """"Kvitt Office Enterprise", "Kvitt eFaktura Basic"."""
-    found = catalog.item(code) if code else None
+    found = catalog.price_list().items.get(code or "")
     return found.product_name(str(get_locale())) if found else (code or "")
 
 

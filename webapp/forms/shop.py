@@ -97,18 +97,23 @@ class ProductForm(KvittForm):
                                      "none."))
 
 
-class CompanyForm(KvittForm):
+class ContactForm(KvittForm):
+    """Who a company is and how to reach it: the shop's company step, a quote request."""
+
     company_name = StringField(_l("Company name"), validators=[
         DataRequired(REQUIRED), Length(max=120)])
-    organisation_number = StringField(
-        _l("Organisation number (optional for sole traders; needed for EHF invoices)"),
-        validators=[Optional(), Length(max=11), norwegian_organisation_number])
     contact_person = StringField(_l("Contact person"), validators=[
         DataRequired(REQUIRED), Length(max=120)])
     email = StringField(_l("E-mail address"), validators=[
         DataRequired(REQUIRED), Length(max=320), email_address])
     phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=30),
                                                  phone_number])
+
+
+class CompanyForm(ContactForm):
+    organisation_number = StringField(
+        _l("Organisation number (optional for sole traders; needed for EHF invoices)"),
+        validators=[Optional(), Length(max=11), norwegian_organisation_number])
     billing_interval = RadioField(_l("Billing interval"), validators=[
         InputRequired(_l("Choose a billing interval."))])
     employee_count = IntegerField(_l("Number of employees (optional)"), validators=[
@@ -240,20 +245,12 @@ class BuyNowForm(KvittForm):
         self.billing_interval.choices = [(i.code, labels.get(i.code, i.code)) for i in intervals]
 
 
-class QuoteRequestForm(KvittForm):
+class QuoteRequestForm(ContactForm):
     """R-PLAN-5: integrated services (Kvitt eFaktura Enterprise) are sold by quote; anyone may
     ask, customer or not."""
 
-    company_name = StringField(_l("Company name"), validators=[
-        DataRequired(REQUIRED), Length(max=120)])
     organisation_number = StringField(_l("Organisation number (optional)"), validators=[
         Optional(), Length(max=11), norwegian_organisation_number])
-    contact_person = StringField(_l("Contact person"), validators=[
-        DataRequired(REQUIRED), Length(max=120)])
-    email = StringField(_l("E-mail address"), validators=[
-        DataRequired(REQUIRED), Length(max=320), email_address])
-    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=30),
-                                                 phone_number])
     text = TextAreaField(_l("What do you want to integrate?"), validators=[
         DataRequired(_l("Write what you need, so we can make a quote.")), Length(max=5000)])
 

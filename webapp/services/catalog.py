@@ -74,6 +74,12 @@ def is_plan(code: str | None) -> bool:
     return found is not None and found.kind == "plan"
 
 
+def is_free_plan(code: str | None) -> bool:
+    """Kvitt eFaktura Free: one user, never invoiced, no notice (R-PLAN-1, R-PLAN-3)."""
+    found = price_list().items.get(code or "")
+    return found is not None and found.kind == "plan" and found.price_ore == 0
+
+
 def shop_addons() -> list[CatalogItem]:
     return list(db.session.scalars(
         select(CatalogItem).where(CatalogItem.kind == "addon", CatalogItem.in_shop)

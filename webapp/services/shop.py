@@ -169,10 +169,7 @@ def needs_invoice_address(order: Order) -> bool:
     """R-SHOP-8: an order that will be invoiced asks for the invoice address at activation;
     a trial and Kvitt eFaktura Free are never invoiced."""
     chosen = selection(order)
-    if chosen["trial"]:
-        return False
-    plan = catalog.price_list().items.get(chosen["edition"] or "")
-    return not (plan is not None and plan.kind == "plan" and not plan.price_ore)
+    return not chosen["trial"] and not catalog.is_free_plan(chosen["edition"])
 
 
 def activation_order(signed: str) -> Order:
