@@ -68,7 +68,7 @@ def sample_message(database_url: str) -> EmailMessage:
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import OutboxMail
-    from webapp.services.mail import _message
+    from webapp.services.outbox import _message
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context(), app.test_request_context():

@@ -15,10 +15,8 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context
 from sqlalchemy import delete, select, update
 
 from webapp import clock
@@ -31,7 +29,7 @@ from webapp.services import (
     billing,
     cancellation,
     collaboration,
-    mail,
+    outbox,
     payments,
     plans,
     sales,
@@ -56,7 +54,7 @@ JOBS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("avtalegiro", avtalegiro.run),
     ("send_invoices", billing.send_due_invoices),
     ("dunning", payments.run_dunning),
-    ("deliver_mail", mail.deliver_outbox),
+    ("deliver_mail", outbox.deliver_outbox),
     ("remove_abandoned", shop.remove_abandoned),
 ]
 JOB_NAMES = [name for name, _ in JOBS]
@@ -77,20 +75,12 @@ def worker_name() -> str:
 
 def run_due_jobs() -> dict[str, Outcome]:
     """Run every job at the clock's "now", each on its own; return each job's outcome."""
-    with _job_context():
-        return {name: _run_one(name, job) for name, job in JOBS}
+    return {name: _run_one(name, job) for name, job in JOBS}
 
 
 def run_job(name: str) -> Outcome:
     """Run one job now (the operator's "run now")."""
-    with _job_context():
-        return _run_one(name, dict(JOBS)[name])
-
-
-def _job_context():
-    """Links in e-mails written by jobs point at the public address, as from a request."""
-    return nullcontext() if has_request_context() else current_app.test_request_context(
-        base_url=current_app.config["PUBLIC_URL"])
+    return _run_one(name, dict(JOBS)[name])
 
 
 def _run_one(name: str, job: Callable[[dt.datetime], int]) -> Outcome:

@@ -59,6 +59,7 @@ def app(database_url):
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False, "MAIL_URL": "", "TEST_CLOCK_ALLOWED": True,
         "SCHEDULER_ENABLED": False, "SERVER_NAME": "kvitt.test", "PREFERRED_URL_SCHEME": "http",
+        "PUBLIC_URL": "http://kvitt.test",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

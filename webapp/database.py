@@ -78,3 +78,18 @@ def insert_ignoring_conflicts(table):
 
     module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
+
+
+def among(column, ids):
+    """`column IN ids`, or for many ids close together `column BETWEEN lowest AND highest`
+    (a range read instead of thousands of parameters): the caller keeps only the rows whose
+    value is one of `ids`."""
+    from sqlalchemy import false
+
+    ids = list(ids)
+    if not ids:
+        return false()
+    low, high = min(ids), max(ids)
+    if len(ids) > 50 and high - low < 2 * len(ids):
+        return column.between(low, high)
+    return column.in_(ids)

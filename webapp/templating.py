@@ -10,9 +10,18 @@ from flask_babel import gettext as _
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from . import clock
+from .domain.formats import format_day, format_moment
 from .domain.money import format_nok
 from .domain.postal import city_for
+from .domain.statuses import (
+    LICENCE_USABLE,
+    ClaimStatus,
+    CollaborationStatus,
+    LicenceStatus,
+    MailStatus,
+    OrderStatus,
+)
+from .domain.support import SupportStatus
 from .services import catalog
 from .services.accounts import group_label
 
@@ -23,13 +32,14 @@ def interval_label(code: str) -> str:
 
 
 def order_status_label(status: str) -> str:
-    return {"draft": _("Draft"), "submitted": _("Awaiting activation"),
-            "activated": _("Activated"), "expired": _("Expired")}.get(status, status)
+    return {OrderStatus.DRAFT: _("Draft"), OrderStatus.SUBMITTED: _("Awaiting activation"),
+            OrderStatus.ACTIVATED: _("Activated"),
+            OrderStatus.EXPIRED: _("Expired")}.get(status, status)
 
 
 def mail_status_label(status: str) -> str:
-    return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Sent"),
-            "failed": _("Parked")}.get(status, status)
+    return {MailStatus.PENDING: _("Waiting"), MailStatus.SENDING: _("Sending"),
+            MailStatus.SENT: _("Sent"), MailStatus.FAILED: _("Parked")}.get(status, status)
 
 
 def job_label(name: str) -> str:
@@ -78,9 +88,10 @@ def payment_outcome_label(outcome: str | None) -> str:
 
 
 def claim_status_label(status: str) -> str:
-    return {"pending": _("To be sent"), "sent": _("Sent to the bank"), "paid": _("Paid"),
-            "failed": _("Failed: dunning as usual"), "cancelling": _("Cancellation to be sent"),
-            "cancelled": _("Cancelled")}.get(status, status)
+    return {ClaimStatus.PENDING: _("To be sent"), ClaimStatus.SENT: _("Sent to the bank"),
+            ClaimStatus.PAID: _("Paid"), ClaimStatus.FAILED: _("Failed: dunning as usual"),
+            ClaimStatus.CANCELLING: _("Cancellation to be sent"),
+            ClaimStatus.CANCELLED: _("Cancelled")}.get(status, status)
 
 
 def parked_reason_label(reason: str) -> str:
@@ -96,13 +107,16 @@ def dunning_stage_label(stage: int) -> str:
 
 
 def collaboration_status_label(status: str) -> str:
-    return {"invited": _("Waiting for the client's approval"), "active": _("Active"),
-            "ended": _("Ended")}.get(status, status)
+    return {CollaborationStatus.INVITED: _("Waiting for the client's approval"),
+            CollaborationStatus.ACTIVE: _("Active"),
+            CollaborationStatus.ENDED: _("Ended")}.get(status, status)
 
 
 def support_status_label(status: str) -> str:
-    return {"new": _("Sent, waiting for us"), "in_progress": _("We are working on it"),
-            "answered": _("Answered"), "closed": _("Closed")}.get(status, status)
+    return {SupportStatus.NEW: _("Sent, waiting for us"),
+            SupportStatus.IN_PROGRESS: _("We are working on it"),
+            SupportStatus.ANSWERED: _("Answered"),
+            SupportStatus.CLOSED: _("Closed")}.get(status, status)
 
 
 def support_category_label(category: str) -> str:
@@ -130,11 +144,12 @@ def can_buy(user) -> bool:
 
     subscription = acting_licence(user)
     return subscription is not None and subscription.is_trial and \
-        subscription.status in ("active", "trial", "deactivated")
+        subscription.status in (*LICENCE_USABLE, LicenceStatus.DEACTIVATED)
 
 
 def local_date(day: dt.date | None) -> str:
-    return "" if day is None else day.strftime("%d.%m.%Y")
+    """A day in the reader's language: "24.11.2026" (nb), "24 Nov 2026" (en)."""
+    return "" if day is None else format_day(day, str(get_locale()))
 
 
 def frequency_name(frequency) -> str:
@@ -168,7 +183,8 @@ def nok(context, amount_ore: int | None) -> str:
 
 
 def local_datetime(moment: dt.datetime | None) -> str:
-    return "" if moment is None else clock.local(moment).strftime("%d.%m.%Y %H:%M")
+    """An instant in Oslo time in the reader's language: "24.11.2026, 09:05"."""
+    return "" if moment is None else format_moment(moment, str(get_locale()))
 
 
 def _newstyle(translations):

@@ -113,6 +113,13 @@ def test_kid_has_a_valid_mod10_check_digit():
     assert kid == "0000012344" and luhn.is_valid(kid)
 
 
+@given(number=st.integers(min_value=1, max_value=999_999_999))
+def test_kid_check_digit_is_stdnums_mod10(number):
+    kid = kid_for(number)
+    assert len(kid) == 10 and kid[:9] == str(number).zfill(9)
+    assert kid[-1] == luhn.calc_check_digit(kid[:9]) and luhn.is_valid(kid)
+
+
 @settings(max_examples=300, deadline=None)
 @given(activated=st.dates(min_value=D(2024, 1, 1), max_value=D(2030, 12, 31)),
        months=st.sampled_from([1, 3, 6, 12]), renewals=st.integers(min_value=1, max_value=30))

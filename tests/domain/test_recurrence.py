@@ -119,7 +119,7 @@ def test_r_freq_1_impossible_patterns_are_refused(pattern, field_name, code):
      "Every month on the 15th"),
     (Pattern("weekly", D(2026, 1, 1), weekdays=(0, 2, 4), until=D(2026, 6, 30)),
      "Hver uke på mandag, onsdag og fredag, til 30.06.2026",
-     "Every week on Monday, Wednesday and Friday, until 2026-06-30"),
+     "Every week on Monday, Wednesday and Friday, until 30 Jun 2026"),
     (Pattern("yearly", D(2026, 1, 1), interval=2, month=5, month_day=17),
      "Hvert 2. år den 17. mai", "Every 2nd year on May 17"),
 ])

@@ -19,6 +19,7 @@ from tests.conftest import run_due_jobs
 from tests.ehf_rules import official_rules
 from tests.services.test_billing import at
 from webapp import clock
+from webapp.domain.statuses import ClaimStatus, StatusError, move
 from webapp.extensions import db
 from webapp.models import AvtaleGiroClaim, AvtaleGiroFile, CustomerAgreement, DunningEvent, Invoice
 from webapp.services import avtalegiro, billing
@@ -140,8 +141,10 @@ def test_r_pay_1_an_invoice_above_the_mandates_limit_is_not_claimed(app):
 def test_r_pay_1_claim_status_moves_only_along_its_table(mandate):
     issued_invoice()
     claim = db.session.scalar(select(AvtaleGiroClaim))
-    with pytest.raises(avtalegiro.AvtaleGiroError):
-        avtalegiro.move(claim, "pending", avtalegiro.CLAIM_TRANSITIONS)
+    assert claim.status == ClaimStatus.SENT  # in the morning's file to the bank
+    with pytest.raises(StatusError):
+        move(claim, ClaimStatus.PENDING)  # a claim sent is never sent again
+    assert claim.status == ClaimStatus.SENT
     assert avtalegiro.agreement_of_kid(mandate.kid) == mandate.agreement_id
     assert avtalegiro.agreement_of_kid(mandate.kid[:-1] + "0") in (None, mandate.agreement_id)
 

@@ -24,8 +24,9 @@ from tests.conftest import TEST_DATABASE_URL, Inbox, free_port
 from tests.shopping import ADMIN, post_company, post_product, post_terms, post_users, start_order
 from webapp import UnsafeConfiguration, clock, create_app
 from webapp.extensions import db
+from webapp.mail import queue_mail
 from webapp.models import Company, JobState, Order, OutboxMail, SchedulerTick
-from webapp.services import mail
+from webapp.services.outbox import deliver_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -115,7 +116,7 @@ def _access_mail(to: str, company: str = "Acme AS") -> OutboxMail:
     from types import SimpleNamespace as Thing
 
     user = Thing(first_name="Kari", username="kari", company=Thing(customer_id="100002"))
-    return mail.queue_mail("access_granted", to, "access_granted.txt", user=user,
+    return queue_mail("access_granted", to, "access_granted.txt", user=user,
                            company=Thing(name=company), inviter=Thing(full_name="Rita"),
                            login_link="https://kvitt.example/login")
 
@@ -141,7 +142,7 @@ def test_prod_mail_smtp_away_for_a_day_loses_nothing_and_sends_nothing_twice(app
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
     try:
         for _ in range(49):
-            assert mail.deliver_outbox(clock.now()) == 0
+            assert deliver_outbox(clock.now()) == 0
             clock.advance_test_clock(dt.timedelta(minutes=30))
             db.session.commit()
         statuses = set(db.session.scalars(select(OutboxMail.status)))
@@ -152,8 +153,8 @@ def test_prod_mail_smtp_away_for_a_day_loses_nothing_and_sends_nothing_twice(app
         try:
             clock.advance_test_clock(dt.timedelta(hours=1))
             db.session.commit()
-            assert mail.deliver_outbox(clock.now()) == 30
-            assert mail.deliver_outbox(clock.now()) == 0
+            assert deliver_outbox(clock.now()) == 30
+            assert deliver_outbox(clock.now()) == 0
         finally:
             controller.stop()
     finally:
@@ -206,7 +207,7 @@ def test_prod_mail_a_line_separator_in_a_subject_delays_no_other_mail(app, smtp_
     broken = db.session.get(OutboxMail, _queue(1)[0])
     broken.to_address = "kunde@example.com\nBcc: x@example.com"
     db.session.commit()
-    assert mail.deliver_outbox(clock.now()) == 5
+    assert deliver_outbox(clock.now()) == 5
     subjects = [message["Subject"] for message in smtp_server.messages]
     assert "Faktura fra Acme 0" in subjects
     assert any("Acme Bakeri AS" in subject for subject in subjects)
@@ -234,7 +235,7 @@ def test_prod_mail_refused_for_good_is_parked_shown_and_sent_again(app, client):
         gone = _access_mail("gone@example.com")
         _access_mail("kari@example.com")
         db.session.commit()
-        assert mail.deliver_outbox(clock.now()) == 1
+        assert deliver_outbox(clock.now()) == 1
         db.session.refresh(gone)
         assert gone.status == "failed" and "550" in gone.last_error
         log_in_operator(client)

@@ -10,21 +10,22 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.statuses import COLLABORATION_OPEN, LICENCE_USABLE, LicenceStatus
 from ..extensions import db, login_manager
 from ..forms import EmptyForm
 from ..forms.agreements import ApproveCollaborationForm
 from ..forms.auth import AcceptTermsForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from ..links import external
+from ..mail import queue_mail
 from ..models import Collaboration, Company, LicenceSubscription, Membership, User
 from ..services import collaboration as collaboration_service
 from ..services import login as login_service
 from ..services import terms
 from ..services.accounts import find_login_user, has_access
-from ..services.mail import queue_mail
 from ..services.tokens import TokenError, find_token, issue_token, revoke_links
 from .common import number_from, render
 
 bp = Blueprint("auth", __name__)
-USABLE_STATUSES = ("trial", "active")
 RESET_LIFETIME = dt.timedelta(hours=2)
 
 
@@ -50,11 +51,11 @@ def account_usable(user: User) -> bool:
     return ended_trial(user) is not None or db.session.scalar(
         select(LicenceSubscription.id).where(
             LicenceSubscription.agreement_id == user.acting_company.agreement_id,
-            LicenceSubscription.status.in_(USABLE_STATUSES))) is not None or db.session.scalar(
+            LicenceSubscription.status.in_(LICENCE_USABLE))) is not None or db.session.scalar(
         # A client asked to approve a collaboration logs in to approve it.
         select(Collaboration.id).where(
             Collaboration.client_company_id == user.acting_company_id,
-            Collaboration.status.in_(("invited", "active")))) is not None
+            Collaboration.status.in_(COLLABORATION_OPEN))) is not None
 
 
 def ended_trial(user: User) -> LicenceSubscription | None:
@@ -63,7 +64,7 @@ def ended_trial(user: User) -> LicenceSubscription | None:
 
     licence = acting_licence(user)
     return licence if licence is not None and licence.is_trial and \
-        licence.status == "deactivated" else None
+        licence.status == LicenceStatus.DEACTIVATED else None
 
 
 def landing(user: User) -> str:
@@ -212,7 +213,7 @@ def forgot_password():
         if allowed and user is not None and user.active:
             token = issue_token("set_password", RESET_LIFETIME, user_id=user.id)
             queue_mail("password_reset", user.email, "password_reset.txt", user=user,
-                       link=url_for("auth.set_password", token=token, _external=True))
+                       link=external("auth.set_password", token=token))
         db.session.commit()
         flash(_("If the account exists, a link to set a new password is on its way by "
                 "e-mail."))

@@ -12,6 +12,13 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..cli import parse_delta
+from ..domain.statuses import (
+    LICENCE_TRIAL,
+    LICENCE_USABLE,
+    ClaimStatus,
+    OrderStatus,
+    PaymentStatus,
+)
 from ..extensions import db
 from ..forms import EmptyForm
 from ..forms.agreements import PartnerRegistrationForm
@@ -42,12 +49,20 @@ from ..models import (
     PaymentImport,
     SupportRequest,
 )
-from ..services import avtalegiro, bank_files, cancellation, catalog, export, payments, trials
+from ..services import (
+    avtalegiro,
+    bank_files,
+    cancellation,
+    catalog,
+    export,
+    outbox,
+    payments,
+    trials,
+)
 from ..services import collaboration as collaboration_service
-from ..services import mail as mail_service
 from ..services import support as support_service
 from ..services.billing import INVOICE_FILTERS, licence_invoices
-from ..templating import job_label, local_datetime, support_status_label
+from ..templating import job_label, local_date, local_datetime, support_status_label
 from .common import (
     credit_from_form,
     invoice_download,
@@ -78,8 +93,9 @@ def _page() -> int:
 @bp.get("/")
 def orders():
     status = request.args.get("status") or ""
-    query = select(Order).where(Order.status != "draft") if not status else \
-        select(Order).where(Order.status == status)
+    # A status the list does not know shows every order sent, as no status does.
+    query = select(Order).where(Order.status == OrderStatus(status)) \
+        if status in set(OrderStatus) else select(Order).where(Order.status != OrderStatus.DRAFT)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Order.id.desc()).offset((_page() - 1) * PAGE_SIZE)
                               .limit(PAGE_SIZE)).all()
@@ -97,7 +113,7 @@ def mail_log():
     rows = db.session.scalars(query.order_by(OutboxMail.id.desc())
                               .offset((_page() - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render("operator/mail_log.html", mails=rows, to=to, page=_page(),
-                  page_size=PAGE_SIZE, parked=mail_service.parked_mail())
+                  page_size=PAGE_SIZE, parked=outbox.parked_mail())
 
 
 @bp.get("/mail/<int:mail_id>")
@@ -106,7 +122,7 @@ def mail_message(mail_id: int):
     logs in or sets a password is hidden: the customer got it, the operator does not."""
     mail = db.get_or_404(OutboxMail, mail_id)
     body = mail.body_text if current_app.config["DEVELOPMENT"] else \
-        mail_service.hide_link_secrets(mail.body_text)
+        outbox.hide_link_secrets(mail.body_text)
     return render("operator/mail_message.html", mail=mail, body=body, form=EmptyForm())
 
 
@@ -116,7 +132,7 @@ def retry_mail(mail_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     db.get_or_404(OutboxMail, mail_id)
-    if mail_service.retry_failed(mail_id, clock.now()):
+    if outbox.retry_failed(mail_id, clock.now()):
         db.session.commit()
         flash(_("The e-mail is back in the outbox and goes out with the next delivery."),
               "success")
@@ -254,9 +270,9 @@ def dialogue(invoice_id: int):
 def _payments_page(form: ImportForm, error: str | None = None, status: int = 200):
     imports = db.session.scalars(select(PaymentImport).order_by(PaymentImport.id.desc())
                                  .limit(50)).all()
-    unmatched = db.session.scalars(select(Payment).where(Payment.status == "unmatched")
+    unmatched = db.session.scalars(select(Payment).where(Payment.status == PaymentStatus.UNMATCHED)
                                    .order_by(Payment.id.desc()).limit(200)).all()
-    pagination = paginated(select(Payment).where(Payment.status == "matched")
+    pagination = paginated(select(Payment).where(Payment.status == PaymentStatus.MATCHED)
                            .options(selectinload(Payment.invoice))
                            .order_by(Payment.id.desc()))
     return render("operator/payments.html", form=form, error=error, imports=imports,
@@ -338,7 +354,8 @@ def _avtalegiro_page(form: MandateRegistrationForm | None = None, status: int = 
         .where(AvtaleGiroMandate.status.in_(avtalegiro.IN_FORCE))
         .order_by(AvtaleGiroMandate.status.desc(), AvtaleGiroMandate.id)).all()
     claims = db.session.scalars(select(AvtaleGiroClaim).where(
-        AvtaleGiroClaim.status.in_(("pending", "sent", "cancelling", "failed")))
+        AvtaleGiroClaim.status.in_((ClaimStatus.PENDING, ClaimStatus.SENT,
+                                     ClaimStatus.CANCELLING, ClaimStatus.FAILED)))
         .order_by(AvtaleGiroClaim.due_date, AvtaleGiroClaim.id).limit(200)).all()
     files = db.session.scalars(select(AvtaleGiroFile).order_by(AvtaleGiroFile.id.desc())
                                .limit(50)).all()
@@ -448,13 +465,13 @@ def trials_page():
             flash(_("Extend by 1 to 90 days, and only a trial."))
         else:
             db.session.commit()
-            flash(_("The trial now ends %(date)s.", date=ends.strftime("%d.%m.%Y")))
+            flash(_("The trial now ends %(date)s.", date=local_date(ends)))
         return redirect(url_for("operator.trials_page"), 303)
     rows = db.session.execute(
         select(LicenceSubscription, Company.name)
         .join(Company, Company.agreement_id == LicenceSubscription.agreement_id)
         .where(LicenceSubscription.is_trial,
-               LicenceSubscription.status.in_(("trial", "deactivated")))
+               LicenceSubscription.status.in_(LICENCE_TRIAL))
         .order_by(LicenceSubscription.trial_ends_on)).all()
     return render("operator/trials.html", rows=rows, form=EmptyForm(), today=clock.today())
 
@@ -530,7 +547,7 @@ def enterprise_terms():
             subscription = company and db.session.scalar(select(LicenceSubscription).where(
                 LicenceSubscription.agreement_id == company.agreement_id,
                 LicenceSubscription.kind == "licence",
-                LicenceSubscription.status.in_(("active", "trial"))))
+                LicenceSubscription.status.in_(LICENCE_USABLE)))
             if subscription is None:
                 form.customer_id.errors.append(_("No active customer with this customer id."))
             else:

@@ -12,6 +12,7 @@ from ..forms import EmptyForm
 from ..forms.agreements import ActivateForm, AssignmentForm, ChangeCollaborationForm, ClientForm
 from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
+from ..templating import local_date
 from .access import get_owned, require_permission
 from .common import field_error, locale, refusal_text, render
 
@@ -207,7 +208,7 @@ def end(collaboration_id: int):
         db.session.commit()
         if last_day is not None:
             flash(_("The collaboration has ended. The service runs until and including "
-                    "%(date)s.", date=last_day.strftime("%d.%m.%Y")))
+                    "%(date)s.", date=local_date(last_day)))
         else:
             flash(_("The collaboration has ended."))
     return redirect(url_for("partner.collaborations"), 303)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..domain import usernames
 from ..domain.postal import city_for
+from ..domain.statuses import LicenceStatus
 from ..extensions import db
 from ..forms import EmptyForm, has_control_characters
 from ..forms.billing import MandateForm
@@ -49,8 +50,7 @@ from ..services.billing import (
     paid_through,
 )
 from ..services.payments import invoice_payments
-from ..templating import local_date as format_date
-from ..templating import support_category_label
+from ..templating import local_date, support_category_label
 from .access import (
     PERMISSIONS,
     acting_licence,
@@ -121,7 +121,7 @@ def buy():
         db.session.commit()
         flash(_("Thank you! Kvitt is yours; the first invoice comes tomorrow."))
         return redirect(url_for("portal.home"), 303)
-    ended = subscription.status == "deactivated"
+    ended = subscription.status == LicenceStatus.DEACTIVATED
     addons = active_addons(subscription)
     quote = catalog.quote_order(form.edition.data or subscription.plan_code,
                                 subscription.quantity, list(addons),
@@ -148,7 +148,7 @@ def home():
     open_invoices = db.session.scalars(unpaid.order_by(Invoice.due_date).limit(5)).all() \
         if can("can_billing") else []
     days_left = None
-    if subscription is not None and subscription.status == "trial":
+    if subscription is not None and subscription.status == LicenceStatus.TRIAL:
         days_left = max(0, (subscription.trial_ends_on - today).days)
     return render("portal/home.html", company=company, subscription=subscription,
                   users=users[:HOME_USERS], more_users=len(users) > HOME_USERS, used=used,
@@ -210,7 +210,7 @@ def cancel():
             return redirect(url_for("portal.cancel"), 303)
         db.session.commit()
         flash(_("Cancelled. You have access until and including %(date)s; a confirmation is "
-                "on its way by e-mail.", date=ends_on.strftime("%d.%m.%Y")))
+                "on its way by e-mail.", date=local_date(ends_on)))
         return redirect(url_for("portal.home"), 303)
     return render("portal/cancel.html", form=form, subscription=subscription,
                   ends_on=subscription.cancel_on or cancellation.effective_date(
@@ -519,7 +519,7 @@ def avtalegiro_page():
 def plan():
     require_permission("can_billing")
     subscription = current_subscription()
-    if subscription is None or subscription.status != "active":
+    if subscription is None or subscription.status != LicenceStatus.ACTIVE:
         return redirect(url_for("portal.home"), 303)
     current = catalog.price_list().items.get(subscription.plan_code or "")
     if request.method == "POST" and EmptyForm().validate_on_submit():
@@ -564,7 +564,7 @@ def _active_subscription():
     """The agreement's running licence subscription, for the plan and licence forms."""
     require_permission("can_billing")
     subscription = current_subscription()
-    if subscription is None or subscription.status != "active":
+    if subscription is None or subscription.status != LicenceStatus.ACTIVE:
         abort(404)
     return subscription
 
@@ -693,7 +693,7 @@ def end_collaboration(collaboration_id: int):
         flash(_("The collaboration with %(partner)s has ended; the firm's users no longer have "
                 "access to the company.", partner=found.partner.name) +
               (" " + _("The service runs until and including %(date)s.",
-                       date=format_date(last_day)) if last_day else ""))
+                       date=local_date(last_day)) if last_day else ""))
     return redirect(url_for("portal.collaborations"), 303)
 
 

@@ -21,6 +21,7 @@ from ..forms.sales import CustomerForm, FrequencyForm, SubscriptionForm
 from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, SubscriptionLine
 from ..services import sales
 from ..services.invoicing import missing_seller_details
+from ..templating import local_date
 from .access import get_owned, require_permission
 from .common import (
     credit_from_form,
@@ -316,7 +317,7 @@ def _check_subscribers(form, subscription: Subscription | None, frequency: Frequ
                          "date. Tick the confirmation below to go ahead.",
                          "Starting on %(date)s creates %(num)d invoices at once, for past "
                          "dates. Tick the confirmation below to go ahead.", count,
-                         date=start.strftime("%d.%m.%Y"))]
+                         date=local_date(start))]
             valid = False
     return valid
 

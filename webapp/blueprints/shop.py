@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..domain import usernames
 from ..domain.postal import city_for
+from ..domain.statuses import OrderStatus
 from ..extensions import db
 from ..forms import LINE_LIMIT, TEXT_LIMIT, EmptyForm, without_control_characters
 from ..forms.shop import (
@@ -238,7 +239,7 @@ def step(public_id: str, step: str):
     if step not in STEPS:
         abort(404)
     order = get_draft(public_id)
-    if order.status != "draft":
+    if order.status != OrderStatus.DRAFT:
         return redirect(url_for("shop.confirmed", public_id=public_id), 303)
     if step in skipped_steps(order):
         abort(404)
@@ -328,7 +329,7 @@ def autosave(public_id: str, step: str):
     if step not in STEPS[:-1]:
         abort(404)
     order = get_draft(public_id)
-    if order.status != "draft":
+    if order.status != OrderStatus.DRAFT:
         return "", 204
     shop.save_step(order, step, raw_input(step), clock.now())
     db.session.commit()
@@ -400,7 +401,7 @@ def suggest_username(public_id: str):
 @bp.get("/order/<public_id>/confirmed")
 def confirmed(public_id: str):
     order = get_draft(public_id)
-    if order.status == "draft":
+    if order.status == OrderStatus.DRAFT:
         return redirect(url_for("shop.step", public_id=public_id, step="terms"), 303)
     return render("shop/confirmed.html", order=order,
                   summary=shop.order_summary(order, locale()))
@@ -447,7 +448,7 @@ def activate(token: str):
 @bp.get("/activated/<public_id>")
 def activated(public_id: str):
     order = db.session.scalar(select(Order).where(Order.public_id == public_id,
-                                                  Order.status == "activated"))
+                                                  Order.status == OrderStatus.ACTIVATED))
     if order is None:
         abort(404)
     return render("shop/activated.html", order=order, company=order.company)

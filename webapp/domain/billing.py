@@ -239,9 +239,15 @@ def excess_lines(spans: list[tuple[dt.date, dt.date | None]], window: Period,
     return result
 
 
-def kid_for(number: int, length: int = 10) -> str:
-    """KID payment reference: the invoice number padded, with a MOD10 (Luhn) check digit."""
-    from stdnum import luhn
+# Luhn: each digit in an odd place from the right of the body, doubled, digit sum taken.
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
+
+def kid_for(number: int, length: int = 10) -> str:
+    """KID payment reference: the invoice number padded, with a MOD10 (Luhn) check digit.
+    (The MOD10 of python-stdnum's `luhn` and of NS 4102, in the few operations an issuing
+    run of 100 000 invoices can afford; the tests hold it to stdnum's.)"""
     body = str(number).zfill(length - 1)
-    return body + luhn.calc_check_digit(body)
+    total = sum(_DOUBLED[int(digit)] for digit in body[::-1][::2]) \
+        + sum(int(digit) for digit in body[::-1][1::2])
+    return body + str(-total % 10)

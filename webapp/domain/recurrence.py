@@ -12,7 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.dates import get_day_names, get_month_names
 from dateutil import rrule
+
+from .formats import format_day
 
 KINDS = ("daily", "weekly", "monthly", "yearly")
 ORDINALS = (1, 2, 3, 4, -1)  # first … fourth, last
@@ -143,16 +146,12 @@ def _days_in(month: int) -> int:
 
 # --- names (R-FREQ-3) --------------------------------------------------------------------
 
-_WEEKDAY_NAMES = {
-    "nb": ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTH_NAMES = {
-    "nb": ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
-           "oktober", "november", "desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
+# Weekday names (0 = Monday) and month names (0 = January) as each language writes them in a
+# sentence, from Babel's locale data.
+_WEEKDAY_NAMES = {language: tuple(get_day_names("wide", context="format", locale=language)[day]
+                                  for day in range(7)) for language in ("nb", "en")}
+_MONTH_NAMES = {language: tuple(get_month_names("wide", context="format", locale=language)[month]
+                                for month in range(1, 13)) for language in ("nb", "en")}
 _ORDINAL_WORDS = {
     "nb": {1: "første", 2: "andre", 3: "tredje", 4: "fjerde", -1: "siste"},
     "en": {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"},
@@ -221,6 +220,6 @@ def describe(pattern: Pattern, locale: str = "nb") -> str:
     if pattern.count is not None:
         text += f", {pattern.count} ganger" if locale == "nb" else f", {pattern.count} times"
     elif pattern.until is not None:
-        text += f", til {pattern.until.strftime('%d.%m.%Y')}" if locale == "nb" else \
-            f", until {pattern.until.isoformat()}"
+        text += f", til {format_day(pattern.until, 'nb')}" if locale == "nb" else \
+            f", until {format_day(pattern.until, 'en')}"
     return text

@@ -23,7 +23,8 @@ from .billing import (
                       SellerIdentity,
 )
 from .catalog import BillingInterval, CatalogItem, CatalogRevision, VolumeBand
-from .orders import LicenceSubscription, Order, PlanChange, QuantityChange, SubscriptionAddOn
+from .licences import LicenceSubscription, PlanChange, QuantityChange, SubscriptionAddOn
+from .orders import Order
 from .partners import (
                       Assignment,
                       Collaboration,

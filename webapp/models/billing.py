@@ -14,8 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.statuses import ClaimStatus, MandateStatus, PaymentStatus
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, status_check, status_type
 
 SERIES = ("invoice", "credit_note")
 DELIVERIES = ("email", "ehf", "both")
@@ -238,7 +239,7 @@ class Payment(db.Model):
     paid_on: Mapped[dt.date] = mapped_column()
     kid: Mapped[str | None] = mapped_column(String(25))
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[PaymentStatus] = mapped_column(status_type(PaymentStatus, 10))
     source: Mapped[str] = mapped_column(String(10))
     # The bank's own key of the transaction; a second import of it is a duplicate.
     reference: Mapped[str | None] = mapped_column(String(80), unique=True)
@@ -255,7 +256,7 @@ class Payment(db.Model):
 
     __table_args__ = (
         CheckConstraint("amount_ore > 0", name="ck_payment_amount"),
-        CheckConstraint("status in ('matched','unmatched')", name="ck_payment_status"),
+        status_check(PaymentStatus, "ck_payment_status"),
         CheckConstraint("source in ('manual','import','ocr','camt054','avtalegiro')",
                         name="ck_payment_source"),
         CheckConstraint("outcome is null or outcome in ('full','partial','over')",
@@ -303,7 +304,7 @@ class AvtaleGiroMandate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("customer_agreement.id"), index=True)
     kid: Mapped[str] = mapped_column(String(25), index=True)
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[MandateStatus] = mapped_column(status_type(MandateStatus, 10))
     limit_ore: Mapped[int | None] = mapped_column(BigInteger)
     notify: Mapped[bool] = mapped_column(default=True)
     source: Mapped[str] = mapped_column(String(10))
@@ -313,8 +314,7 @@ class AvtaleGiroMandate(db.Model):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        CheckConstraint("status in ('requested','active','cancelled')",
-                        name="ck_mandate_status"),
+        status_check(MandateStatus, "ck_mandate_status"),
         CheckConstraint("source in ('portal','bank','operator')", name="ck_mandate_source"),
         # One mandate in force (asked for or active) per agreement.
         Index("uq_mandate_in_force", "agreement_id", unique=True,
@@ -338,7 +338,7 @@ class AvtaleGiroFile(db.Model):
 
 class AvtaleGiroClaim(db.Model):
     """A claim to debit an invoice's open amount on its due date by the customer's mandate.
-    Its status moves only along CLAIM_TRANSITIONS (webapp/services/avtalegiro.py)."""
+    Its status moves only along CLAIM_TRANSITIONS (webapp/domain/statuses.py)."""
 
     __tablename__ = "avtalegiro_claim"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -346,7 +346,7 @@ class AvtaleGiroClaim(db.Model):
     mandate_id: Mapped[int] = mapped_column(ForeignKey("avtalegiro_mandate.id"), index=True)
     amount_ore: Mapped[int] = mapped_column(BigInteger)
     due_date: Mapped[dt.date] = mapped_column()
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[ClaimStatus] = mapped_column(status_type(ClaimStatus, 10))
     file_id: Mapped[int | None] = mapped_column(ForeignKey("avtalegiro_file.id"))
     cancel_file_id: Mapped[int | None] = mapped_column(ForeignKey("avtalegiro_file.id"))
     failed_on: Mapped[dt.date | None] = mapped_column()
@@ -357,6 +357,5 @@ class AvtaleGiroClaim(db.Model):
 
     __table_args__ = (
         CheckConstraint("amount_ore > 0", name="ck_claim_amount"),
-        CheckConstraint("status in ('pending','sent','paid','failed','cancelling','cancelled')",
-                        name="ck_claim_status"),
+        status_check(ClaimStatus, "ck_claim_status"),
     )

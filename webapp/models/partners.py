@@ -6,8 +6,9 @@ import datetime as dt
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.statuses import CollaborationStatus
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, status_check, status_type
 
 
 class CompanyMove(db.Model):
@@ -83,7 +84,6 @@ class Assignment(db.Model):
     client: Mapped[PartnerClient] = relationship(back_populates="assignments")
 
 
-COLLABORATION_STATUSES = ("invited", "active", "ended")
 
 
 class Collaboration(db.Model):
@@ -99,7 +99,8 @@ class Collaboration(db.Model):
     variant_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"))
     invoice_recipient: Mapped[str] = mapped_column(String(10))
     period_months: Mapped[int] = mapped_column()
-    status: Mapped[str] = mapped_column(String(10), default="invited")
+    status: Mapped[CollaborationStatus] = mapped_column(
+        status_type(CollaborationStatus, 10), default=CollaborationStatus.INVITED)
     invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -130,7 +131,7 @@ class Collaboration(db.Model):
     approved_by = relationship("User", foreign_keys=[approved_by_user_id])
 
     __table_args__ = (
-        CheckConstraint("status in ('invited','active','ended')", name="ck_collaboration_status"),
+        status_check(CollaborationStatus, "ck_collaboration_status"),
         CheckConstraint("scenario in ('existing','new_service','new_client')",
                         name="ck_collaboration_scenario"),
         CheckConstraint("invoice_recipient in ('client','partner')",

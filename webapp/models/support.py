@@ -8,9 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.support import SupportCategory, SupportStatus
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, status_check, status_type
 
-_STATUSES = ",".join(f"'{s.value}'" for s in SupportStatus)
 _CATEGORIES = ",".join(f"'{c.value}'" for c in SupportCategory)
 
 
@@ -27,7 +26,8 @@ class SupportRequest(db.Model):
     visitor_company: Mapped[str | None] = mapped_column(String(120))
     visitor_organisation_number: Mapped[str | None] = mapped_column(String(9))
     category: Mapped[str] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(12), default=SupportStatus.NEW.value)
+    status: Mapped[SupportStatus] = mapped_column(status_type(SupportStatus, 12),
+                                                  default=SupportStatus.NEW)
     # Where the customer was when it asked (the page's path), for the operator.
     page: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -39,7 +39,7 @@ class SupportRequest(db.Model):
         back_populates="request", order_by="SupportMessage.id", cascade="all, delete-orphan")
 
     __table_args__ = (
-        CheckConstraint(f"status in ({_STATUSES})", name="ck_support_request_status"),
+        status_check(SupportStatus, "ck_support_request_status"),
         CheckConstraint(f"category in ({_CATEGORIES})", name="ck_support_request_category"),
         CheckConstraint("(user_id is not null and company_id is not null) or "
                         "(visitor_email is not null and visitor_name is not null)",

@@ -15,8 +15,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.statuses import MailStatus
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, status_check, status_type
 
 
 class ClockSetting(db.Model):
@@ -24,13 +25,6 @@ class ClockSetting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     frozen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (CheckConstraint("id = 1", name="ck_clock_setting_single_row"),)
-
-
-class MailStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class OutboxMail(db.Model):
@@ -43,7 +37,8 @@ class OutboxMail(db.Model):
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=MailStatus.PENDING.value)
+    status: Mapped[MailStatus] = mapped_column(status_type(MailStatus, 10),
+                                               default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -58,7 +53,7 @@ class OutboxMail(db.Model):
         ForeignKey("invoice.id", name="fk_outbox_mail_invoice"))
 
     __table_args__ = (
-        CheckConstraint("status in ('pending','sending','sent','failed')", name="ck_outbox_status"),
+        status_check(MailStatus, "ck_outbox_status"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
     )
 

@@ -120,18 +120,17 @@ def send_welcome_mail(user: User, company: Company, lifetime: dt.timedelta,
                       order_id: int | None = None) -> None:
     """R-SHOP-9: customer id, username, a single-use link to set the password, and links to
     login, the user guide and support."""
-    from flask import url_for
-
-    from .mail import queue_mail
+    from ..links import external
+    from ..mail import queue_mail
     from .tokens import issue_token
 
     token = issue_token("set_password", lifetime, user_id=user.id)
     queue_mail("welcome", user.email, "welcome.txt", order_id=order_id, user=user,
                company=company,
-               set_password_link=url_for("auth.set_password", token=token, _external=True),
-               login_link=url_for("auth.login", _external=True),
-               guide_link=url_for("pages.guide", _external=True),
-               support_link=url_for("portal.support", _external=True))
+               set_password_link=external("auth.set_password", token=token),
+               login_link=external("auth.login"),
+               guide_link=external("pages.guide"),
+               support_link=external("portal.support"))
 
 
 def find_login_user(customer_id: str, username: str) -> User | None:

@@ -13,7 +13,9 @@ from .. import clock
 from ..domain import billing as rules
 from ..domain import usernames
 from ..domain.money import percent_of
+from ..domain.statuses import LICENCE_IN_FORCE, LICENCE_OPEN, LicenceStatus, move
 from ..extensions import db
+from ..mail import queue_mail
 from ..models import (
     Company,
     CompanyDraft,
@@ -40,7 +42,6 @@ from .billing import (
     user_spans_by_user,
 )
 from .export import workbook
-from .mail import queue_mail
 
 INVITATION_LINK_LIFETIME = dt.timedelta(days=14)
 
@@ -77,14 +78,10 @@ def licence_counts(agreement_ids: list[int]) -> dict[int, int]:
     return {agreement_id: count for agreement_id, count in rows}
 
 
-# The statuses of a licence subscription that is billed.
-IN_USE = ("active", "trial", "suspended")
-
-
 def licence_subscription(agreement_id: int) -> LicenceSubscription | None:
     """The agreement's licence subscription while it is in use (billed)."""
     found = agreement_licence(agreement_id)
-    return found if found is not None and found.status in IN_USE else None
+    return found if found is not None and found.status in LICENCE_IN_FORCE else None
 
 
 def monthly_cost(subscription: LicenceSubscription | None, users: int) -> int:
@@ -141,8 +138,8 @@ def summaries(agreements: list[CustomerAgreement]) -> list[AgreementSummary]:
     for agreement in agreements:
         used = counts.get(agreement.id, 0)
         subscription = latest.get(agreement.id)
-        in_use = subscription if subscription is not None and subscription.status in IN_USE \
-            else None
+        in_use = subscription if subscription is not None \
+            and subscription.status in LICENCE_IN_FORCE else None
         result.append(AgreementSummary(
             agreement, sorted(agreement.companies, key=lambda c: c.name.lower()), used,
             monthly_cost(in_use, used), drafts.get(agreement.id, [])))
@@ -190,7 +187,7 @@ def create_agreement(owner: Company, now: dt.datetime, *, name: str,
     today = clock.local(now).date()
     subscription = LicenceSubscription(
         agreement_id=agreement.id, plan_code=model.plan_code, quantity=0,
-        billing_interval=model.billing_interval, status="active", activated_on=None,
+        billing_interval=model.billing_interval, status=LicenceStatus.ACTIVE, activated_on=None,
         custom_monthly_ore=model.custom_monthly_ore, created_at=now)
     db.session.add(subscription)
     db.session.flush()
@@ -208,8 +205,8 @@ def delete_agreement(agreement: CustomerAgreement, now: dt.datetime) -> None:
     today = clock.local(now).date()
     for subscription in db.session.scalars(select(LicenceSubscription).where(
             LicenceSubscription.agreement_id == agreement.id,
-            LicenceSubscription.status.in_(("active", "trial", "suspended", "pending")))):
-        subscription.status = "cancelled"
+            LicenceSubscription.status.in_(LICENCE_OPEN))):
+        move(subscription, LicenceStatus.CANCELLED)
         subscription.cancel_on = max(subscription.billed_through or today, today)
     for draft in db.session.scalars(select(CompanyDraft).where(
             CompanyDraft.agreement_id == agreement.id, CompanyDraft.company_id.is_(None))):
@@ -349,11 +346,11 @@ def invite_user(company: Company, inviter: User, now: dt.datetime, *, first_name
         if created:
             send_welcome_mail(user, user.company, INVITATION_LINK_LIFETIME)
         else:
-            from flask import url_for
+            from ..links import external
 
             queue_mail("access_granted", user.email, "access_granted.txt", user=user,
                        company=company, inviter=inviter,
-                       login_link=url_for("auth.login", _external=True))
+                       login_link=external("auth.login"))
     return user, created
 
 

@@ -1,8 +1,7 @@
 """AvtaleGiro: the customer's mandate, claims for its open invoices due after the bank's
 cut-off, claim files written with netsgiro (new claims and cancellations of claims for credited
 invoices), the bank's confirmation of mandates and the payments that come back in the OCR giro
-file. A claim's status moves only along CLAIM_TRANSITIONS; a mandate's along
-MANDATE_TRANSITIONS."""
+file. A claim's and a mandate's status move only along their tables in `domain.statuses`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,31 +14,20 @@ from stdnum.no import kontonr
 
 from .. import clock
 from ..domain.billing import kid_for
+from ..domain.statuses import ClaimStatus, MandateStatus, move
 from ..extensions import db
 from ..models import AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, CustomerAgreement, Invoice
 from .billing import vendor_company
 
-MANDATE_TRANSITIONS = {"requested": {"active", "cancelled"}, "active": {"cancelled"},
-                       "cancelled": set()}
-CLAIM_TRANSITIONS = {"pending": {"sent", "cancelled"},
-                     "sent": {"paid", "failed", "cancelling"},
-                     "cancelling": {"cancelled"}, "failed": {"paid"},
-                     "paid": set(), "cancelled": set()}
-IN_FORCE = ("requested", "active")
+IN_FORCE = (MandateStatus.REQUESTED, MandateStatus.ACTIVE)
 # A claim that still stands for its invoice: dunning waits for it, no second claim is made.
-STANDING = ("pending", "sent")
+STANDING = (ClaimStatus.PENDING, ClaimStatus.SENT)
 # A claim that pays or will pay its invoice: the invoice says so and is not claimed again.
-CLAIMED = STANDING + ("paid",)
+CLAIMED = (*STANDING, ClaimStatus.PAID)
 
 
 class AvtaleGiroError(Exception):
     """A refusal, with the reason."""
-
-
-def move(row, status: str, table: dict[str, set[str]]) -> None:
-    if status not in table[row.status]:
-        raise AvtaleGiroError(f"{type(row).__name__} {row.id}: {row.status} → {status}")
-    row.status = status
 
 
 # --- mandates ------------------------------------------------------------------------------
@@ -74,7 +62,7 @@ def request_mandate(agreement: CustomerAgreement, now: dt.datetime, *, limit_ore
     if mandate_in_force(agreement.id) is not None:
         raise AvtaleGiroError("already")
     mandate = AvtaleGiroMandate(agreement_id=agreement.id, kid=mandate_kid(agreement.id),
-                                status="requested", limit_ore=limit_ore, notify=notify,
+                                status=MandateStatus.REQUESTED, limit_ore=limit_ore, notify=notify,
                                 source="portal", requested_by=user_id, created_at=now)
     db.session.add(mandate)
     db.session.flush()
@@ -86,11 +74,11 @@ def activate(agreement_id: int, now: dt.datetime, source: str) -> AvtaleGiroMand
     mandate = mandate_in_force(agreement_id)
     if mandate is None:
         mandate = AvtaleGiroMandate(agreement_id=agreement_id, kid=mandate_kid(agreement_id),
-                                    status="requested", notify=True, source=source,
+                                    status=MandateStatus.REQUESTED, notify=True, source=source,
                                     created_at=now)
         db.session.add(mandate)
-    if mandate.status == "requested":
-        move(mandate, "active", MANDATE_TRANSITIONS)
+    if mandate.status == MandateStatus.REQUESTED:
+        move(mandate, MandateStatus.ACTIVE)
         mandate.activated_at = now
     db.session.flush()
     return mandate
@@ -98,7 +86,7 @@ def activate(agreement_id: int, now: dt.datetime, source: str) -> AvtaleGiroMand
 
 def cancel_mandate(mandate: AvtaleGiroMandate, now: dt.datetime) -> None:
     """No more claims; those not yet due are cancelled (sent ones at the bank too)."""
-    move(mandate, "cancelled", MANDATE_TRANSITIONS)
+    move(mandate, MandateStatus.CANCELLED)
     mandate.cancelled_at = now
     for claim in db.session.scalars(select(AvtaleGiroClaim).where(
             AvtaleGiroClaim.mandate_id == mandate.id,
@@ -122,7 +110,7 @@ def apply_bank_agreements(agreements, now: dt.datetime) -> int:
             if mandate is not None:
                 cancel_mandate(mandate, now)
                 changed += 1
-        elif mandate is None or mandate.status != "active":
+        elif mandate is None or mandate.status != MandateStatus.ACTIVE:
             activate(agreement_id, now, "bank")
             changed += 1
     return changed
@@ -133,7 +121,8 @@ def apply_bank_agreements(agreements, now: dt.datetime) -> int:
 def withdraw(claim: AvtaleGiroClaim) -> None:
     """A claim no longer owed: never sent, it is dropped; sent, a cancellation goes to the
     bank in the next file."""
-    move(claim, "cancelled" if claim.status == "pending" else "cancelling", CLAIM_TRANSITIONS)
+    move(claim, ClaimStatus.CANCELLED if claim.status == ClaimStatus.PENDING
+         else ClaimStatus.CANCELLING)
 
 
 def invoice_credited(invoice: Invoice) -> None:
@@ -161,7 +150,7 @@ def create_claims(today: dt.date, now: dt.datetime) -> int:
     rows = db.session.execute(
         select(Invoice, AvtaleGiroMandate)
         .join(AvtaleGiroMandate, AvtaleGiroMandate.agreement_id == Invoice.agreement_id)
-        .where(AvtaleGiroMandate.status == "active", Invoice.kind == "invoice",
+        .where(AvtaleGiroMandate.status == MandateStatus.ACTIVE, Invoice.kind == "invoice",
                Invoice.due_date >= cutoff, Invoice.handed_over_at.is_(None),
                Invoice.paid_ore + Invoice.credited_ore < Invoice.total_ore,
                ~claimed.exists())
@@ -173,7 +162,7 @@ def create_claims(today: dt.date, now: dt.datetime) -> int:
             continue  # above the customer's limit: paid the ordinary way
         db.session.add(AvtaleGiroClaim(invoice_id=invoice.id, mandate_id=mandate.id,
                                        amount_ore=amount, due_date=invoice.due_date,
-                                       status="pending", created_at=now))
+                                       status=ClaimStatus.PENDING, created_at=now))
         count += 1
     db.session.flush()
     return count
@@ -183,9 +172,9 @@ def write_claim_file(now: dt.datetime) -> AvtaleGiroFile | None:
     """The pending claims and the cancellations waiting, in one AvtaleGiro claim file
     (netsgiro's writer); None when there is nothing to send."""
     new = db.session.scalars(select(AvtaleGiroClaim).where(
-        AvtaleGiroClaim.status == "pending").order_by(AvtaleGiroClaim.id)).all()
+        AvtaleGiroClaim.status == ClaimStatus.PENDING).order_by(AvtaleGiroClaim.id)).all()
     cancels = db.session.scalars(select(AvtaleGiroClaim).where(
-        AvtaleGiroClaim.status == "cancelling").order_by(AvtaleGiroClaim.id)).all()
+        AvtaleGiroClaim.status == ClaimStatus.CANCELLING).order_by(AvtaleGiroClaim.id)).all()
     if not new and not cancels:
         return None
     number = (db.session.scalar(select(func.max(AvtaleGiroFile.id))) or 0) + 1
@@ -214,10 +203,10 @@ def write_claim_file(now: dt.datetime) -> AvtaleGiroFile | None:
                 amount=Decimal(claim.amount_ore) / 100, reference=f"Faktura {invoice.number}",
                 payer_name=(invoice.buyer_name or "")[:10])
             if kind == netsgiro.AssignmentType.TRANSACTIONS:
-                move(claim, "sent", CLAIM_TRANSITIONS)
+                move(claim, ClaimStatus.SENT)
                 claim.file_id = record.id
             else:
-                move(claim, "cancelled", CLAIM_TRANSITIONS)
+                move(claim, ClaimStatus.CANCELLED)
                 claim.cancel_file_id = record.id
     record.content = transmission.to_ocr() + "\n"
     db.session.flush()
@@ -230,8 +219,8 @@ def fail_unpaid_claims(today: dt.date) -> int:
     settle = dt.timedelta(days=current_app.config["AVTALEGIRO_SETTLE_DAYS"])
     failed = 0
     for claim in db.session.scalars(select(AvtaleGiroClaim).where(
-            AvtaleGiroClaim.status == "sent", AvtaleGiroClaim.due_date < today - settle)):
-        move(claim, "failed", CLAIM_TRANSITIONS)
+            AvtaleGiroClaim.status == ClaimStatus.SENT, AvtaleGiroClaim.due_date < today - settle)):
+        move(claim, ClaimStatus.FAILED)
         claim.failed_on = today
         failed += 1
     db.session.flush()
@@ -256,11 +245,11 @@ def claims_paid_by(kids: list[str]) -> dict[str, list[AvtaleGiroClaim]]:
             select(AvtaleGiroClaim, AvtaleGiroMandate.kid)
             .join(AvtaleGiroMandate, AvtaleGiroMandate.id == AvtaleGiroClaim.mandate_id)
             .where(AvtaleGiroMandate.kid.in_(kids),
-                   AvtaleGiroClaim.status.in_(("sent", "failed")))
+                   AvtaleGiroClaim.status.in_((ClaimStatus.SENT, ClaimStatus.FAILED)))
             .order_by(AvtaleGiroClaim.due_date, AvtaleGiroClaim.id)):
         found.setdefault(kid, []).append(claim)
     return found
 
 
 def mark_paid(claim: AvtaleGiroClaim) -> None:
-    move(claim, "paid", CLAIM_TRANSITIONS)
+    move(claim, ClaimStatus.PAID)

@@ -17,6 +17,7 @@ from netsgiro import records as ocr_records
 from sqlalchemy import bindparam, select, update
 from stdnum import luhn
 
+from ..domain.statuses import PaymentStatus
 from ..extensions import db
 from ..models import Invoice, ParkedTransaction, Payment, PaymentImport
 from . import avtalegiro
@@ -278,7 +279,7 @@ def _apply(record: PaymentImport, bank_file: BankFile, now: dt.datetime,
         payments.append({
             "amount_ore": t.amount_ore, "paid_on": t.paid_on, "kid": t.kid[:25] or None,
             "invoice_id": invoice.id if invoice is not None else None,
-            "status": "matched" if invoice is not None else "unmatched",
+            "status": PaymentStatus.MATCHED if invoice is not None else PaymentStatus.UNMATCHED,
             "source": source, "reference": t.key[:80], "import_id": record.id,
             "archive_reference": t.archive_reference, "payer_account": t.payer_account,
             "payer_name": t.payer_name, "outcome": outcome, "registered_by": user_id,

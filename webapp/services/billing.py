@@ -16,17 +16,19 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, false, func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.no import kontonr
 
 from .. import clock
-from ..database import insert_ignoring_conflicts
+from ..database import among
 from ..domain import billing as rules
 from ..domain.documents import STANDARD, vat_total
 from ..domain.money import VAT_PERCENT, format_nok
 from ..domain.pricing import band_lines
+from ..domain.statuses import LicenceStatus
 from ..extensions import db
+from ..mail import queue_mail
 from ..models import (
     AccessStretch,
     BilledPeriod,
@@ -44,6 +46,8 @@ from . import catalog
 from .invoicing import (
     Buyer,
     agreement_buyer,
+    driver_marks,
+    driver_rows,
     insert_invoices,
     insert_rows,
     invoice_row,
@@ -52,9 +56,8 @@ from .invoicing import (
     take_numbers,
     write_invoice,
 )
-from .mail import queue_mail
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 
 class BillingError(Exception):
@@ -217,7 +220,7 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
                c.vat_registered)
         .join(a, a.id == s.agreement_id)
         .join(c, c.id == a.invoice_recipient_id)
-        .where(s.status == "active", s.id > after_id, s.plan_code.not_in(free),
+        .where(s.status == LicenceStatus.ACTIVE, s.id > after_id, s.plan_code.not_in(free),
                or_(and_(s.billed_through.is_(None), s.activated_on < today),
                    s.billed_through < threshold),
                or_(s.cancel_on.is_(None), s.billed_through.is_(None),
@@ -322,32 +325,33 @@ def terms_of(subscriptions) -> dict[int, Terms]:
     if not found:
         return found
     ids = list(found)
-    for row in db.session.execute(
+    for sid, effective_on, previous, plan_code in db.session.execute(
             select(PlanChange.subscription_id, PlanChange.effective_on,
                    PlanChange.previous_plan_code, PlanChange.plan_code)
-            .where(PlanChange.subscription_id.in_(ids))
+            .where(among(PlanChange.subscription_id, ids))
             .order_by(PlanChange.effective_on, PlanChange.id)):
-        found[row.subscription_id].changes.append(
-            (row.effective_on, row.previous_plan_code, row.plan_code))
-    for row in db.session.execute(
+        if sid in found:
+            found[sid].changes.append((effective_on, previous, plan_code))
+    for sid, code, added_on, removed_from in db.session.execute(
             select(SubscriptionAddOn.subscription_id, SubscriptionAddOn.addon_code,
                    SubscriptionAddOn.added_on, SubscriptionAddOn.removed_from)
-            .where(SubscriptionAddOn.subscription_id.in_(ids)).order_by(SubscriptionAddOn.id)):
-        found[row.subscription_id].addons.append(
-            (row.addon_code, row.added_on, row.removed_from))
-    for row in db.session.execute(
+            .where(among(SubscriptionAddOn.subscription_id, ids))
+            .order_by(SubscriptionAddOn.id)):
+        if sid in found:
+            found[sid].addons.append((code, added_on, removed_from))
+    for sid, effective_on, previous, quantity in db.session.execute(
             select(QuantityChange.subscription_id, QuantityChange.effective_on,
                    QuantityChange.previous_quantity, QuantityChange.quantity)
-            .where(QuantityChange.subscription_id.in_(ids))
+            .where(among(QuantityChange.subscription_id, ids))
             .order_by(QuantityChange.effective_on, QuantityChange.id)):
-        found[row.subscription_id].quantities.append(
-            (row.effective_on, row.previous_quantity, row.quantity))
+        if sid in found:
+            found[sid].quantities.append((effective_on, previous, quantity))
     return found
 
 
 def excess_invoice_lines(terms: Terms, spans, window: rules.Period) -> list[rules.Line]:
     """The invoice lines for the users beyond the licence in the window."""
-    if window.end < window.start or len(spans) <= terms.most_licensed():
+    if window.end < window.start or not spans or len(spans) <= terms.most_licensed():
         return []
     lines = []
     for period, extra, monthly in rules.excess_lines(spans, window, terms.breaks(),
@@ -362,14 +366,20 @@ def excess_invoice_lines(terms: Terms, spans, window: rules.Period) -> list[rule
 def agreement_stays(agreement_ids: list[int]) -> dict[int, list[tuple[int, dt.date, dt.date]]]:
     """R-AGR-4: for every company that is or was in one of the agreements, its stays as
     (agreement, first day, last day); a move counts from its day (date.min/max: open)."""
-    moved_companies = set(db.session.scalars(
-        select(CompanyMove.company_id)
-        .where(or_(CompanyMove.from_agreement_id.in_(agreement_ids),
-                   CompanyMove.to_agreement_id.in_(agreement_ids)))))
-    current = db.session.execute(
-        select(Company.id, Company.agreement_id).where(or_(
-            Company.agreement_id.in_(agreement_ids),
-            Company.id.in_(moved_companies) if moved_companies else false()))).all()
+    wanted = set(agreement_ids)
+    moved_companies = {
+        company_id for company_id, moved_from, moved_to in db.session.execute(
+            select(CompanyMove.company_id, CompanyMove.from_agreement_id,
+                   CompanyMove.to_agreement_id)
+            .where(or_(among(CompanyMove.from_agreement_id, wanted),
+                       among(CompanyMove.to_agreement_id, wanted))))
+        if moved_from in wanted or moved_to in wanted}
+    current = [
+        (company_id, agreement_id) for company_id, agreement_id in db.session.execute(
+            select(Company.id, Company.agreement_id).where(or_(
+                among(Company.agreement_id, wanted),
+                Company.id.in_(moved_companies) if moved_companies else false())))
+        if agreement_id in wanted or company_id in moved_companies]
     by_company: dict[int, list] = defaultdict(list)
     if moved_companies:
         for move in db.session.execute(
@@ -409,10 +419,12 @@ def user_spans_by_user(agreement_ids: list[int]) -> dict[int, dict[int, list]]:
     rows = db.session.execute(
         select(AccessStretch.company_id, AccessStretch.user_id, AccessStretch.first_day,
                AccessStretch.last_day)
-        .where(AccessStretch.company_id.in_(list(stays)))).all()
+        .where(among(AccessStretch.company_id, stays))).all()
     found: dict[int, dict[int, list[tuple[dt.date, dt.date]]]] = defaultdict(
         lambda: defaultdict(list))
     for company_id, user_id, first, last in rows:
+        if company_id not in stays:
+            continue
         last = dt.date.max if last is None else last
         for agreement_id, stay_first, stay_last in stays[company_id]:
             if agreement_id in wanted and max(first, stay_first) <= min(last, stay_last):
@@ -496,7 +508,8 @@ def start_agreements_with_users(today: dt.date) -> int:
     """R-AGR-2: an agreement is billed from the day it first has a user (flat add-ons too)."""
     waiting = db.session.execute(
         select(LicenceSubscription.id, LicenceSubscription.agreement_id)
-        .where(LicenceSubscription.kind == "licence", LicenceSubscription.status == "active",
+        .where(LicenceSubscription.kind == "licence",
+               LicenceSubscription.status == LicenceStatus.ACTIVE,
                LicenceSubscription.activated_on.is_(None),
                LicenceSubscription.is_trial == false())).all()
     if not waiting:
@@ -605,14 +618,11 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
             planned[row.id] = (row, *plan)
     if not planned:
         return 0, 0
-    claimed = db.session.execute(
-        insert_ignoring_conflicts(BilledPeriod.__table__).returning(
-            BilledPeriod.__table__.c.subscription_id, BilledPeriod.__table__.c.id),
-        [{"subscription_id": sid, "period_start": schedule.start, "period_end": schedule.end}
-         for sid, (_row, schedule, _amounts, _excess) in planned.items()]).all()
+    claimed = claim_periods([
+        {"subscription_id": sid, "period_start": schedule.start, "period_end": schedule.end}
+        for sid, (_row, schedule, _amounts, _excess) in planned.items()])
     if not claimed:
         return 0, 0
-    claimed.sort()
     # A period that costs nothing (an agreement without users yet) is claimed, not invoiced.
     charged = [(sid, bid) for sid, bid in claimed if planned[sid][2].total_ore]
     first_number = take_invoice_numbers(seller_id, len(charged)) if charged else 0
@@ -642,14 +652,36 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
     insert_rows(InvoiceLine.__table__, line_rows)
     # One executemany moves every claimed subscription's billed-through day to its period end
     # (and its extra users' day), from values already at hand.
-    subs = LicenceSubscription.__table__
-    db.session.connection().execute(
-        subs.update().where(subs.c.id == bindparam("s_id"))
-        .values(billed_through=bindparam("s_billed"),
-                excess_billed_through=bindparam("s_excess")),
-        [{"s_id": sid, "s_billed": planned[sid][1].end, "s_excess": planned[sid][3]}
-         for sid, _ in claimed])
+    columns, values = driver_rows(LicenceSubscription.__table__, [
+        {"billed_through": planned[sid][1].end, "excess_billed_through": planned[sid][3],
+         "id": sid} for sid, _ in claimed])
+    mark = driver_marks(1)
+    db.session.connection().exec_driver_sql(
+        f"UPDATE licence_subscription SET billed_through = {mark}, "
+        f"excess_billed_through = {mark} WHERE id = {mark}", values)
     return len(claimed), len(invoice_ids)
+
+
+CLAIMS_PER_STATEMENT = 500
+
+
+def claim_periods(rows: list[dict]) -> list[tuple[int, int]]:
+    """Claim each subscription's period (one row per subscription and period start): the
+    (subscription, claim id) pairs this process won, sorted. A period another process
+    claimed first is left out, so no period is invoiced twice. Multi-row INSERT … ON
+    CONFLICT DO NOTHING RETURNING through the driver, 500 rows a statement."""
+    table = BilledPeriod.__table__
+    won: list[tuple[int, int]] = []
+    connection = db.session.connection()
+    for start in range(0, len(rows), CLAIMS_PER_STATEMENT):
+        columns, values = driver_rows(table, rows[start:start + CLAIMS_PER_STATEMENT])
+        group = f"({driver_marks(len(columns))})"
+        tuples = ", ".join(group for _ in values)
+        won.extend(tuple(row) for row in connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {tuples} "
+            "ON CONFLICT DO NOTHING RETURNING subscription_id, id",
+            tuple(value for row in values for value in row)).all())
+    return sorted(won)
 
 
 # --- sending -----------------------------------------------------------------------------
@@ -838,25 +870,25 @@ LICENCE_INVOICE = Invoice.agreement_id.is_not(None)
 INVOICE_FILTERS = ("open", "overdue", "paid", "credited", "credit_notes", "debt_collection")
 
 
-def licence_invoices(status: str, today: dt.date, agreement_id: int | None = None):
+def licence_invoices(which: str, today: dt.date, agreement_id: int | None = None):
     """The vendor's licence invoices and credit notes (of one agreement, or all), narrowed
-    to a status of INVOICE_FILTERS ("" for all); a query to order and page."""
+    to one of INVOICE_FILTERS ("" for all); a query to order and page."""
     settled = Invoice.paid_ore + Invoice.credited_ore >= Invoice.total_ore
     query = select(Invoice).where(LICENCE_INVOICE)
     if agreement_id is not None:
         query = query.where(Invoice.agreement_id == agreement_id)
-    if status == "open":
+    if which == "open":
         query = query.where(Invoice.kind == "invoice", ~settled)
-    elif status == "overdue":
+    elif which == "overdue":
         query = query.where(Invoice.kind == "invoice", ~settled, Invoice.due_date < today)
-    elif status == "paid":
+    elif which == "paid":
         query = query.where(Invoice.kind == "invoice", Invoice.paid_ore > 0, settled,
                             Invoice.credited_ore == 0)
-    elif status == "credited":
+    elif which == "credited":
         query = query.where(Invoice.kind == "invoice", Invoice.credited_ore > 0)
-    elif status == "credit_notes":
+    elif which == "credit_notes":
         query = query.where(Invoice.kind == "credit_note")
-    elif status == "debt_collection":
+    elif which == "debt_collection":
         query = query.where(Invoice.handed_over_at.is_not(None))
     return query
 
@@ -869,7 +901,7 @@ def estimate_next_invoice(subscription: LicenceSubscription):
     """The next licence invoice the engine will issue (date and amounts), for the portal: the
     changes scheduled for the next period applied, today's users carried on to the invoice
     day, and the final invoice of a subscription that ends."""
-    if subscription.status != "active" or subscription.activated_on is None:
+    if subscription.status != LicenceStatus.ACTIVE or subscription.activated_on is None:
         return None
     terms = terms_of([subscription])[subscription.id]
     spans = _user_spans([subscription.agreement_id]).get(subscription.agreement_id, [])

@@ -5,16 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 
 from .. import clock
 from ..domain.billing import month_end
+from ..domain.statuses import (
+    COLLABORATION_OPEN,
+    LICENCE_IN_FORCE,
+    LICENCE_OPEN,
+    LICENCE_USABLE,
+    LicenceStatus,
+    step,
+)
 from ..extensions import db
+from ..links import external
+from ..mail import queue_mail
 from ..models import BilledPeriod, Collaboration, Company, Invoice, LicenceSubscription, User
 from . import billing, catalog
-from .mail import queue_mail
 
 NOTICE_MONTHS = 3
 
@@ -50,7 +58,7 @@ def effective_date(subscription: LicenceSubscription, today: dt.date) -> dt.date
 
 def cancel(subscription: LicenceSubscription, user: User, now: dt.datetime) -> dt.date:
     """Cancel now: the date follows the rules and the confirmation goes out at once."""
-    if subscription.cancel_on is not None or subscription.status not in ("active", "trial"):
+    if subscription.cancel_on is not None or subscription.status not in LICENCE_USABLE:
         raise CancellationError("already")
     today = clock.local(now).date()
     if notice_rule(subscription) == "period" and not subscription.is_trial:
@@ -60,7 +68,7 @@ def cancel(subscription: LicenceSubscription, user: User, now: dt.datetime) -> d
         subscription.cancel_on = ends_on
     with force_locale("nb"):
         queue_mail("cancellation", user.email, "cancellation.txt", user=user,
-                   ends_on=ends_on, invoices_link=url_for("portal.invoices", _external=True))
+                   ends_on=ends_on, invoices_link=external("portal.invoices"))
     db.session.flush()
     return ends_on
 
@@ -70,7 +78,7 @@ def undo(subscription: LicenceSubscription, now: dt.datetime) -> None:
     was credited for the cancellation is invoiced again by the next issuing run."""
     today = clock.local(now).date()
     if subscription.cancel_on is None or subscription.cancel_on < today or \
-            subscription.status != "active" and subscription.status != "trial":
+            subscription.status not in LICENCE_USABLE:
         raise CancellationError("too_late")
     if subscription.billed_through is not None:
         db.session.execute(delete(BilledPeriod).where(
@@ -86,8 +94,9 @@ def close_cancelled(now: dt.datetime) -> int:
     result = db.session.execute(
         update(LicenceSubscription)
         .where(LicenceSubscription.cancel_on < today,
-               LicenceSubscription.status.in_(("active", "trial", "suspended")))
-        .values(status="cancelled").execution_options(synchronize_session=False))
+               LicenceSubscription.status.in_(LICENCE_IN_FORCE))
+        .values(status=step(LICENCE_IN_FORCE, LicenceStatus.CANCELLED))
+        .execution_options(synchronize_session=False))
     return result.rowcount
 
 
@@ -135,7 +144,7 @@ def close_account(company: Company, reason: str, note: str, now: dt.datetime, *,
                 credited += 1
     for subscription in db.session.scalars(select(LicenceSubscription).where(
             LicenceSubscription.agreement_id == agreement.id,
-            LicenceSubscription.status.in_(("active", "trial", "suspended", "pending")))):
+            LicenceSubscription.status.in_(LICENCE_OPEN))):
         if subscription.cancel_on is not None and subscription.cancel_on <= today:
             continue
         if subscription.billed_through is not None and subscription.billed_through > today:
@@ -148,7 +157,7 @@ def close_account(company: Company, reason: str, note: str, now: dt.datetime, *,
     for found in db.session.scalars(select(Collaboration).where(
             (Collaboration.client_company_id == company.id)
             | (Collaboration.partner_company_id == company.id),
-            Collaboration.status.in_(("invited", "active")))):
+            Collaboration.status.in_(COLLABORATION_OPEN))):
         collaboration_service.end(found, now)
     company.closed_on, company.closed_reason = today, text
     db.session.flush()

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from .. import clock
 from ..domain import usernames
+from ..domain.statuses import LICENCE_IN_FORCE, CollaborationStatus, LicenceStatus, move
 from ..extensions import db
+from ..links import external
+from ..mail import queue_mail
 from ..models import (
     Assignment,
     Collaboration,
@@ -36,7 +38,6 @@ from .accounts import (
     send_welcome_mail,
 )
 from .billing import cancel_subscription, renewal_threshold
-from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
 
 APPROVAL_LIFETIME = dt.timedelta(days=14)
@@ -107,17 +108,18 @@ def current_service(company: Company | None) -> LicenceSubscription | None:
     """The Kvitt Regnskap subscription the company works in today, whoever pays for it."""
     if company is None:
         return None
-    usable = ("active", "trial", "suspended")
     own = db.session.scalar(select(LicenceSubscription).where(
         LicenceSubscription.agreement_id == company.agreement_id,
-        LicenceSubscription.kind == "service", LicenceSubscription.status.in_(usable)))
+        LicenceSubscription.kind == "service",
+        LicenceSubscription.status.in_(LICENCE_IN_FORCE)))
     if own is not None:
         return own
     return db.session.scalar(
         select(LicenceSubscription).join(Collaboration,
                                           Collaboration.subscription_id == LicenceSubscription.id)
-        .where(Collaboration.client_company_id == company.id, Collaboration.status == "active",
-               LicenceSubscription.status.in_(usable)))
+        .where(Collaboration.client_company_id == company.id,
+               Collaboration.status == CollaborationStatus.ACTIVE,
+               LicenceSubscription.status.in_(LICENCE_IN_FORCE)))
 
 
 def scenario(client: PartnerClient) -> str:
@@ -212,7 +214,8 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
     collaboration = Collaboration(
         partner_company_id=partner.id, client_id=client.id, client_company_id=company.id,
         assignment_id=assignment.id, scenario=kind, variant_code=variant,
-        invoice_recipient=recipient, period_months=period_months, status="invited",
+        invoice_recipient=recipient, period_months=period_months,
+        status=CollaborationStatus.INVITED,
         invited_at=now, invited_by_user_id=user.id, access_group_key=access_group,
         subscription_id=subscription.id if subscription is not None else None,
         members=[CollaborationMember(user_id=member.id) for member in members])
@@ -224,7 +227,7 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
             queue_mail("collaboration_invitation", address, "collaboration_invitation.txt",
                        collaboration=collaboration, partner=partner, company=company,
                        variant=catalog.price_list().items[variant],
-                       link=url_for("auth.approve_collaboration", token=token, _external=True),
+                       link=external("auth.approve_collaboration", token=token),
                        expires_on=clock.local(now + APPROVAL_LIFETIME))
     db.session.flush()
     return collaboration
@@ -272,7 +275,7 @@ def _invited(signed: str, *, for_update: bool = False):
     TokenError (tampered, used, expired, or the firm withdrew the invitation)."""
     token = find_token("approve", signed, for_update=for_update)
     collaboration = db.session.get(Collaboration, token.collaboration_id)
-    if collaboration is None or collaboration.status != "invited":
+    if collaboration is None or collaboration.status != CollaborationStatus.INVITED:
         raise TokenError("used", token)
     return token, collaboration
 
@@ -291,7 +294,8 @@ def approve(signed: str, user: User, now: dt.datetime, *, accepted_terms: bool) 
     if not accepted_terms:
         raise CollaborationError("terms")
     token.used_at = now
-    collaboration.status, collaboration.approved_at = "active", now
+    move(collaboration, CollaborationStatus.ACTIVE)
+    collaboration.approved_at = now
     collaboration.approved_by_user_id, collaboration.terms_version = user.id, TERMS_VERSION
     _share_company(collaboration, clock.local(now).date())
     if collaboration.subscription_id is None:
@@ -299,7 +303,7 @@ def approve(signed: str, user: User, now: dt.datetime, *, accepted_terms: bool) 
         subscription = LicenceSubscription(
             agreement_id=agreement_id, kind="service", plan_code=collaboration.variant_code,
             quantity=1, billing_interval=PERIOD_INTERVAL[collaboration.period_months],
-            status="active", activated_on=clock.local(now).date(),
+            status=LicenceStatus.ACTIVE, activated_on=clock.local(now).date(),
             label=collaboration.client_company.name, created_at=now)
         db.session.add(subscription)
         db.session.flush()
@@ -329,7 +333,7 @@ def collaborations(partner_id: int) -> list[Collaboration]:
 
 def change(collaboration: Collaboration, *, variant: str, recipient: str) -> None:
     """Another variant or invoice recipient, from the next renewal (R-COLLAB-5)."""
-    if collaboration.status != "active":
+    if collaboration.status != CollaborationStatus.ACTIVE:
         raise CollaborationError("not_active")
     if variant not in {item.code for item in variants()}:
         raise CollaborationError("no_variant")
@@ -389,7 +393,8 @@ def _unshare_company(collaboration: Collaboration, today: dt.date) -> None:
         select(CollaborationMember.user_id).join(
             Collaboration, Collaboration.id == CollaborationMember.collaboration_id)
         .where(Collaboration.client_company_id == collaboration.client_company_id,
-               Collaboration.status == "active", Collaboration.id != collaboration.id)))
+               Collaboration.status == CollaborationStatus.ACTIVE,
+               Collaboration.id != collaboration.id)))
     for member in collaboration.members:
         if member.user_id in others:
             continue
@@ -416,17 +421,18 @@ def end(collaboration: Collaboration, now: dt.datetime,
     """End (or withdraw) a collaboration, by the firm or the client. The firm's users lose the
     client's company the same day. A service it started ends with the paid period; a service
     the client had before goes on. Returns the service's last day, if it ends."""
-    if collaboration.status == "ended":
+    if collaboration.status == CollaborationStatus.ENDED:
         raise CollaborationError("already_ended")
-    if collaboration.status == "active":
+    if collaboration.status == CollaborationStatus.ACTIVE:
         _unshare_company(collaboration, clock.local(now).date())
-    collaboration.status, collaboration.ended_at = "ended", now
+    move(collaboration, CollaborationStatus.ENDED)
+    collaboration.ended_at = now
     collaboration.ended_by_user_id = by.id if by is not None else None
     collaboration.next_variant_code = collaboration.next_invoice_recipient = None
     subscription = collaboration.subscription
     last_day = None
     if collaboration.started_subscription and subscription is not None \
-            and subscription.status == "active" and subscription.cancel_on is None:
+            and subscription.status == LicenceStatus.ACTIVE and subscription.cancel_on is None:
         subscription.next_plan_code = None
         last_day = cancel_subscription(subscription, now)
     db.session.flush()
@@ -440,7 +446,7 @@ def apply_changes(now: dt.datetime) -> int:
     due = db.session.scalars(
         select(Collaboration).join(LicenceSubscription,
                                    LicenceSubscription.id == Collaboration.subscription_id)
-        .where(Collaboration.status == "active",
+        .where(Collaboration.status == CollaborationStatus.ACTIVE,
                (Collaboration.next_invoice_recipient.is_not(None))
                | (Collaboration.next_variant_code.is_not(None)),
                LicenceSubscription.billed_through < threshold)).all()
@@ -477,7 +483,7 @@ def register_partner(now: dt.datetime, *, company_name: str, organisation_number
     agreement = open_own_agreement(company, now, interval=interval, invoice_email=email)
     db.session.add(LicenceSubscription(
         agreement_id=agreement.id, plan_code=edition, quantity=users, billing_interval=interval,
-        status="active", activated_on=clock.local(now).date(), created_at=now))
+        status=LicenceStatus.ACTIVE, activated_on=clock.local(now).date(), created_at=now))
     admin = add_user(company, now, first_name=first_name, last_name=last_name, email=email,
                      username=usernames.suggest(first_name), group_key="administrators",
                      is_superuser=True)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from ..domain.postal import city_for
 from ..extensions import db
+from ..mail import queue_mail
 from ..models import Company, Membership, User, UserGroup
-from .mail import queue_mail
 
 
 class ContactError(Exception):

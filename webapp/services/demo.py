@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.statuses import LicenceStatus
 from ..extensions import db
 from ..models import LicenceSubscription, User
 from .accounts import add_user, create_company, open_own_agreement
@@ -44,7 +45,8 @@ def seed_demo_data() -> str:
                      group_key="administrators", is_superuser=True)
     admin.set_password(DEMO_ADMIN["password"])
     db.session.add(LicenceSubscription(agreement_id=agreement.id, plan_code="office-professional",
-                                       quantity=3, billing_interval="annual", status="active",
+                                       quantity=3, billing_interval="annual",
+                                       status=LicenceStatus.ACTIVE,
                                        activated_on=clock.local(now).date(), created_at=now))
     db.session.flush()
     from . import terms

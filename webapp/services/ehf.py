@@ -14,6 +14,7 @@ from decimal import Decimal
 from lxml import etree
 
 from ..domain.documents import OUTSIDE, Document, Party
+from ..domain.formats import format_day
 from ..models import Invoice
 from .invoice_pdf import render_invoice_pdf
 from .invoicing import document_of
@@ -164,7 +165,7 @@ def render_ehf(document: Document, pdf: bytes | None = None) -> bytes:
         w.cbc(account, "Name", document.seller.name)
     if document.payment_terms or not credit:
         w.cbc(w.cac(root, "PaymentTerms"), "Note", document.payment_terms or
-              f"Forfall {document.due_date.strftime('%d.%m.%Y')}")
+              f"Forfall {format_day(document.due_date, 'nb')}")
     tax_total = w.cac(root, "TaxTotal")
     w.cbc(tax_total, "TaxAmount", _money(sign * document.vat_ore), currencyID=CURRENCY)
     for group in document.groups:

@@ -11,6 +11,7 @@ from fpdf.errors import FPDFUnicodeEncodingException
 from stdnum.no import kontonr
 
 from ..domain.documents import Document, Party
+from ..domain.formats import format_day
 from ..domain.money import format_nok
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -20,7 +21,7 @@ CATEGORY_TEXT = {"S": "", "Z": " (fritatt)", "E": " (unntatt)", "O": " (utenfor 
 
 
 def _date(day) -> str:
-    return day.strftime("%d.%m.%Y") if day else ""
+    return format_day(day, "nb") if day else ""  # the document is in bokmål
 
 
 def seller_lines(seller: Party) -> list[str]:

@@ -184,17 +184,35 @@ def insert_rows(table, rows: list[dict]) -> None:
         _executemany_rows(table, rows)
 
 
-def _executemany_rows(table, rows: list[dict]) -> None:
-    """One executemany through the driver, each value converted by its column's type (as
-    SQLAlchemy would), without compiling parameters row by row."""
+def driver_rows(table, rows: list[dict]) -> tuple[list[str], list[tuple]]:
+    """The rows' columns and values as the driver takes them, each value converted by its
+    column's type (as SQLAlchemy would) without compiling parameters row by row: column by
+    column, each distinct value converted once (a batch shares its dates, moment, seller)."""
     dialect = db.engine.dialect
     columns = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
-    marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
-    values = [tuple(row[name] if process is None or row[name] is None else process(row[name])
-                    for name, process in zip(columns, processors, strict=True)) for row in rows]
+    converted = []
+    for name in columns:
+        values = [row[name] for row in rows]
+        process = table.c[name].type._cached_bind_processor(dialect)
+        if process is not None:
+            seen: dict = {None: None}
+            values = [seen[v] if v in seen else seen.setdefault(v, process(v)) for v in values]
+        converted.append(values)
+    return columns, list(zip(*converted, strict=True))
+
+
+def driver_marks(count: int) -> str:
+    """`count` parameter marks in the driver's style, comma separated."""
+    mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join(mark for _ in range(count))
+
+
+def _executemany_rows(table, rows: list[dict]) -> None:
+    """One executemany through the driver."""
+    columns, values = driver_rows(table, rows)
     db.session.connection().exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values)
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({driver_marks(len(columns))})",
+        values)
 
 
 def insert_invoices(rows: list[dict]) -> list[int]:

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock
+from ..domain.statuses import ClaimStatus, LicenceStatus, PaymentStatus, move, step
 from ..extensions import db
+from ..mail import queue_mail
 from ..models import AvtaleGiroClaim, DunningEvent, Invoice, LicenceSubscription, Payment
 from .avtalegiro import STANDING
 from .billing import LICENCE_INVOICE
-from .mail import queue_mail
 
 STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
 # The vendor's licence invoices (billed to agreements); a company's own sales invoices to its
@@ -61,7 +62,8 @@ def register_payment(kid: str, amount_ore: int, paid_on: dt.date, now: dt.dateti
     invoice = invoice_by_kid(kid) if kid else None
     payment = Payment(amount_ore=amount_ore, paid_on=paid_on, kid=(kid or "").strip() or None,
                       invoice_id=invoice.id if invoice else None,
-                      status="matched" if invoice else "unmatched", source=source,
+                      status=PaymentStatus.MATCHED if invoice else PaymentStatus.UNMATCHED,
+                      source=source,
                       reference=reference, registered_by=user_id, created_at=now)
     db.session.add(payment)
     if invoice is not None:
@@ -78,9 +80,10 @@ def invoice_payments(invoice_id: int) -> list[Payment]:
 
 def match_payment(payment: Payment, invoice: Invoice) -> None:
     """Match an unmatched payment to an invoice chosen by the operator."""
-    if payment.status != "unmatched":
+    if payment.status != PaymentStatus.UNMATCHED:
         raise PaymentError(_("This payment is already matched."))
-    payment.invoice_id, payment.status = invoice.id, "matched"
+    payment.invoice_id = invoice.id
+    move(payment, PaymentStatus.MATCHED)
     payment.outcome = _apply(invoice, payment.amount_ore)
     db.session.flush()
 
@@ -115,8 +118,9 @@ def lift_suspensions(paid_invoice_ids: list[int]) -> None:
         if not still_open:
             db.session.execute(update(LicenceSubscription)
                                .where(LicenceSubscription.id == subscription_id,
-                                      LicenceSubscription.status == "suspended")
-                               .values(status="active", suspended_at=None))
+                                      LicenceSubscription.status == LicenceStatus.SUSPENDED)
+                               .values(status=step(LicenceStatus.SUSPENDED, LicenceStatus.ACTIVE),
+                                       suspended_at=None))
 
 
 # --- dunning -----------------------------------------------------------------------------
@@ -146,7 +150,7 @@ def run_dunning(now: dt.datetime) -> int:
         claim = claims.get(invoice.id)
         if claim is not None and claim.status in STANDING:
             continue  # the AvtaleGiro debit is still to come
-        if claim is not None and claim.status == "failed":
+        if claim is not None and claim.status == ClaimStatus.FAILED:
             reminder_due = today > claim.failed_on  # the day after the failed debit
         else:
             reminder_due = today > invoice.due_date + dt.timedelta(days=reminder_after - 1)
@@ -171,8 +175,9 @@ def run_dunning(now: dt.datetime) -> int:
         if next_stage == STAGE_HANDED_OVER and invoice.subscription_id:
             db.session.execute(update(LicenceSubscription)
                                .where(LicenceSubscription.id == invoice.subscription_id,
-                                      LicenceSubscription.status == "active")
-                               .values(status="suspended", suspended_at=now))
+                                      LicenceSubscription.status == LicenceStatus.ACTIVE)
+                               .values(status=step(LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED),
+                                       suspended_at=now))
         with force_locale("nb"):
             queue_mail(f"dunning_{next_stage}", invoice.buyer_email, "dunning.txt",
                        invoice=invoice, stage=next_stage)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..domain import billing as rules
+from ..domain.statuses import LICENCE_USABLE
 from ..extensions import db
 from ..models import Invoice, LicenceSubscription, PlanChange, QuantityChange, SubscriptionAddOn
 from . import catalog
@@ -163,7 +164,7 @@ def change_quantity(subscription: LicenceSubscription, quantity: int,
     period. Never fewer than the users in use. 'now', 'next_period' or 'unchanged'."""
     from .agreements import users_in_use
 
-    if subscription.cancel_on is not None or subscription.status not in ("active", "trial"):
+    if subscription.cancel_on is not None or subscription.status not in LICENCE_USABLE:
         raise PlanError("not_running")
     if licences_fixed(subscription.plan_code):
         raise PlanError("fixed_licences")

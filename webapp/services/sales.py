@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import String, case, func, or_, select, update
 
 from .. import clock
 from ..database import insert_ignoring_conflicts
 from ..domain.documents import OUTSIDE, vat_total
+from ..domain.formats import format_day
 from ..domain.recurrence import Pattern, describe
+from ..domain.statuses import LicenceStatus
 from ..extensions import db
 from ..models import (
     Company,
@@ -139,7 +142,7 @@ def end_text(frequency: Frequency) -> str:
     if frequency.count is not None:
         return _("After %(n)s times", n=frequency.count)
     if frequency.until is not None:
-        return frequency.until.strftime("%d.%m.%Y")
+        return format_day(frequency.until, str(get_locale()))
     return _("Never")
 
 
@@ -188,7 +191,7 @@ def _in_trial(company_id: int) -> bool:
     return db.session.scalar(
         select(func.count()).select_from(LicenceSubscription)
         .join(Company, Company.agreement_id == LicenceSubscription.agreement_id)
-        .where(Company.id == company_id, LicenceSubscription.status == "trial")) > 0
+        .where(Company.id == company_id, LicenceSubscription.status == LicenceStatus.TRIAL)) > 0
 
 
 def subscriber_dates(pattern: Pattern, start: dt.date | None, first: dt.date, last: dt.date,

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 
 from .. import clock
+from ..domain.statuses import LicenceStatus, OrderStatus, move, step
 from ..extensions import db
+from ..links import external
+from ..mail import queue_mail
 from ..models import Company, LicenceSubscription, Order, SubscriptionAddOn, User
 from . import catalog, plans, terms
 from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
 from .billing import active_addons, agreement_licence
-from .mail import queue_mail
 from .tokens import TokenError, find_token, issue_token
 
 TRIAL_DAYS = 30
@@ -30,12 +31,12 @@ class OrderError(Exception):
 
 def unsaved_draft(now: dt.datetime) -> Order:
     """An order to show the first step of; it is stored only when that step is sent."""
-    return Order(status="draft", created_at=now, updated_at=now, product_data={},
+    return Order(status=OrderStatus.DRAFT, created_at=now, updated_at=now, product_data={},
                  company_data={}, users_data=[])
 
 
 def new_draft(now: dt.datetime, user: User | None = None) -> Order:
-    order = Order(status="draft", created_at=now, updated_at=now, product_data={},
+    order = Order(status=OrderStatus.DRAFT, created_at=now, updated_at=now, product_data={},
                   company_data={}, users_data=[])
     if user is not None:
         order.created_by_user_id = user.id
@@ -46,7 +47,7 @@ def new_draft(now: dt.datetime, user: User | None = None) -> Order:
 
 def save_step(order: Order, step: str, data, now: dt.datetime) -> None:
     """Keep a step's raw input exactly as typed (valid or not)."""
-    if order.status != "draft":
+    if order.status != OrderStatus.DRAFT:
         raise OrderError("order_not_draft")
     setattr(order, f"{step}_data", data)
     order.updated_at = now
@@ -96,14 +97,15 @@ def order_summary(order: Order, locale: str) -> dict:
 
 def _activation_link(order: Order) -> str:
     token = issue_token("activate", ACTIVATION_LIFETIME, order_id=order.id)
-    return url_for("shop.activate", token=token, _external=True)
+    return external("shop.activate", token=token)
 
 
 def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
     """Turn a complete draft into a pending customer; a second call changes nothing."""
     claimed = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "draft")
-        .values(status="submitted", submitted_at=now, updated_at=now)
+        update(Order).where(Order.id == order.id, Order.status == OrderStatus.DRAFT)
+        .values(status=step(OrderStatus.DRAFT, OrderStatus.SUBMITTED), submitted_at=now,
+                updated_at=now)
         .execution_options(synchronize_session=False))
     db.session.refresh(order)
     if claimed.rowcount != 1:
@@ -129,7 +131,7 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
         first_admin = first_admin and not is_admin
     subscription = LicenceSubscription(
         agreement_id=agreement.id, plan_code=chosen["edition"], quantity=chosen["users"],
-        billing_interval=chosen["interval"], status="pending", is_trial=chosen["trial"],
+        billing_interval=chosen["interval"], status=LicenceStatus.PENDING, is_trial=chosen["trial"],
         created_at=now)
     subscription.addons = [SubscriptionAddOn(addon_code=code, added_on=clock.local(now).date())
                            for code in chosen["addons"]]
@@ -155,7 +157,8 @@ def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
     # next morning.
     plans.set_addons(subscription, set(active_addons(subscription))
                      | set(selection(order)["addons"]), now)
-    order.status, order.activated_at = "activated", now
+    move(order, OrderStatus.ACTIVATED)
+    order.activated_at = now
     order.company_id, order.agreement_id = company.id, company.agreement_id
     buyer = db.session.get(User, order.created_by_user_id)
     with force_locale(locale):
@@ -176,9 +179,9 @@ def activation_order(signed: str) -> Order:
     """Return the order behind an activation link, or raise TokenError."""
     token = find_token("activate", signed)
     order = db.session.get(Order, token.order_id)
-    if order.status == "activated":
+    if order.status == OrderStatus.ACTIVATED:
         raise TokenError("used", token)
-    if order.status == "expired":
+    if order.status == OrderStatus.EXPIRED:
         raise TokenError("expired", token)
     return order
 
@@ -189,12 +192,13 @@ def activate_order(signed: str, now: dt.datetime, locale: str,
     token = find_token("activate", signed, for_update=True)
     order = db.session.get(Order, token.order_id)
     used = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "submitted")
-        .values(status="activated", activated_at=now, updated_at=now)
+        update(Order).where(Order.id == order.id, Order.status == OrderStatus.SUBMITTED)
+        .values(status=step(OrderStatus.SUBMITTED, OrderStatus.ACTIVATED), activated_at=now,
+                updated_at=now)
         .execution_options(synchronize_session=False))
     if used.rowcount != 1:
         db.session.refresh(order)
-        raise TokenError("used" if order.status == "activated" else "expired", token)
+        raise TokenError("used" if order.status == OrderStatus.ACTIVATED else "expired", token)
     db.session.refresh(order)
     token.used_at = now
     agreement = order.agreement
@@ -203,14 +207,14 @@ def activate_order(signed: str, now: dt.datetime, locale: str,
     today = clock.local(now).date()
     subscription.activated_on = today
     if subscription.is_trial:
-        subscription.status = "trial"
+        move(subscription, LicenceStatus.TRIAL)
         subscription.trial_ends_on = today + dt.timedelta(days=TRIAL_DAYS)
     elif not needs_invoice_address(order):
-        subscription.status = "active"  # Kvitt eFaktura Free: nothing to invoice
+        move(subscription, LicenceStatus.ACTIVE)  # Kvitt eFaktura Free: nothing to invoice
     else:
         if not address:
             raise OrderError("address_required")
-        subscription.status = "active"
+        move(subscription, LicenceStatus.ACTIVE)
         agreement.invoice_address_line = address["address_line"]
         agreement.invoice_postal_code = address["postal_code"]
         agreement.invoice_city = address["city"]
@@ -241,13 +245,13 @@ def send_activation_reminders(now: dt.datetime, locale: str = "nb") -> int:
     sent = 0
     for number, after in reversed(list(enumerate(REMINDER_AFTER, start=1))):
         due = db.session.scalars(
-            select(Order).where(Order.status == "submitted", Order.reminders_sent < number,
-                                Order.submitted_at <= now - after,
+            select(Order).where(Order.status == OrderStatus.SUBMITTED,
+                                Order.reminders_sent < number, Order.submitted_at <= now - after,
                                 Order.submitted_at > now - ORDER_LIFETIME))
         for order in list(due):
             claimed = db.session.execute(
                 update(Order).where(Order.id == order.id, Order.reminders_sent < number,
-                                    Order.status == "submitted")
+                                    Order.status == OrderStatus.SUBMITTED)
                 .values(reminders_sent=number).execution_options(synchronize_session=False))
             if claimed.rowcount != 1:
                 continue
@@ -267,7 +271,8 @@ def remove_abandoned(now: dt.datetime) -> int:
     from . import throttle
 
     removed = db.session.execute(
-        delete(Order).where(Order.status == "draft", Order.updated_at <= now - DRAFT_LIFETIME)
+        delete(Order).where(Order.status == OrderStatus.DRAFT,
+                            Order.updated_at <= now - DRAFT_LIFETIME)
         .execution_options(synchronize_session=False)).rowcount
     throttle.remove_expired(now)
     return removed
@@ -276,18 +281,20 @@ def remove_abandoned(now: dt.datetime) -> int:
 def expire_orders(now: dt.datetime) -> int:
     """Expire orders not activated within 30 days; nothing of them can be used."""
     due = list(db.session.scalars(select(Order.id).where(
-        Order.status == "submitted", Order.submitted_at <= now - ORDER_LIFETIME)))
+        Order.status == OrderStatus.SUBMITTED, Order.submitted_at <= now - ORDER_LIFETIME)))
     expired = 0
     for order_id in due:
         result = db.session.execute(
-            update(Order).where(Order.id == order_id, Order.status == "submitted")
-            .values(status="expired", expired_at=now).execution_options(synchronize_session=False))
+            update(Order).where(Order.id == order_id, Order.status == OrderStatus.SUBMITTED)
+            .values(status=step(OrderStatus.SUBMITTED, OrderStatus.EXPIRED), expired_at=now)
+            .execution_options(synchronize_session=False))
         if result.rowcount == 1:
             order = db.session.get(Order, order_id)
             db.session.execute(update(LicenceSubscription)
                                .where(LicenceSubscription.agreement_id == order.agreement_id,
-                                      LicenceSubscription.status == "pending")
-                               .values(status="expired"))
+                                      LicenceSubscription.status == LicenceStatus.PENDING)
+                               .values(status=step(LicenceStatus.PENDING,
+                                                   LicenceStatus.EXPIRED)))
             expired += 1
     db.session.flush()
     return expired

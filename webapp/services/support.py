@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..domain.support import SupportCategory, SupportStatus, SupportTransitionError, after
 from ..extensions import db
+from ..links import external
+from ..mail import queue_mail
 from ..models import Company, SupportMessage, SupportRequest, User
-from .mail import queue_mail
 
 TEXT_LIMIT = 5000
 
@@ -36,7 +36,7 @@ def _text(text: str | None) -> str:
 
 def _move(request: SupportRequest, event: str, now: dt.datetime) -> None:
     try:
-        request.status = after(request.status, event).value
+        request.status = after(request.status, event)
     except SupportTransitionError:
         raise SupportError("closed" if request.status == SupportStatus.CLOSED else
                            "not_allowed") from None
@@ -49,7 +49,7 @@ def create_request(company: Company, user: User, now: dt.datetime, *, category: 
     if category not in {c.value for c in SupportCategory}:
         raise SupportError("no_category")
     request = SupportRequest(company_id=company.id, user_id=user.id, category=category,
-                             status=SupportStatus.NEW.value, page=(page or "")[:300] or None,
+                             status=SupportStatus.NEW, page=(page or "")[:300] or None,
                              created_at=now, updated_at=now)
     request.messages.append(SupportMessage(author_id=user.id, from_vendor=False,
                                            body=_text(text), created_at=now))
@@ -65,7 +65,7 @@ def create_quote_request(now: dt.datetime, *, name: str, email: str, phone: str,
     """R-PLAN-5: a visitor asks for a quote for integrated services (Kvitt eFaktura
     Enterprise); operators answer it by e-mail from the same queue."""
     request = SupportRequest(category=SupportCategory.QUOTE.value,
-                             status=SupportStatus.NEW.value, page="/quote",
+                             status=SupportStatus.NEW, page="/quote",
                              visitor_name=name.strip(), visitor_email=email.strip(),
                              visitor_phone=phone.strip(), visitor_company=company_name.strip(),
                              visitor_organisation_number=organisation_number or None,
@@ -82,7 +82,7 @@ def _portal_link(request: SupportRequest) -> str | None:
     """A customer reads the conversation in the portal; a visitor has only its e-mail."""
     if request.user_id is None:
         return None
-    return url_for("portal.support_request", request_id=request.id, _external=True)
+    return external("portal.support_request", request_id=request.id)
 
 
 def _receipt(request: SupportRequest) -> None:
@@ -141,5 +141,5 @@ def queue(status: str | None):
         query = query.where(SupportRequest.status == status)
     else:
         query = query.where(SupportRequest.status.in_(
-            [SupportStatus.NEW.value, SupportStatus.IN_PROGRESS.value]))
+            [SupportStatus.NEW, SupportStatus.IN_PROGRESS]))
     return query.order_by(SupportRequest.updated_at, SupportRequest.id)

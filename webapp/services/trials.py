@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from .. import clock
+from ..domain.statuses import LICENCE_TRIAL, LicenceStatus, move, step
 from ..extensions import db
+from ..links import external
+from ..mail import queue_mail
 from ..models import Company, LicenceSubscription, User
-from .mail import queue_mail
 
 # Upgrade e-mails when this many days are left of the trial.
 UPGRADE_MAIL_DAYS_LEFT = (10, 3)
@@ -34,7 +35,7 @@ def send_trial_mails(now: dt.datetime) -> int:
     sent = 0
     for number, days_left in enumerate(UPGRADE_MAIL_DAYS_LEFT, start=1):
         due = db.session.scalars(select(LicenceSubscription).where(
-            LicenceSubscription.status == "trial", LicenceSubscription.is_trial,
+            LicenceSubscription.status == LicenceStatus.TRIAL, LicenceSubscription.is_trial,
             LicenceSubscription.trial_mails_sent < number,
             LicenceSubscription.trial_ends_on <= today + dt.timedelta(days=days_left),
             LicenceSubscription.trial_ends_on > today)).all()
@@ -51,9 +52,8 @@ def send_trial_mails(now: dt.datetime) -> int:
                 queue_mail("trial_upgrade", contact.email, "trial_upgrade.txt", user=contact,
                            days_left=(subscription.trial_ends_on - today).days,
                            ends_on=subscription.trial_ends_on,
-                           buy_link=url_for("portal.buy", _external=True),
-                           support_link=url_for("portal.support", category="trial",
-                                                _external=True))
+                           buy_link=external("portal.buy"),
+                           support_link=external("portal.support", category="trial"))
             sent += 1
     db.session.flush()
     return sent
@@ -64,21 +64,23 @@ def expire_trials(now: dt.datetime) -> int:
     today = clock.local(now).date()
     result = db.session.execute(
         update(LicenceSubscription)
-        .where(LicenceSubscription.status == "trial", LicenceSubscription.is_trial,
+        .where(LicenceSubscription.status == LicenceStatus.TRIAL, LicenceSubscription.is_trial,
                LicenceSubscription.trial_ends_on < today)
-        .values(status="deactivated").execution_options(synchronize_session=False))
+        .values(status=step(LicenceStatus.TRIAL, LicenceStatus.DEACTIVATED))
+        .execution_options(synchronize_session=False))
     return result.rowcount
 
 
 def extend_trial(subscription: LicenceSubscription, days: int, now: dt.datetime) -> dt.date:
     """An operator extends a trial (also one already deactivated) by some days."""
-    if not subscription.is_trial or subscription.status not in ("trial", "deactivated"):
+    if not subscription.is_trial or subscription.status not in LICENCE_TRIAL:
         raise TrialError("not_a_trial")
     if not 1 <= days <= 90:
         raise TrialError("days")
     today = clock.local(now).date()
     subscription.trial_ends_on = max(subscription.trial_ends_on, today) + dt.timedelta(days=days)
-    subscription.status = "trial"
+    if subscription.status != LicenceStatus.TRIAL:
+        move(subscription, LicenceStatus.TRIAL)
     db.session.flush()
     return subscription.trial_ends_on
 
@@ -88,7 +90,7 @@ def buy_now(subscription: LicenceSubscription, company: Company, now: dt.datetim
             invoice_email: str, address_line: str, postal_code: str, city: str) -> None:
     """Convert a trial to a full subscription; users, data and documents stay as they are.
     The first invoice follows at 08:00 the next day (R-BILL-3)."""
-    if not subscription.is_trial or subscription.status not in ("trial", "deactivated"):
+    if not subscription.is_trial or subscription.status not in LICENCE_TRIAL:
         raise TrialError("not_a_trial")
     agreement = subscription.agreement
     company.name, company.contact_person = company_name, contact_person
@@ -98,7 +100,8 @@ def buy_now(subscription: LicenceSubscription, company: Company, now: dt.datetim
     agreement.invoice_postal_code, agreement.invoice_city = postal_code, city
     agreement.billing_interval = interval
     subscription.plan_code, subscription.billing_interval = edition, interval
-    subscription.is_trial, subscription.status = False, "active"
+    subscription.is_trial = False
+    move(subscription, LicenceStatus.ACTIVE)
     subscription.activated_on = clock.local(now).date()
     with force_locale("nb"):
         queue_mail("trial_bought", invoice_email, "trial_bought.txt", company=company,

@@ -1,4 +1,5 @@
-"""The e-mail outbox: queue in the caller's transaction, deliver later over SMTP with retries."""
+"""The e-mail outbox's delivery: mails queued by `webapp.mail` in their caller's transaction are
+sent later over SMTP with retries, each invoice with its PDF or EHF."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,48 +12,21 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from urllib.parse import urlparse
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from .. import clock
 from ..database import read_intent, writing
+from ..domain.statuses import MailStatus, move, step
 from ..extensions import db
+from ..mail import header_text
 from ..models import OutboxMail
-from ..models.system import MailStatus
 
 # Transient failures (the server away, 4xx answers) are retried for ever, backing off to an
 # hour; a mail that cannot be built or that the server refuses for good (5xx) is parked.
 BACKOFF_CEILING = dt.timedelta(hours=1)
-_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
 log = logging.getLogger(__name__)
-
-
-def header_text(value: str) -> str:
-    """A header value the e-mail library accepts: control characters and line or paragraph
-    separators become one space."""
-    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())
-
-
-def queue_mail(kind: str, to_address: str, template: str, order_id: int | None = None,
-               invoice_id: int | None = None, now: dt.datetime | None = None,
-               flush: bool = True, **context) -> OutboxMail:
-    """Render an e-mail (first line of the template is the subject) and add it to the outbox
-    (an invoice's PDF is attached when it is delivered). `flush=False` leaves the insert to
-    the caller's next flush, for many mails at once."""
-    rendered = render_template(f"mail/{template}", **context).strip()
-    subject, _, body = rendered.partition("\n")
-    now = now or clock.now()
-    mail = OutboxMail(
-        message_id=f"<{uuid.uuid4()}@kvitt>", kind=kind, to_address=to_address,
-        subject=header_text(subject)[:300], body_text=body.strip() + "\n",
-        status=MailStatus.PENDING.value, attempts=0, created_at=now, next_attempt_at=now,
-        order_id=order_id, invoice_id=invoice_id,
-    )
-    db.session.add(mail)
-    if flush:
-        db.session.flush()
-    return mail
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -66,8 +40,8 @@ def claim_batch(now: dt.datetime, limit: int, token: str, lease: dt.timedelta) -
     due = (
         select(OutboxMail.id)
         .where(or_(
-            (OutboxMail.status == MailStatus.PENDING.value) & (OutboxMail.next_attempt_at <= now),
-            (OutboxMail.status == MailStatus.SENDING.value) & (OutboxMail.lease_until < now),
+            (OutboxMail.status == MailStatus.PENDING) & (OutboxMail.next_attempt_at <= now),
+            (OutboxMail.status == MailStatus.SENDING) & (OutboxMail.lease_until < now),
         ))
         .order_by(OutboxMail.id).limit(limit)
     )
@@ -76,7 +50,8 @@ def claim_batch(now: dt.datetime, limit: int, token: str, lease: dt.timedelta) -
     with writing():
         ids = list(db.session.scalars(
             update(OutboxMail).where(OutboxMail.id.in_(due.scalar_subquery()))
-            .values(status=MailStatus.SENDING.value, lease_until=now + lease, claim_token=token)
+            .values(status=step((MailStatus.PENDING, MailStatus.SENDING), MailStatus.SENDING),
+                    lease_until=now + lease, claim_token=token)
             .returning(OutboxMail.id)))
     return sorted(ids)
 
@@ -153,7 +128,7 @@ class _Delivery:
             db.session.execute(
                 update(OutboxMail)
                 .where(OutboxMail.claim_token == token,
-                       OutboxMail.status == MailStatus.SENDING.value)
+                       OutboxMail.status == MailStatus.SENDING)
                 .values(lease_until=clock.now() + self.lease))
 
     def _send(self, message: EmailMessage, to_address: str) -> None:
@@ -198,18 +173,19 @@ class _Delivery:
             now = clock.now()
             mails = db.session.scalars(select(OutboxMail).where(
                 OutboxMail.id.in_(outcomes), OutboxMail.claim_token == token,
-                OutboxMail.status == MailStatus.SENDING.value)).all()
+                OutboxMail.status == MailStatus.SENDING)).all()
             for mail in mails:
                 kind, error = outcomes[mail.id]
                 mail.attempts += 1
                 mail.lease_until = mail.claim_token = None
                 mail.last_error = error
                 if kind == "sent":
-                    mail.status, mail.sent_at = MailStatus.SENT.value, now
+                    move(mail, MailStatus.SENT)
+                    mail.sent_at = now
                 elif kind == "parked":
-                    mail.status = MailStatus.FAILED.value
+                    move(mail, MailStatus.FAILED)
                 else:
-                    mail.status = MailStatus.PENDING.value
+                    move(mail, MailStatus.PENDING)
                     mail.next_attempt_at = now + _backoff(mail.attempts)
 
 
@@ -237,15 +213,16 @@ def deliver_outbox(now: dt.datetime) -> int:
 
 def parked_mail(limit: int = 100) -> list[OutboxMail]:
     return list(db.session.scalars(
-        select(OutboxMail).where(OutboxMail.status == MailStatus.FAILED.value)
+        select(OutboxMail).where(OutboxMail.status == MailStatus.FAILED)
         .order_by(OutboxMail.id.desc()).limit(limit)))
 
 
 def retry_failed(mail_id: int, now: dt.datetime) -> bool:
     mail = db.session.get(OutboxMail, mail_id)
-    if mail is None or mail.status != MailStatus.FAILED.value:
+    if mail is None or mail.status != MailStatus.FAILED:
         return False
-    mail.status, mail.next_attempt_at, mail.attempts = MailStatus.PENDING.value, now, 0
+    move(mail, MailStatus.PENDING)
+    mail.next_attempt_at, mail.attempts = now, 0
     return True
 
 
