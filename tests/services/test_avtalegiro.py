@@ -162,3 +162,16 @@ def test_r_pay_1_a_claimed_invoice_says_so_and_its_ehf_passes_the_official_rules
 
 def mandate_company(mandate):
     return db.session.get(CustomerAgreement, mandate.agreement_id).companies[0]
+
+
+def test_r_pay_1_stopping_a_mandate_stopped_meanwhile_says_so(mandate, client):
+    """Two operators stop the same mandate: the second is told it changed, never a 500."""
+    from tests.views.test_operator import log_in_operator
+
+    log_in_operator(client)
+    path = f"/operator/avtalegiro/mandates/{mandate.id}/stop"
+    assert client.post(path).status_code == 303
+    assert client.post(path).status_code == 303
+    page = client.get("/operator/avtalegiro")
+    assert "Fullmakten er endret i mellomtiden" in page.get_data(as_text=True)
+    assert db.session.get(type(mandate), mandate.id).status == "cancelled"

@@ -24,29 +24,11 @@ from ..forms.agreements import (
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
 from .access import require_permission
-from .common import field_error, is_htmx_fragment_request, paginated, refusal_text, render
+from .common import is_htmx_fragment_request, paginated, refuse, render
 
 bp = Blueprint("agreements", __name__, url_prefix="/portal/agreements")
 
-REFUSALS = {
-    "customer_number_taken": lambda: _("Another of your agreements has this customer number."),
-    "no_licence": lambda: _("Your own licence must be active before you create agreements."),
-    "not_empty": lambda: _("The agreement holds companies and cannot be deleted. Move or remove "
-                           "its companies first."),
-    "other_owner": lambda: _("A company can only be moved to one of your own agreements."),
-    "same_agreement": lambda: _("The company is already in this agreement."),
-    "has_access": lambda: _("This person already has access to the company."),
-    "own_access": lambda: _("You cannot remove your own access."),
-    "no_access": lambda: _("The access was already removed."),
-    "unknown_group": lambda: _("Choose one of the company's user groups."),
-    "organisation_number_taken": lambda: _("A company with this organisation number is already "
-                                           "registered in Kvitt."),
-    "draft_done": lambda: _("This company has already been created."),
-}
 
-
-def refusal(error: service.AgreementError) -> str:
-    return refusal_text(REFUSALS, error)
 
 
 @bp.before_request
@@ -110,8 +92,8 @@ def create():
                                                  customer_number=form.customer_number.data)
         except service.AgreementError as error:
             db.session.rollback()
-            field_error(form.customer_number if error.code == "customer_number_taken"
-                        else form.name, refusal(error))
+            refuse(error, form.customer_number if error.code == "customer_number_taken"
+                        else form.name)
         else:
             draft = service.start_draft(agreement, current_user, clock.now())
             db.session.commit()
@@ -147,7 +129,7 @@ def delete(agreement_id: int):
         service.delete_agreement(agreement, clock.now())
     except service.AgreementError as error:
         db.session.rollback()
-        flash(refusal(error))
+        flash(error.message)
         return redirect(url_for("agreements.index"), 303)
     db.session.commit()
     flash(_("The agreement %(name)s is deleted.", name=agreement.name))
@@ -175,7 +157,7 @@ def wizard(draft_id: int, step: str):
     if step not in service.WIZARD_STEPS:
         abort(404)
     if draft.company_id is not None:
-        flash(refusal(service.AgreementError("draft_done")))
+        flash(service.AgreementError("draft_done").message)
         return redirect(url_for("agreements.show", agreement_id=draft.agreement_id), 303)
     data = draft.data or {}
     if step == "confirm":
@@ -223,7 +205,7 @@ def _confirm(draft: CompanyDraft, data: dict):
         except service.AgreementError as error:
             db.session.rollback()
             return render("agreements/wizard.html", draft=draft, step="confirm", form=form,
-                          data=data, error=refusal(error), status=422)
+                          data=data, error=error.message, status=422)
         db.session.commit()
         flash(_("%(name)s is created in the agreement. Invite its users below.",
                 name=company.name))
@@ -250,8 +232,8 @@ def move(company_id: int):
                                          new_customer_number=form.new_customer_number.data)
         except service.AgreementError as error:
             db.session.rollback()
-            field_error(form.new_customer_number if error.code == "customer_number_taken"
-                        else form.target, refusal(error))
+            refuse(error, form.new_customer_number if error.code == "customer_number_taken"
+                        else form.target)
         else:
             db.session.commit()
             flash(_("%(company)s is moved to %(agreement)s from today.", company=company.name,
@@ -283,7 +265,7 @@ def invite(agreement_id: int):
             group_id=group.id if group else 0)
     except service.AgreementError as error:
         db.session.rollback()
-        field_error(form.email, refusal(error))
+        refuse(error, form.email)
         return _show(agreement, form, status=422)
     db.session.commit()
     if created:
@@ -307,7 +289,7 @@ def remove_access(membership_id: int):
         service.remove_access(membership, current_user, clock.now())
     except service.AgreementError as error:
         db.session.rollback()
-        flash(refusal(error))
+        flash(error.message)
     else:
         db.session.commit()
         flash(_("%(name)s no longer has access to %(company)s.",

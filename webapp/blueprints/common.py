@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import get_locale
 
+from ..domain.refusals import Refusal
+
 
 def is_htmx_fragment_request() -> bool:
     """An htmx request wants a fragment unless it is boosted or a history restore."""
@@ -48,14 +50,12 @@ def locale() -> str:
     return str(get_locale())
 
 
-def field_error(field, message: str) -> None:
-    """Show a service's refusal next to the field it concerns."""
-    field.errors = list(field.errors) + [message]
-
-
-def refusal_text(texts: dict, error) -> str:
-    """The user's words for a service refusal (`error.code`), from a view's table."""
-    return texts.get(error.code, lambda: error.code)()
+def refuse(error: Refusal, field, form=None) -> None:
+    """Show a service's refusal next to the field it concerns: the one the service named (when
+    `form` has it), else `field`. The view answers with status 422."""
+    named = getattr(form, error.field, None) if form is not None and error.field else None
+    target = named if named is not None else field
+    target.errors = [*target.errors, error.message]
 
 
 def invoice_download(invoice, extension: str):
@@ -95,7 +95,7 @@ def credit_from_form(invoice, form, show_page, page_endpoint: str):
         note = credit_invoice(invoice, form.reason.data, clock.now(), **form.credit_arguments())
     except BillingError as error:
         db.session.rollback()
-        field_error(getattr(form, error.field or "reason"), str(error))
+        refuse(error, form.reason, form)
         return show_page(db.session.get(type(invoice), invoice.id), credit_form=form,
                          status=422)
     db.session.commit()

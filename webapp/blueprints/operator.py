@@ -18,6 +18,7 @@ from ..domain.statuses import (
     ClaimStatus,
     OrderStatus,
     PaymentStatus,
+    StatusError,
 )
 from ..extensions import db
 from ..forms import EmptyForm
@@ -70,10 +71,9 @@ from .common import (
     number_from,
     page_number,
     paginated,
-    refusal_text,
+    refuse,
     render,
 )
-from .portal import SUPPORT_REFUSALS
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE_SIZE = 50
@@ -402,7 +402,7 @@ def mandate_action(mandate_id: int, action: str):
             else:
                 avtalegiro.cancel_mandate(mandate, clock.now())
             db.session.commit()
-        except avtalegiro.AvtaleGiroError:
+        except (avtalegiro.AvtaleGiroError, StatusError):  # confirmed or stopped meanwhile
             db.session.rollback()
             flash(_("The mandate has changed meanwhile; see its status now."))
     return redirect(url_for("operator.avtalegiro_page"), 303)
@@ -460,9 +460,9 @@ def trials_page():
         try:
             ends = trials.extend_trial(subscription, number_from(request.form, "days"),
                                        clock.now())
-        except trials.TrialError:
+        except trials.TrialError as error:
             db.session.rollback()
-            flash(_("Extend by 1 to 90 days, and only a trial."))
+            flash(error.message)
         else:
             db.session.commit()
             flash(_("The trial now ends %(date)s.", date=local_date(ends)))
@@ -502,12 +502,6 @@ def _cancellations_page(close_form: CloseAccountForm, status: int = 200):
                   close_form=close_form, closed=closed, today=clock.today(), status=status)
 
 
-CLOSE_REFUSALS = {
-    "already_closed": lambda: _("This account is already closed."),
-    "not_owner": lambda: _("This company is in another company's agreement: close the "
-                           "agreement's owner, or move the company first."),
-    "no_reason": lambda: _("Choose why."),
-}
 
 
 @bp.post("/accounts/close")
@@ -526,7 +520,7 @@ def close_account():
                                                   credit_open=form.credit_open.data)
             except cancellation.CancellationError as error:
                 db.session.rollback()
-                form.customer_id.errors = [refusal_text(CLOSE_REFUSALS, error)]
+                refuse(error, form.customer_id, form)
             else:
                 db.session.commit()
                 flash(_("The account of %(company)s is closed: %(n)s subscriptions end today, "
@@ -628,7 +622,7 @@ def support_request(request_id: int):
                 return redirect(url_for("operator.support_queue"), 303)
         except support_service.SupportError as error:
             db.session.rollback()
-            form.text.errors = [refusal_text(SUPPORT_REFUSALS, error)]
+            refuse(error, form.text, form)
         status = 422
     return render("operator/support_request.html", request_=found, form=form,
                   action_form=EmptyForm(), status=status)

@@ -14,35 +14,11 @@ from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
 from ..templating import local_date
 from .access import get_owned, require_permission
-from .common import field_error, locale, refusal_text, render
+from .common import locale, refuse, render
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
-REFUSALS = {
-    "client_exists": lambda: _("This client is already in your client list."),
-    "no_assignment": lambda: _("Choose an assignment; without one a collaboration cannot be "
-                               "activated."),
-    "already_open": lambda: _("There is already a collaboration with this client. Change or "
-                              "end it first."),
-    "no_variant": lambda: _("Choose a variant."),
-    "no_recipient": lambda: _("Choose who pays for the service."),
-    "no_period": lambda: _("Choose an agreement period."),
-    "no_contact": lambda: _("A new client needs a contact person who becomes its "
-                            "administrator."),
-    "organisation_number_taken": lambda: _("A company with this organisation number is already "
-                                           "registered in Kvitt."),
-    "no_administrator": lambda: _("The client's company has no administrator with an e-mail "
-                                  "address to approve the collaboration; ask the client to "
-                                  "add one."),
-    "not_active": lambda: _("Only an active collaboration can be changed."),
-    "already_ended": lambda: _("The collaboration has already ended."),
-    "no_members": lambda: _("Choose at least one of your users."),
-    "no_access_group": lambda: _("Choose a user group."),
-}
 
-
-def refusal(error: service.CollaborationError) -> str:
-    return refusal_text(REFUSALS, error)
 
 
 @bp.before_request
@@ -73,7 +49,7 @@ def clients():
                                         customer_number=form.customer_number.data)
         except service.CollaborationError as error:
             db.session.rollback()
-            field_error(form.organisation_number, refusal(error))
+            refuse(error, form.organisation_number)
         else:
             db.session.commit()
             flash(_("%(name)s is in your client list. Add an assignment to work with it.",
@@ -148,7 +124,7 @@ def activate(client_id: int):
                      "no_recipient": form.invoice_recipient, "no_period": form.period,
                      "no_contact": form.contact_first_name, "no_members": form.members,
                      "no_access_group": form.access_group}.get(error.code, form.assignment_id)
-            field_error(field, refusal(error))
+            refuse(error, field)
         else:
             db.session.commit()
             flash(_("The collaboration waits for %(client)s to approve it: their "
@@ -185,7 +161,7 @@ def change(collaboration_id: int):
                            recipient=form.invoice_recipient.data)
         except service.CollaborationError as error:
             db.session.rollback()
-            flash(refusal(error))
+            flash(error.message)
         else:
             db.session.commit()
             flash(_("Saved. The change takes effect from the next renewal."))
@@ -203,7 +179,7 @@ def end(collaboration_id: int):
         last_day = service.end(found, clock.now(), by=current_user)
     except service.CollaborationError as error:
         db.session.rollback()
-        flash(refusal(error))
+        flash(error.message)
     else:
         db.session.commit()
         if last_day is not None:

@@ -66,7 +66,7 @@ from .common import (
     locale,
     number_from,
     paginated,
-    refusal_text,
+    refuse,
     render,
 )
 
@@ -296,9 +296,9 @@ def contact():
                 company, current_user, clock.now(), contact_id=form.contact_id.data,
                 invoice_email=form.invoice_email.data, address_line=form.address_line.data,
                 postal_code=form.postal_code.data)
-        except contacts_service.ContactError:
+        except contacts_service.ContactError as error:
             db.session.rollback()
-            form.contact_id.errors = [_("Choose one of the company's administrators.")]
+            refuse(error, form.contact_id, form)
             status = 422
         else:
             db.session.commit()
@@ -314,13 +314,6 @@ def contact():
 
 # --- Admin → Employees and users ---------------------------------------------------------
 
-USER_ERRORS = {
-    "upgrade_first": lambda: _("Kvitt eFaktura Free includes one user. Upgrade to Basic "
-                               "before you add users."),
-    "username_taken": lambda: _("The username is already in use in your company."),
-    "last_admin": lambda: _("The company must keep at least one administrator."),
-    "no_access": lambda: _("The user has no access to this company."),
-}
 
 
 @bp.get("/users/username")
@@ -357,7 +350,7 @@ def users():
             except users_service.UserAdminError as error:
                 db.session.rollback()
                 field = form.username if error.code == "username_taken" else form.first_name
-                field.errors.append(USER_ERRORS[error.code]())
+                refuse(error, field)
             else:
                 db.session.commit()
                 used, licensed = users_service.licensed_users(company)
@@ -397,7 +390,7 @@ def user_action(user_id: int, action: str):
         flash(_("Done: %(name)s.", name=user.full_name))
     except users_service.UserAdminError as error:
         db.session.rollback()
-        flash(USER_ERRORS[error.code]())
+        flash(error.message)
     return redirect(url_for("portal.users"), 303)
 
 
@@ -451,7 +444,7 @@ def group_permissions(group_id: int):
             flash(_("The permissions of %(name)s are saved.", name=group.name))
         except users_service.UserAdminError as error:
             db.session.rollback()
-            flash(USER_ERRORS[error.code]())
+            flash(error.message)
     return redirect(url_for("portal.groups"), 303)
 
 
@@ -469,7 +462,7 @@ def user_group(user_id: int):
                     else group.name))
         except users_service.UserAdminError as error:
             db.session.rollback()
-            flash(USER_ERRORS[error.code](), "error")
+            flash(error.message, "error")
     return redirect(url_for("portal.users"), 303)
 
 
@@ -533,9 +526,9 @@ def plan():
             if current is not None and current.kind == "edition":
                 plans.set_addons(subscription, set(request.form.getlist("addons")), clock.now())
                 plans.change_interval(subscription, request.form.get("interval", ""))
-        except plans.PlanError:
+        except plans.PlanError as error:
             db.session.rollback()
-            flash(_("Choose from the lists."))
+            flash(error.message)
             return redirect(url_for("portal.plan"), 303)
         if outcome == "unchanged" and extras() != before:
             outcome = "extras"
@@ -550,13 +543,6 @@ LICENCE_MESSAGES = {
                      "invoiced tomorrow morning."),
     "next_period": lambda: _("Fewer licences from the next period."),
     "unchanged": lambda: _("Nothing changed."),
-}
-LICENCE_REFUSALS = {
-    "below_users": lambda: _("Fewer licences than users in use: deactivate users first."),
-    "quantity_range": lambda: _("Between 1 and 9999 licences."),
-    "fixed_licences": lambda: _("This plan's licences cannot be changed here: upgrade the "
-                                "plan, or ask us for a contract change."),
-    "not_running": lambda: _("The subscription is ending; its licences cannot be changed."),
 }
 
 
@@ -580,7 +566,7 @@ def licences():
             outcome = plans.change_quantity(subscription, form.licences.data, clock.now())
         except plans.PlanError as error:
             db.session.rollback()
-            form.licences.errors = [refusal_text(LICENCE_REFUSALS, error)]
+            refuse(error, form.licences, form)
         else:
             db.session.commit()
             flash(LICENCE_MESSAGES[outcome]())
@@ -603,7 +589,7 @@ def licence_preview():
             shown = plans.preview_quantity(subscription, form.licences.data, clock.now())
         except plans.PlanError as error:
             db.session.rollback()
-            form.licences.errors = [refusal_text(LICENCE_REFUSALS, error)]
+            refuse(error, form.licences, form)
     return render("portal/plan.html", "portal/_licence_form.html", preview=None,
                   licence_preview=shown, **_plan_context(subscription, form))
 
@@ -657,7 +643,7 @@ def edit_user(user_id: int):
                                           username=form.username.data.strip())
             except users_service.UserAdminError as error:
                 db.session.rollback()
-                form.username.errors.append(USER_ERRORS[error.code]())
+                refuse(error, form.username)
             else:
                 db.session.commit()
                 flash(_("%(name)s is saved.", name=user.full_name))
@@ -699,13 +685,6 @@ def end_collaboration(collaboration_id: int):
 
 # --- Support requests (R-SUPPORT-1) ------------------------------------------------------------
 
-SUPPORT_REFUSALS = {
-    "no_text": lambda: _("Write what you need, so we can help."),
-    "too_long": lambda: _("At most %(max)s characters.", max=support_service.TEXT_LIMIT),
-    "no_category": lambda: _("Choose what it is about."),
-    "closed": lambda: _("This request is closed: send a new one."),
-    "not_allowed": lambda: _("This request cannot be changed now."),
-}
 
 
 def _sees_all_requests() -> bool:
@@ -728,7 +707,7 @@ def support():
                 category=form.category.data, text=form.text.data, page=form.page.data)
         except support_service.SupportError as error:
             db.session.rollback()
-            form.text.errors = [refusal_text(SUPPORT_REFUSALS, error)]
+            refuse(error, form.text, form)
             status = 422
         else:
             db.session.commit()
@@ -757,7 +736,7 @@ def support_request(request_id: int):
                                                 clock.now())
             except support_service.SupportError as error:
                 db.session.rollback()
-                form.text.errors = [refusal_text(SUPPORT_REFUSALS, error)]
+                refuse(error, form.text, form)
             else:
                 db.session.commit()
                 flash(_("Your message is sent."))

@@ -7,12 +7,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import clock
 from ..domain import billing as rules
 from ..domain import usernames
 from ..domain.money import percent_of
+from ..domain.refusals import Refusal
 from ..domain.statuses import LICENCE_IN_FORCE, LICENCE_OPEN, LicenceStatus, move
 from ..extensions import db
 from ..mail import queue_mail
@@ -46,12 +48,24 @@ from .export import workbook
 INVITATION_LINK_LIFETIME = dt.timedelta(days=14)
 
 
-class AgreementError(Exception):
-    """A refusal; `code` says which."""
+class AgreementError(Refusal):
+    """A refusal of an agreement, company move or access change."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    messages = {
+        "customer_number_taken": lambda: _("Another of your agreements has this customer number."),
+        "no_licence": lambda: _("Your own licence must be active before you create agreements."),
+        "not_empty": lambda: _("The agreement holds companies and cannot be deleted. Move or "
+                               "remove its companies first."),
+        "other_owner": lambda: _("A company can only be moved to one of your own agreements."),
+        "same_agreement": lambda: _("The company is already in this agreement."),
+        "has_access": lambda: _("This person already has access to the company."),
+        "own_access": lambda: _("You cannot remove your own access."),
+        "no_access": lambda: _("The access was already removed."),
+        "unknown_group": lambda: _("Choose one of the company's user groups."),
+        "organisation_number_taken": lambda: _("A company with this organisation number is already "
+                                               "registered in Kvitt."),
+        "draft_done": lambda: _("This company has already been created."),
+    }
 
 
 # --- what the owner sees -------------------------------------------------------------------

@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import netsgiro
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from stdnum.no import kontonr
 
 from .. import clock
 from ..domain.billing import kid_for
+from ..domain.refusals import Refusal
 from ..domain.statuses import ClaimStatus, MandateStatus, move
 from ..extensions import db
 from ..models import AvtaleGiroClaim, AvtaleGiroFile, AvtaleGiroMandate, CustomerAgreement, Invoice
@@ -26,8 +28,10 @@ STANDING = (ClaimStatus.PENDING, ClaimStatus.SENT)
 CLAIMED = (*STANDING, ClaimStatus.PAID)
 
 
-class AvtaleGiroError(Exception):
-    """A refusal, with the reason."""
+class AvtaleGiroError(Refusal):
+    """A refusal of a mandate change."""
+
+    messages = {"already": lambda: _("The agreement already has AvtaleGiro.")}
 
 
 # --- mandates ------------------------------------------------------------------------------

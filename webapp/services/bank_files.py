@@ -17,6 +17,7 @@ from netsgiro import records as ocr_records
 from sqlalchemy import bindparam, select, update
 from stdnum import luhn
 
+from ..domain.refusals import Refusal
 from ..domain.statuses import PaymentStatus
 from ..extensions import db
 from ..models import Invoice, ParkedTransaction, Payment, PaymentImport
@@ -31,11 +32,11 @@ REVERSALS = {netsgiro.TransactionType.REVERSING_WITH_KID,
              netsgiro.TransactionType.REVERSING_WITH_TEXT}
 
 
-class BankFileError(Exception):
+class BankFileError(Refusal):
     """The whole file is refused: `line` (1-based, or None) and the reason."""
 
     def __init__(self, reason: str, line: int | None = None):
-        super().__init__(reason)
+        super().__init__("file_refused", "file", reason)
         self.reason, self.line = reason, line
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from ..domain import billing as rules
 from ..domain.documents import STANDARD, vat_total
 from ..domain.money import VAT_PERCENT, format_nok
 from ..domain.pricing import band_lines
+from ..domain.refusals import Refusal
 from ..domain.statuses import LicenceStatus
 from ..extensions import db
 from ..mail import queue_mail
@@ -60,12 +61,12 @@ from .invoicing import (
 BATCH_SIZE = 5000
 
 
-class BillingError(Exception):
-    """A refusal with a message for the operator; `field` names the form field it concerns."""
+class BillingError(Refusal):
+    """A refusal of a credit note or an invoice change, in the operator's words; `field`
+    names the form field it concerns."""
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__(field or "refused", field, message)
 
 
 def vendor_company() -> Company:

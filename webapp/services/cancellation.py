@@ -6,10 +6,12 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from .. import clock
 from ..domain.billing import month_end
+from ..domain.refusals import Refusal
 from ..domain.statuses import (
     COLLABORATION_OPEN,
     LICENCE_IN_FORCE,
@@ -27,12 +29,15 @@ from . import billing, catalog
 NOTICE_MONTHS = 3
 
 
-class CancellationError(Exception):
-    """A refusal; `code` says which."""
+class CancellationError(Refusal):
+    """A refusal to cancel, undo a cancellation or close an account."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    messages = {
+        "already_closed": lambda: _("This account is already closed."),
+        "not_owner": lambda: _("This company is in another company's agreement: close the "
+                               "agreement's owner, or move the company first."),
+        "no_reason": lambda: _("Choose why."),
+    }
 
 
 def notice_rule(subscription: LicenceSubscription) -> str:

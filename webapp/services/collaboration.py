@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
 from ..domain import usernames
+from ..domain.refusals import Refusal
 from ..domain.statuses import LICENCE_IN_FORCE, CollaborationStatus, LicenceStatus, move
 from ..extensions import db
 from ..links import external
@@ -52,12 +54,30 @@ ACCOUNTANT_GROUP = {"key": "accountant", "name": "Regnskapsfører", "can_reports
                     "can_vouchers": True, "can_billing": True}
 
 
-class CollaborationError(Exception):
-    """A refusal; `code` says which."""
+class CollaborationError(Refusal):
+    """A refusal of a client, collaboration or partner change."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    messages = {
+        "client_exists": lambda: _("This client is already in your client list."),
+        "no_assignment": lambda: _("Choose an assignment; without one a collaboration cannot be "
+                                   "activated."),
+        "already_open": lambda: _("There is already a collaboration with this client. Change or "
+                                  "end it first."),
+        "no_variant": lambda: _("Choose a variant."),
+        "no_recipient": lambda: _("Choose who pays for the service."),
+        "no_period": lambda: _("Choose an agreement period."),
+        "no_contact": lambda: _("A new client needs a contact person who becomes its "
+                                "administrator."),
+        "organisation_number_taken": lambda: _("A company with this organisation number is already "
+                                               "registered in Kvitt."),
+        "no_administrator": lambda: _("The client's company has no administrator with an e-mail "
+                                      "address to approve the collaboration; ask the client to "
+                                      "add one."),
+        "not_active": lambda: _("Only an active collaboration can be changed."),
+        "already_ended": lambda: _("The collaboration has already ended."),
+        "no_members": lambda: _("Choose at least one of your users."),
+        "no_access_group": lambda: _("Choose a user group."),
+    }
 
 
 def variants() -> list:

@@ -6,20 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..domain.postal import city_for
+from ..domain.refusals import Refusal
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import Company, Membership, User, UserGroup
 
 
-class ContactError(Exception):
-    """A refusal; `code` says which."""
+class ContactError(Refusal):
+    """A refusal of a contact change."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    fields = {"no_contact": "contact_id", "not_owner": "contact_id"}
+    messages = {"no_contact": lambda: _("Choose one of the company's administrators."),
+                "not_owner": lambda: _("Choose one of the company's administrators.")}
 
 
 def administrators(company_id: int) -> list[User]:

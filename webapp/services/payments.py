@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock
+from ..domain.refusals import Refusal
 from ..domain.statuses import ClaimStatus, LicenceStatus, PaymentStatus, move, step
 from ..extensions import db
 from ..mail import queue_mail
@@ -23,8 +24,11 @@ STAGE_REMINDER, STAGE_WARNING, STAGE_HANDED_OVER = 1, 2, 3
 # customers are its business, not the vendor's to collect.
 
 
-class PaymentError(Exception):
-    """A payment that cannot be registered, with the reason."""
+class PaymentError(Refusal):
+    """A payment that cannot be registered, with the reason (the amount's field)."""
+
+    def __init__(self, message: str):
+        super().__init__("refused", "amount", message)
 
 
 # No amount typed in Kvitt comes near this; a larger one is a typing error (or an attack).

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import clock
 from ..domain import billing as rules
+from ..domain.refusals import Refusal
 from ..domain.statuses import LICENCE_USABLE
 from ..extensions import db
 from ..models import Invoice, LicenceSubscription, PlanChange, QuantityChange, SubscriptionAddOn
@@ -17,12 +19,19 @@ from . import catalog
 from .billing import Terms, renewal_threshold, subscription_tariff, terms_of, write_licence_invoice
 
 
-class PlanError(Exception):
-    """A refusal; `code` says which."""
+class PlanError(Refusal):
+    """A refusal of a plan, add-on, interval or licence change."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    messages = {
+        "below_users": lambda: _("Fewer licences than users in use: deactivate users first."),
+        "quantity_range": lambda: _("Between 1 and 9999 licences."),
+        "fixed_licences": lambda: _("This plan's licences cannot be changed here: upgrade the "
+                                    "plan, or ask us for a contract change."),
+        "not_running": lambda: _("The subscription is ending; its licences cannot be changed."),
+        "unknown_plan": lambda: _("Choose from the lists."),
+        "unknown_addon": lambda: _("Choose from the lists."),
+        "unknown_interval": lambda: _("Choose from the lists."),
+    }
 
 
 def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,

@@ -14,6 +14,7 @@ from ..database import insert_ignoring_conflicts
 from ..domain.documents import OUTSIDE, vat_total
 from ..domain.formats import format_day
 from ..domain.recurrence import Pattern, describe
+from ..domain.refusals import Refusal
 from ..domain.statuses import LicenceStatus
 from ..extensions import db
 from ..models import (
@@ -44,8 +45,11 @@ FILTERS = ("active", "mine", "deactivated", "all")
 INVOICE_TERMS_DAYS = 14
 
 
-class SalesError(Exception):
-    """A refusal with a message for the user."""
+class SalesError(Refusal):
+    """A refusal of a frequency or subscription change, in the user's words."""
+
+    def __init__(self, message: str):
+        super().__init__("refused", None, message)
 
 
 # --- frequencies -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 
 from .. import clock
+from ..domain.refusals import Refusal
 from ..domain.statuses import LicenceStatus, OrderStatus, move, step
 from ..extensions import db
 from ..links import external
@@ -25,8 +26,8 @@ SET_PASSWORD_LIFETIME = dt.timedelta(days=14)
 ACTIVATION_LIFETIME = ORDER_LIFETIME
 
 
-class OrderError(Exception):
-    """A domain refusal with a message key the view turns into text."""
+class OrderError(Refusal):
+    """A refusal of an order step; the shop's views word each code at its field."""
 
 
 def unsaved_draft(now: dt.datetime) -> Order:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..domain.refusals import Refusal
 from ..domain.support import SupportCategory, SupportStatus, SupportTransitionError, after
 from ..extensions import db
 from ..links import external
@@ -17,12 +19,16 @@ from ..models import Company, SupportMessage, SupportRequest, User
 TEXT_LIMIT = 5000
 
 
-class SupportError(Exception):
-    """A refusal; `code` says which."""
+class SupportError(Refusal):
+    """A refusal of a support request or answer."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    messages = {
+        "no_text": lambda: _("Write what you need, so we can help."),
+        "too_long": lambda: _("At most %(max)s characters.", max=TEXT_LIMIT),
+        "no_category": lambda: _("Choose what it is about."),
+        "closed": lambda: _("This request is closed: send a new one."),
+        "not_allowed": lambda: _("This request cannot be changed now."),
+    }
 
 
 def _text(text: str | None) -> str:

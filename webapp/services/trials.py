@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock
+from ..domain.refusals import Refusal
 from ..domain.statuses import LICENCE_TRIAL, LicenceStatus, move, step
 from ..extensions import db
 from ..links import external
@@ -18,8 +20,11 @@ from ..models import Company, LicenceSubscription, User
 UPGRADE_MAIL_DAYS_LEFT = (10, 3)
 
 
-class TrialError(Exception):
-    """A refusal with a message key."""
+class TrialError(Refusal):
+    """A refusal to extend or buy a trial."""
+
+    messages = {"not_a_trial": lambda: _("Extend by 1 to 90 days, and only a trial."),
+                "days": lambda: _("Extend by 1 to 90 days, and only a trial.")}
 
 
 def _main_contact(subscription: LicenceSubscription) -> User | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from .. import clock
 from ..domain import usernames
+from ..domain.refusals import Refusal
 from ..extensions import db
 from ..models import ActionToken, Company, Employee, Membership, User, UserGroup
 from . import catalog
@@ -18,12 +20,16 @@ from .billing import agreement_licence
 WELCOME_LINK_LIFETIME = dt.timedelta(days=14)
 
 
-class UserAdminError(Exception):
-    """A refusal; `code` says which."""
+class UserAdminError(Refusal):
+    """A refusal of a change to users, their access or groups."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    messages = {
+        "upgrade_first": lambda: _("Kvitt eFaktura Free includes one user. Upgrade to Basic "
+                                   "before you add users."),
+        "username_taken": lambda: _("The username is already in use in your company."),
+        "last_admin": lambda: _("The company must keep at least one administrator."),
+        "no_access": lambda: _("The user has no access to this company."),
+    }
 
 
 def licensed_users(company: Company) -> tuple[int, int]:
