@@ -346,11 +346,18 @@ class Model:
     def difference(self, sub: Subscription, today: dt.date,
                    parts: list[tuple[int, int, dt.date, dt.date | None]]) -> None:
         """Taking effect at once: the rest of the paid period (or the part's own last day),
-        invoiced tomorrow."""
+        invoiced tomorrow; adjoining parts at the same price are one line."""
         if sub.billed_through is None or sub.billed_through < today:
             return
-        lines = []
+        joined: list[list] = []
         for quantity, unit, first, last in parts:
+            if joined and joined[-1][:2] == [quantity, unit] and joined[-1][3] is not None \
+                    and joined[-1][3] + ONE == first:
+                joined[-1][3] = last
+            else:
+                joined.append([quantity, unit, first, last])
+        lines = []
+        for quantity, unit, first, last in joined:
             first, last = max(first, today), min(last or sub.billed_through, sub.billed_through)
             if quantity * unit > 0 and first <= last:
                 lines.append(Line(first, last, quantity, unit,
@@ -413,7 +420,15 @@ class Model:
         parts = []
         for code, first in added:
             price, per_user = ADDONS[code]
-            parts.append((sub.bought if per_user else 1, price, first, None))
+            if not per_user:
+                parts.append((1, price, first, None))
+                continue
+            # Per user: at the licences bought on each day (fewer from a period already
+            # invoiced at fewer).
+            days = sorted({first} | {day for day, _count in sub.bought_days if day > first})
+            for index, day in enumerate(days):
+                last = days[index + 1] - ONE if index + 1 < len(days) else None
+                parts.append((sub.bought_on(day), price, day, last))
         if parts:
             self.difference(sub, today, parts)
 
@@ -430,7 +445,10 @@ class Model:
         previous = sub.bought
         sub.bought_days.append((today, bought))
         sub.bought, sub.next_bought = bought, None
-        starts = sorted({today} | {first for first, _plan in sub.plan_days if first > today})
+        # Cut wherever the plan or the add-ons change in the paid days ahead.
+        starts = sorted({today} | {first for first, _plan in sub.plan_days if first > today}
+                        | {day for _code, added, removed in sub.addons
+                           for day in (added, removed) if day is not None and day > today})
         parts = []
         for index, first in enumerate(starts):
             last = starts[index + 1] - ONE if index + 1 < len(starts) else None

@@ -264,3 +264,50 @@ def test_rule_9_the_next_invoice_shown_is_the_one_issued(app):
     assert (schedule.invoice_date, schedule.start, schedule.end, amounts.total_ore) == (
         issued.invoice_date, issued.period_start, issued.period_end, issued.total_ore)
     assert (issued.period_start, issued.period_end) == (D(2027, 5, 1), D(2027, 7, 31))
+
+
+def test_rule_11_more_licences_priced_at_the_add_ons_of_each_day(app):
+    """Quarterly Professional with Mobile (per user), 2 licences. Mobile is removed 1 July (it
+    runs to 31 July, the paid end); the renewal of 11 July covers August–October without it.
+    On 15 July two more licences: 15–31 July owe Professional and Mobile for two licences,
+    August–October Professional only: Mobile is not charged for days it is not in force."""
+    subscription = active_customer(D(2026, 4, 20), "quarterly", quantity=2, users=1,
+                                   addons=("office-mobile",))
+    with app.test_request_context():
+        morning(D(2026, 4, 21))
+        plans.set_addons(subscription, set(), noon(D(2026, 7, 1)))
+        db.session.commit()
+        morning(D(2026, 7, 11))
+        assert plans.change_quantity(subscription, 4, noon(D(2026, 7, 15))) == "now"
+        db.session.commit()
+        morning(D(2026, 7, 16))
+    _first, renewal, licences = invoices(subscription.id)
+    assert (renewal.period_start, renewal.period_end) == (D(2026, 8, 1), D(2026, 10, 31))
+    assert renewal.net_ore == cost(2 * 34_900, D(2026, 8, 1), D(2026, 10, 31))
+    assert (licences.invoice_date, licences.period_start, licences.period_end) == (
+        D(2026, 7, 16), D(2026, 7, 15), D(2026, 10, 31))
+    assert sorted(line.amount_ore for line in licences.lines) == sorted([
+        cost(2 * (34_900 + 2_900), D(2026, 7, 15), D(2026, 7, 31)),
+        cost(2 * 34_900, D(2026, 8, 1), D(2026, 10, 31))])
+    assert licences.net_ore == sum(line.amount_ore for line in licences.lines)
+
+
+def test_rule_11_a_per_user_add_on_is_priced_at_the_licences_of_each_day(app):
+    """Quarterly Professional with 4 licences, lowered to 2 on 1 July (from August: the
+    renewal of 11 July is for 2). Mobile (per user) taken on 15 July: 15–31 July for the 4
+    licences paid then, August–October for 2."""
+    subscription = active_customer(D(2026, 4, 20), "quarterly", quantity=4, users=1,
+                                   addons=())
+    with app.test_request_context():
+        morning(D(2026, 4, 21))
+        assert plans.change_quantity(subscription, 2, noon(D(2026, 7, 1))) == "next_period"
+        db.session.commit()
+        morning(D(2026, 7, 11))
+        plans.set_addons(subscription, {"office-mobile"}, noon(D(2026, 7, 15)))
+        db.session.commit()
+        morning(D(2026, 7, 16))
+    _first, renewal, mobile = invoices(subscription.id)
+    assert renewal.net_ore == cost(2 * 34_900, D(2026, 8, 1), D(2026, 10, 31))
+    assert sorted((line.quantity, line.amount_ore) for line in mobile.lines) == sorted([
+        (4, cost(4 * 2_900, D(2026, 7, 15), D(2026, 7, 31))),
+        (2, cost(2 * 2_900, D(2026, 8, 1), D(2026, 10, 31)))])

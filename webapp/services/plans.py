@@ -45,12 +45,20 @@ def _invoice_difference(subscription: LicenceSubscription,
                         now: dt.datetime) -> Invoice | None:
     """R-BILL-3: what takes effect at once is invoiced the next morning for the rest of the
     paid period, each ((text, English text), quantity, monthly unit, first day, last day or
-    None for the paid end) priced by its days."""
+    None for the paid end) priced by its days; adjoining parts at the same price are one
+    line."""
     today = clock.local(now).date()
     if subscription.billed_through is None or subscription.billed_through < today:
         return None  # not invoiced yet: the first invoice will have the new price
-    priced = []
+    joined: list[list] = []
     for text, quantity, unit, first, last in lines:
+        if joined and joined[-1][:3] == [text, quantity, unit] and joined[-1][4] is not None \
+                and joined[-1][4] + dt.timedelta(days=1) == first:
+            joined[-1][4] = last
+        else:
+            joined.append([text, quantity, unit, first, last])
+    priced = []
+    for text, quantity, unit, first, last in joined:
         period = rules.Period(max(first, today), min(last or subscription.billed_through,
                                                      subscription.billed_through))
         if quantity * unit > 0 and period.start <= period.end:
@@ -147,12 +155,19 @@ def set_addons(subscription: LicenceSubscription, codes: set[str], now: dt.datet
             addon.removed_from = max(subscription.billed_through or today, today) \
                 + dt.timedelta(days=1)
     if added:
+        terms = terms_of([subscription])[subscription.id]
         lines = []
         for code, first in added:
             item = prices.items[code]
-            lines.append(((item.name_nb, item.name_en),
-                          subscription.quantity if item.per_user else 1, item.price_ore or 0,
-                          first, None))
+            text = (item.name_nb, item.name_en)
+            if not item.per_user:
+                lines.append((text, 1, item.price_ore or 0, first, None))
+                continue
+            # Per user: at the licences of each day (fewer from a period already invoiced).
+            for start, last in _stretches(first, [day for day, _was, _count
+                                                  in terms.quantities]):
+                lines.append((text, terms.quantity_on(start), item.price_ore or 0, start,
+                              last))
         _invoice_difference(subscription, lines, now)
     db.session.flush()
 
@@ -191,12 +206,13 @@ def change_quantity(subscription: LicenceSubscription, quantity: int,
     today = clock.local(now).date()
     previous = subscription.quantity
     terms = terms_of([subscription])[subscription.id]
-    # The paid days from today in stretches of one plan each, each priced with the plan and
-    # add-ons in force then (an add-on being removed runs to the end of the paid period).
+    # The paid days from today cut wherever the plan or the add-ons change (a removed add-on
+    # runs to the end of the period paid when it was removed), each stretch priced with the
+    # plan and add-ons in force then.
     texts = (f"Lisenser økt fra {previous} til {quantity}",
              f"Licences raised from {previous} to {quantity}")
     parts = []
-    for first, last in _stretches(today, [day for day, _b, _p in terms.changes]):
+    for first, last in _stretches(today, terms.breaks()):
         plan, addons = terms.plan_on(first), terms.addons_on(first)
         before = monthly_ore(subscription, plan_code=plan, addons=addons)
         after = monthly_ore(subscription, plan_code=plan, addons=addons, quantity=quantity)
