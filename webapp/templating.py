@@ -220,12 +220,14 @@ def catalog_price(code: str) -> int | None:
 
 
 def register_templating(app: Flask) -> None:
-    from .blueprints.access import can
+    from .blueprints.access import acting_company, acting_company_id, can
     from .blueprints.auth import companies_of
     from .services.invoice_pdf import account_text, seller_lines, vat_label
     from .services.invoicing import document_of
 
     app.add_template_global(can)
+    app.add_template_global(acting_company)
+    app.add_template_global(acting_company_id)
     app.add_template_global(companies_of)
     for helper in (document_of, seller_lines, account_text, vat_label):
         app.add_template_global(helper)

@@ -4,14 +4,29 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Invoice, LicenceSubscription, Membership, UserGroup
+from ..models import Company, Invoice, LicenceSubscription, Membership, UserGroup
 from ..services.billing import agreement_licence
+
+
+def acting_company_id(user=None) -> int:
+    """The company the user (the logged-in one by default) works in during this request: its
+    own, where it logs in, unless it switched to another it has access to (the login loader
+    keeps that in `g` for the request)."""
+    user = user or current_user
+    chosen = g.get("acting")
+    return chosen[1] if chosen is not None and chosen[0] == user.id else user.company_id
+
+
+def acting_company(user=None) -> Company:
+    user = user or current_user
+    company_id = acting_company_id(user)
+    return user.company if company_id == user.company_id else db.session.get(Company, company_id)
 
 
 def acting_licence(user=None) -> LicenceSubscription | None:
     """The licence subscription of the user's acting company's agreement, read once per
     request (the header, the checks before a view and the view all ask)."""
-    agreement_id = (user or current_user).acting_company.agreement_id
+    agreement_id = acting_company(user).agreement_id
     found = g.setdefault("licences", {})
     if agreement_id not in found:
         found[agreement_id] = agreement_licence(agreement_id)
@@ -27,7 +42,7 @@ def require_permission(permission: str) -> None:
 def get_owned(model, object_id: int, owner: str = "company_id"):
     """An object of the user's own company (by its `owner` column), else 404."""
     found = db.session.get(model, object_id)
-    if found is None or getattr(found, owner) != current_user.acting_company_id:
+    if found is None or getattr(found, owner) != acting_company_id():
         abort(404)
     return found
 
@@ -36,7 +51,7 @@ def get_customer_invoice(invoice_id: int) -> Invoice:
     """The invoice if it belongs to the user's agreement, else 404."""
     invoice = db.session.get(Invoice, invoice_id)
     if invoice is None or invoice.agreement_id is None or \
-            invoice.agreement_id != current_user.acting_company.agreement_id:
+            invoice.agreement_id != acting_company().agreement_id:
         abort(404)
     return invoice
 
@@ -54,7 +69,7 @@ def user_permissions() -> set[str]:
         group = db.session.scalar(
             select(UserGroup).join(Membership, Membership.user_group_id == UserGroup.id)
             .where(Membership.user_id == current_user.id,
-                   Membership.company_id == current_user.acting_company_id, Membership.active))
+                   Membership.company_id == acting_company_id(), Membership.active))
         g.kvitt_permissions = {p for p in PERMISSIONS if group is not None and getattr(group, p)}
     return g.kvitt_permissions
 

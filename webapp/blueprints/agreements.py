@@ -23,7 +23,7 @@ from ..forms.agreements import (
 )
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
-from .access import require_permission
+from .access import acting_company, acting_company_id, require_permission
 from .common import is_htmx_fragment_request, paginated, refuse, render
 
 bp = Blueprint("agreements", __name__, url_prefix="/portal/agreements")
@@ -44,7 +44,7 @@ def require_administrator():
 def _agreement(agreement_id: int) -> CustomerAgreement:
     found = db.session.get(CustomerAgreement, agreement_id)
     if found is None or found.deleted_at is not None \
-            or found.owner_company_id != current_user.acting_company_id:
+            or found.owner_company_id != acting_company_id():
         abort(404)
     return found
 
@@ -52,7 +52,7 @@ def _agreement(agreement_id: int) -> CustomerAgreement:
 def _company(company_id: int) -> Company:
     found = db.session.get(Company, company_id)
     if found is None or found.agreement is None \
-            or found.agreement.owner_company_id != current_user.acting_company_id:
+            or found.agreement.owner_company_id != acting_company_id():
         abort(404)
     return found
 
@@ -73,7 +73,7 @@ def index():
 
 
 def _index(form: AgreementForm, status: int = 200):
-    owner = current_user.acting_company_id
+    owner = acting_company_id()
     pagination = paginated(service.owned_agreements_query(owner))
     return render("agreements/index.html", rows=service.summaries(pagination.items),
                   pagination=pagination, form=form, action_form=EmptyForm(),
@@ -87,7 +87,7 @@ def create():
     form = AgreementForm()
     if form.validate():
         try:
-            agreement = service.create_agreement(current_user.acting_company, clock.now(),
+            agreement = service.create_agreement(acting_company(), clock.now(),
                                                  name=form.name.data,
                                                  customer_number=form.customer_number.data)
         except service.AgreementError as error:
@@ -219,7 +219,7 @@ def _confirm(draft: CompanyDraft, data: dict):
 @bp.route("/companies/<int:company_id>/move", methods=["GET", "POST"])
 def move(company_id: int):
     company = _company(company_id)
-    others = [a for a in service.owned_agreements(current_user.acting_company_id)
+    others = [a for a in service.owned_agreements(acting_company_id())
               if a.id != company.agreement_id]
     form = MoveForm(agreements=others)
     if request.method == "POST" and form.validate():
@@ -314,7 +314,7 @@ def _month() -> tuple[dt.date, str | None]:
 @bp.get("/basis")
 def basis():
     month, error = _month()
-    rows = service.reinvoicing_basis(current_user.acting_company_id, month)
+    rows = service.reinvoicing_basis(acting_company_id(), month)
     return render("agreements/basis.html", rows=rows, month=month, error=error,
                   typed=request.args.get("month", ""), status=422 if error else 200)
 
@@ -325,7 +325,7 @@ def basis_export():
     if error:
         abort(422)
     content = service.basis_workbook(
-        service.reinvoicing_basis(current_user.acting_company_id, month),
+        service.reinvoicing_basis(acting_company_id(), month),
                                      month)
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -23,6 +23,7 @@ from ..services import login as login_service
 from ..services import terms
 from ..services.accounts import find_login_user, has_access
 from ..services.tokens import TokenError, find_token, issue_token, revoke_links
+from .access import acting_company, acting_company_id, acting_licence
 from .common import number_from, render
 
 bp = Blueprint("auth", __name__)
@@ -39,7 +40,7 @@ def load_user(session_id: str) -> User | None:
         return None  # the password changed since: every older session is logged out
     acting = session.get("acting_company_id")
     if acting and acting != user.company_id and has_access(user.id, acting):
-        user._acting_company_id = acting
+        g.acting = (user.id, acting)
     return user
 
 
@@ -50,17 +51,16 @@ def account_usable(user: User) -> bool:
         return True
     return ended_trial(user) is not None or db.session.scalar(
         select(LicenceSubscription.id).where(
-            LicenceSubscription.agreement_id == user.acting_company.agreement_id,
+            LicenceSubscription.agreement_id == acting_company(user).agreement_id,
             LicenceSubscription.status.in_(LICENCE_USABLE))) is not None or db.session.scalar(
         # A client asked to approve a collaboration logs in to approve it.
         select(Collaboration.id).where(
-            Collaboration.client_company_id == user.acting_company_id,
+            Collaboration.client_company_id == acting_company_id(user),
             Collaboration.status.in_(COLLABORATION_OPEN))) is not None
 
 
 def ended_trial(user: User) -> LicenceSubscription | None:
     """The agreement's trial, when it has ended without being bought."""
-    from .access import acting_licence
 
     licence = acting_licence(user)
     return licence if licence is not None and licence.is_trial and \

@@ -13,7 +13,7 @@ from ..forms.agreements import ActivateForm, AssignmentForm, ChangeCollaboration
 from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
 from ..templating import local_date
-from .access import get_owned, require_permission
+from .access import acting_company, acting_company_id, get_owned, require_permission
 from .common import locale, refuse, render
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -24,7 +24,7 @@ bp = Blueprint("partner", __name__, url_prefix="/partner")
 @bp.before_request
 @login_required
 def require_partner():
-    if current_user.is_operator or current_user.acting_company.kind != "partner":
+    if current_user.is_operator or acting_company().kind != "partner":
         abort(404)
     require_permission("can_admin")
 
@@ -42,7 +42,7 @@ def clients():
     form = ClientForm()
     if request.method == "POST" and form.validate():
         try:
-            client = service.add_client(current_user.acting_company, clock.now(),
+            client = service.add_client(acting_company(), clock.now(),
                                         name=form.name.data,
                                         organisation_number=form.organisation_number.data,
                                         email=form.email.data,
@@ -55,8 +55,8 @@ def clients():
             flash(_("%(name)s is in your client list. Add an assignment to work with it.",
                     name=client.name))
             return redirect(url_for("partner.client", client_id=client.id), 303)
-    rows = [(c, service.open_collaboration(current_user.acting_company_id, c.id))
-            for c in service.clients(current_user.acting_company_id)]
+    rows = [(c, service.open_collaboration(acting_company_id(), c.id))
+            for c in service.clients(acting_company_id())]
     return render("partner/clients.html", rows=rows, form=form,
                   status=422 if request.method == "POST" else 200)
 
@@ -70,7 +70,7 @@ def client(client_id: int):
 def _activate_form(found: PartnerClient) -> ActivateForm:
     form = ActivateForm(scenario=service.scenario(found), assignments=found.assignments,
                         variants=service.variants(), locale=locale(),
-                        users=service.firm_users(current_user.acting_company_id),
+                        users=service.firm_users(acting_company_id()),
                         groups=service.access_groups(service.client_company(found)))
     if request.method == "GET":
         form.period.data, form.invoice_recipient.data = "12", "client"
@@ -84,7 +84,7 @@ def _client_page(found: PartnerClient, form: ActivateForm, assignment_form: Assi
     return render("partner/client.html", client=found, form=form,
                   assignment_form=assignment_form, scenario=form.scenario,
                   service_subscription=service.current_service(company),
-                  open_collaboration=service.open_collaboration(current_user.acting_company_id,
+                  open_collaboration=service.open_collaboration(acting_company_id(),
                                                                 found.id),
                   status=status)
 
@@ -109,7 +109,7 @@ def activate(client_id: int):
     if form.validate():
         try:
             collaboration = service.activate(
-                current_user.acting_company, found, current_user, clock.now(),
+                acting_company(), found, current_user, clock.now(),
                 assignment_id=form.assignment_id.data, variant=form.variant.data,
                 recipient=form.invoice_recipient.data,
                 period_months=int(form.period.data) if form.period.data else None,
@@ -137,7 +137,7 @@ def activate(client_id: int):
 
 @bp.get("/collaborations")
 def collaborations():
-    rows = service.collaborations(current_user.acting_company_id)
+    rows = service.collaborations(acting_company_id())
     forms = {}
     for row in rows:
         form = ChangeCollaborationForm(prefix=f"c{row.id}", variants=service.variants(),

@@ -53,6 +53,8 @@ from ..services.payments import invoice_payments
 from ..templating import local_date, support_category_label
 from .access import (
     PERMISSIONS,
+    acting_company,
+    acting_company_id,
     acting_licence,
     can,
     get_customer_invoice,
@@ -97,7 +99,7 @@ def buy():
     subscription = current_subscription()
     if subscription is None or not subscription.is_trial:
         return redirect(url_for("portal.home"), 303)
-    company = current_user.acting_company
+    company = acting_company()
     agreement = subscription.agreement
     form = BuyNowForm(editions=catalog.shop_editions(), intervals=catalog.intervals(),
                       locale=locale())
@@ -135,7 +137,7 @@ def buy():
 
 @bp.get("/")
 def home():
-    company = current_user.acting_company
+    company = acting_company()
     subscription = current_subscription()
     users = db.session.scalars(select(User).where(User.company_id == company.id, User.active)
                                .order_by(User.first_name, User.last_name)
@@ -173,7 +175,7 @@ def _next_invoice(subscription):
 def invoices():
     require_permission("can_billing")
     status = request.args.get("status") if request.args.get("status") in INVOICE_FILTERS else ""
-    query = licence_invoices(status, clock.today(), current_user.acting_company.agreement_id or 0)
+    query = licence_invoices(status, clock.today(), acting_company().agreement_id or 0)
     pagination = paginated(query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))
     return render("portal/invoices.html", pagination=pagination, status_filter=status,
                   filters=INVOICE_FILTERS, today=clock.today())
@@ -221,7 +223,7 @@ def cancel():
 def company_profile():
     """R-PLAN-4: the company profile; an organisation number already registered is explained."""
     require_permission("can_admin")
-    company = current_user.acting_company
+    company = acting_company()
     agreement = company.agreement
     form = CompanyProfileForm(obj=company if request.method == "GET" else None)
     if request.method == "GET" and agreement is not None:
@@ -277,7 +279,7 @@ def contact():
     """R-PLAN-6: the main contact (one of the company's administrators) and the invoice
     e-mail and address of Kvitt's invoices, each change confirmed to the old and new address."""
     require_permission("can_admin")
-    company = current_user.acting_company
+    company = acting_company()
     agreement = company.agreement
     if agreement is None or agreement.owner_company_id != company.id:
         abort(404)  # a company in another's agreement: its owner decides
@@ -327,7 +329,7 @@ def suggest_username():
     username = (form.username.data or "").strip()
     if not username and (form.first_name.data or "").strip():
         username = usernames.suggest(form.first_name.data, users_service.usernames_taken(
-            current_user.acting_company_id))
+            acting_company_id()))
     form.username.data = username
     form.username.validate(form)
     return render("portal/users.html", "portal/_username_field.html", form=form)
@@ -336,7 +338,7 @@ def suggest_username():
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     require_permission("can_admin")
-    company = current_user.acting_company
+    company = acting_company()
     form = NewUserForm()
     status = 200
     if request.method == "POST":
@@ -383,9 +385,9 @@ def user_action(user_id: int, action: str):
         abort(404)
     try:
         if action == "deactivate":
-            users_service.deactivate_user(current_user.acting_company, user, clock.now())
+            users_service.deactivate_user(acting_company(), user, clock.now())
         else:
-            users_service.delete_user(current_user.acting_company, user, clock.now())
+            users_service.delete_user(acting_company(), user, clock.now())
         db.session.commit()
         flash(_("Done: %(name)s.", name=user.full_name))
     except users_service.UserAdminError as error:
@@ -410,7 +412,7 @@ def employee_employed(employee_id: int):
 def groups():
     """The four default groups and custom ones, each with its module permissions."""
     require_permission("can_admin")
-    company = current_user.acting_company
+    company = acting_company()
     error = None
     if request.method == "POST" and EmptyForm().validate_on_submit():
         name = (request.form.get("name") or "").strip()
@@ -455,7 +457,7 @@ def user_group(user_id: int):
     group = get_owned(UserGroup, number_from(request.form, "group_id"))
     if EmptyForm().validate_on_submit():
         try:
-            users_service.move_to_group(current_user.acting_company, user, group)
+            users_service.move_to_group(acting_company(), user, group)
             db.session.commit()
             flash(_("%(name)s is now in the group %(group)s.", name=user.full_name,
                     group=group_label(group.key) if not group.key.startswith("custom")
@@ -483,7 +485,7 @@ PLAN_MESSAGES = {
 def avtalegiro_page():
     """R-PAY-1: the customer asks for AvtaleGiro (the bank confirms it) or stops it."""
     require_permission("can_billing")
-    agreement = db.get_or_404(CustomerAgreement, current_user.acting_company.agreement_id)
+    agreement = db.get_or_404(CustomerAgreement, acting_company().agreement_id)
     mandate = avtalegiro.mandate_in_force(agreement.id)
     form = MandateForm()
     status = 200
@@ -658,7 +660,7 @@ def edit_user(user_id: int):
 def collaborations():
     """R-COLLAB-7: the client's administrators see the firms they work with and end one."""
     require_permission("can_admin")
-    rows = collaboration_service.client_collaborations(current_user.acting_company_id)
+    rows = collaboration_service.client_collaborations(acting_company_id())
     return render("portal/collaborations.html", rows=rows, action_form=EmptyForm(),
                   group_name=collaboration_service.access_group_name)
 
@@ -703,7 +705,7 @@ def support():
     elif form.validate():
         try:
             created = support_service.create_request(
-                current_user.acting_company, current_user, clock.now(),
+                acting_company(), current_user, clock.now(),
                 category=form.category.data, text=form.text.data, page=form.page.data)
         except support_service.SupportError as error:
             db.session.rollback()
@@ -717,7 +719,7 @@ def support():
     else:
         status = 422
     pagination = paginated(support_service.visible_requests(
-        current_user.acting_company_id, current_user, _sees_all_requests()))
+        acting_company_id(), current_user, _sees_all_requests()))
     return render("portal/support.html", form=form, pagination=pagination, status=status)
 
 

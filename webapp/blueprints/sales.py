@@ -22,7 +22,7 @@ from ..models import Customer, Frequency, Invoice, Subscriber, Subscription, Sub
 from ..services import sales
 from ..services.invoicing import missing_seller_details
 from ..templating import local_date
-from .access import get_owned, require_permission
+from .access import acting_company, acting_company_id, get_owned, require_permission
 from .common import (
     credit_from_form,
     invoice_download,
@@ -66,7 +66,7 @@ def _list_args() -> dict:
 def frequencies():
     args = _list_args()
     page = page_number()
-    query = sales.frequency_query(current_user.acting_company_id, current_user.id, **args)
+    query = sales.frequency_query(acting_company_id(), current_user.id, **args)
     rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     return render("sales/frequencies.html", "sales/_frequency_table.html",
                   rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page, **args,
@@ -76,7 +76,7 @@ def frequencies():
 
 @bp.get("/frequencies/export.xlsx")
 def export_frequencies():
-    query = sales.frequency_query(current_user.acting_company_id, current_user.id, **_list_args())
+    query = sales.frequency_query(acting_company_id(), current_user.id, **_list_args())
     content = sales.export_frequencies(db.session.execute(query).all(), locale())
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={
@@ -102,7 +102,7 @@ def new_frequency():
         return _frequency_form_page(form)
     if not form.validate():
         return _frequency_form_page(form, status=422)
-    frequency = sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(),
+    frequency = sales.save_frequency(acting_company_id(), current_user, form.pattern(),
                                      form.name.data, clock.now(), locale=locale())
     db.session.commit()
     if form.context.data == "dialog":
@@ -110,7 +110,7 @@ def new_frequency():
         from flask import render_template
 
         body = render_template("sales/_frequency_select.html",
-                               frequencies=sales.active_frequencies(current_user.acting_company_id),
+                               frequencies=sales.active_frequencies(acting_company_id()),
                                selected=frequency.id)
         return body, 200, {"HX-Retarget": "#field-frequency_id", "HX-Reswap": "outerHTML"}
     flash(_("The frequency %(name)s is saved.", name=frequency.display_name(locale())))
@@ -135,7 +135,7 @@ def edit_frequency(frequency_id: int):
     form = FrequencyForm(today=clock.today())
     if not form.validate():
         return _frequency_form_page(form, frequency, status=422)
-    sales.save_frequency(current_user.acting_company_id, current_user, form.pattern(),
+    sales.save_frequency(acting_company_id(), current_user, form.pattern(),
                          form.name.data,
                          clock.now(), frequency=frequency, locale=locale())
     db.session.commit()
@@ -171,7 +171,7 @@ def customers():
     if request.method == "POST":
         if form.validate():
             exists = form.organisation_number.data and db.session.scalar(
-                select(Customer.id).where(Customer.company_id == current_user.acting_company_id,
+                select(Customer.id).where(Customer.company_id == acting_company_id(),
                                           Customer.organisation_number ==
                                           form.organisation_number.data))
             if exists:
@@ -180,7 +180,7 @@ def customers():
                 status = 422
             else:
                 db.session.add(Customer(
-                    company_id=current_user.acting_company_id, name=form.name.data.strip(),
+                    company_id=acting_company_id(), name=form.name.data.strip(),
                     organisation_number=form.organisation_number.data or None,
                     email=form.email.data, address_line=form.address_line.data or None,
                     postal_code=form.postal_code.data or None,
@@ -195,7 +195,7 @@ def customers():
         else:
             status = 422
     pagination = paginated(select(Customer).where(
-        Customer.company_id == current_user.acting_company_id).order_by(
+        Customer.company_id == acting_company_id()).order_by(
         func.lower(Customer.name), Customer.id))
     return render("sales/customers.html", form=form, customers=pagination.items,
                   pagination=pagination, status=status)
@@ -206,16 +206,16 @@ def customers():
 @bp.get("/subscriptions")
 def subscriptions():
     pagination = paginated(select(Subscription).where(
-        Subscription.company_id == current_user.acting_company_id).order_by(
+        Subscription.company_id == acting_company_id()).order_by(
         func.lower(Subscription.name), Subscription.id))
     return render("sales/subscriptions.html", subscriptions=pagination.items,
                   pagination=pagination, today=clock.today(),
                   preview=sales.preview,
-                  missing=missing_seller_details(current_user.acting_company))
+                  missing=missing_seller_details(acting_company()))
 
 
 def _subscription_form(formdata=None, subscription=None):
-    company_id = current_user.acting_company_id
+    company_id = acting_company_id()
     frequencies = sales.active_frequencies(company_id)
     if subscription is not None and not subscription.frequency.active:
         frequencies.append(subscription.frequency)  # keep showing the current choice
@@ -227,8 +227,8 @@ def _subscription_form(formdata=None, subscription=None):
 def _subscription_page(form, frequencies, subscription=None, status=200):
     return render("sales/subscription_form.html", form=form, frequencies=frequencies,
                   subscription=subscription, status=status,
-                  customers=sales.company_customers(current_user.acting_company_id),
-                  missing=missing_seller_details(current_user.acting_company),
+                  customers=sales.company_customers(acting_company_id()),
+                  missing=missing_seller_details(acting_company()),
                   preview=sales.preview(subscription, clock.today()) if subscription else [],
                   delete_form=EmptyForm())
 
@@ -259,7 +259,7 @@ def _edit_rows(action: str) -> MultiDict | None:
 
 def _save_subscription(form, subscription: Subscription | None) -> Subscription:
     if subscription is None:
-        subscription = Subscription(company_id=current_user.acting_company_id,
+        subscription = Subscription(company_id=acting_company_id(),
                                     created_at=clock.now(),
                                     active=True)
         db.session.add(subscription)
@@ -331,13 +331,13 @@ def _handle_subscription_post(subscription: Subscription | None):
     chosen = db.session.get(Frequency, form.frequency_id.data) if form.frequency_id.data \
         else None
     valid = form.validate()
-    if chosen is None or chosen.company_id != current_user.acting_company_id or (
+    if chosen is None or chosen.company_id != acting_company_id() or (
             not chosen.active and (subscription is None
                                    or subscription.frequency_id != chosen.id)):
         form.frequency_id.errors = list(form.frequency_id.errors) + [
             _("Choose an active frequency.")]
         valid = False
-    owned = {c.id for c in sales.company_customers(current_user.acting_company_id)}
+    owned = {c.id for c in sales.company_customers(acting_company_id())}
     if any(entry.form.customer_id.data not in owned for entry in form.subscribers.entries):
         valid = False
     if chosen is not None and not _check_subscribers(form, subscription, chosen):
@@ -408,7 +408,7 @@ def edit_subscription(subscription_id: int):
 def get_sales_invoice(invoice_id: int) -> Invoice:
     """An invoice the user's company sent (as the seller), else 404."""
     found = db.session.get(Invoice, invoice_id)
-    if found is None or found.seller_company_id != current_user.acting_company_id:
+    if found is None or found.seller_company_id != acting_company_id():
         abort(404)
     return found
 
@@ -416,7 +416,7 @@ def get_sales_invoice(invoice_id: int) -> Invoice:
 @bp.get("/invoices")
 def invoices():
     pagination = paginated(select(Invoice).where(
-        Invoice.seller_company_id == current_user.acting_company_id)
+        Invoice.seller_company_id == acting_company_id())
         .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))
     return render("sales/invoices.html", invoices=pagination.items, pagination=pagination,
                   today=clock.today())

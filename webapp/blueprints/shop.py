@@ -31,6 +31,7 @@ from ..services import catalog, shop
 from ..services.accounts import is_administrator
 from ..services.billing import licensed
 from ..services.tokens import TokenError
+from .access import acting_company_id
 from .common import is_htmx_fragment_request, locale, number_from, render
 
 bp = Blueprint("shop", __name__)
@@ -67,7 +68,7 @@ def get_draft(public_id: str) -> Order:
 def buys_addons_only() -> bool:
     """A logged-in administrator of a customer may order add-ons only (product "None")."""
     return (current_user.is_authenticated and not current_user.is_operator
-            and is_administrator(current_user, current_user.acting_company_id))
+            and is_administrator(current_user, acting_company_id()))
 
 
 def skipped_steps(order: Order) -> set[str]:
@@ -213,7 +214,7 @@ def start():
     draft is made by the first POST (so a visit, a bot or a reload leaves no row behind)."""
     order = shop.unsaved_draft(clock.now())
     if buys_addons_only() and request.args.get("addons") == "1":
-        order.existing_company_id = current_user.acting_company_id
+        order.existing_company_id = acting_company_id()
         order.product_data = {"mode": "buy", "product": "none", "users": "1", "addons": []}
     elif request.args.get("trial") == "1":
         order.product_data = {"mode": "trial", "product": "", "users": "1", "addons": []}
@@ -271,7 +272,7 @@ def _post_step(order: Order, step: str):
         db.session.commit()  # keep what was typed, even when it does not validate
         return _render_step(order, step, form, status=422)
     if step == "product" and form.product.data == "none":
-        order.existing_company_id = current_user.acting_company_id
+        order.existing_company_id = acting_company_id()
     elif step == "product":
         order.existing_company_id = None
     _store_clean(order, step, form)

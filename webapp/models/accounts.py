@@ -111,20 +111,6 @@ class User(UserMixin, db.Model):
         UniqueConstraint("company_id", "username_key", name="uq_user_username_per_customer"),
     )
 
-    # The company the user works in during this request: its own (where it logs in) unless it
-    # switched to another it has access to (set by the login manager from the session).
-    _acting_company_id = None  # an int when switched; not a column
-
-    @property
-    def acting_company_id(self) -> int:
-        return self._acting_company_id or self.company_id
-
-    @property
-    def acting_company(self) -> Company:
-        if self._acting_company_id and self._acting_company_id != self.company_id:
-            return db.session.get(Company, self._acting_company_id)
-        return self.company
-
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
