@@ -29,7 +29,7 @@ def active_customer(activated_on: dt.date, interval: str = "annual",
         add_user(company, created, first_name=f"User{number}", last_name="Test",
                  email=f"user{number}@example.com", username=f"user{number}",
                  group_key="administrators" if number == 0 else "users",
-                 is_superuser=number == 0)
+                 is_main_contact=number == 0)
     subscription = LicenceSubscription(agreement_id=agreement.id, plan_code=plan,
                                        quantity=quantity, billing_interval=interval,
                                        status="active", activated_on=activated_on,

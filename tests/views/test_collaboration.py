@@ -69,7 +69,7 @@ def _approve(client, link: str, approver: User, firm: Company):
     response = client.post(link, data={"accept": "y"})
     client.post("/logout")
     _log_in(client, db.session.scalar(select(User).where(User.company_id == firm.id,
-                                                         User.is_superuser)))
+                                                         User.is_main_contact)))
     return response
 
 
@@ -79,7 +79,7 @@ def _user_with_email(email: str) -> User:
 
 def _firm_admin(partner_company_id: int) -> User:
     return db.session.scalar(select(User).where(User.company_id == partner_company_id,
-                                                User.is_superuser))
+                                                User.is_main_contact))
 
 
 def _activate(client, found, **data):
@@ -125,7 +125,7 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
     company = db.session.scalar(select(Company).where(Company.organisation_number ==
                                                       CLIENT_ORG))
     admin = db.session.scalar(select(User).where(User.company_id == company.id))
-    assert (admin.email, admin.is_superuser) == ("kari@kafe.example", True)
+    assert (admin.email, admin.is_main_contact) == ("kari@kafe.example", True)
     kinds = set(db.session.scalars(select(OutboxMail.kind).where(
         OutboxMail.to_address == "kari@kafe.example")))
     assert kinds == {"welcome", "collaboration_invitation"}

@@ -274,7 +274,7 @@ def test_r_shop_6_confirm_creates_the_pending_customer_in_one_go(client):
     assert company.name == "Bakeriet Lille AS" and company.customer_id
     users = db.session.scalars(select(User).where(User.company_id == company.id)
                                .order_by(User.id)).all()
-    assert [(u.username, u.is_superuser) for u in users] == [("ingrid", True), ("per", False)]
+    assert [(u.username, u.is_main_contact) for u in users] == [("ingrid", True), ("per", False)]
     subscription = db.session.scalar(select(LicenceSubscription))
     assert (subscription.status, subscription.quantity, subscription.plan_code) == (
         "pending", 3, "office-professional")

@@ -226,8 +226,8 @@ def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_ne
     agreement = db.session.get(CustomerAgreement, subscription.agreement_id)
     assert (agreement.invoice_address_line, agreement.invoice_postal_code,
             agreement.invoice_city) == ("Kirkegata 2", "7010", "TRONDHEIM")
-    assert db.session.get(User, second.id).is_superuser and not \
-        db.session.get(User, admin.id).is_superuser
+    assert db.session.get(User, second.id).is_main_contact and not \
+        db.session.get(User, admin.id).is_main_contact
     at(2026, 1, 6, 9, 0)
     run_due_jobs()
     invoice = db.session.scalar(select(Invoice).where(Invoice.agreement_id == agreement.id))

@@ -96,7 +96,8 @@ class User(UserMixin, db.Model):
     last_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    is_superuser: Mapped[bool] = mapped_column(default=False)
+    # The company's main contact (one of its administrators): told of contract changes.
+    is_main_contact: Mapped[bool] = mapped_column(default=False)
     is_operator: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -83,11 +83,11 @@ def group_by_key(company_id: int, key: str) -> UserGroup:
 
 
 def add_user(company: Company, now: dt.datetime, *, first_name: str, last_name: str,
-             email: str, username: str, group_key: str, is_superuser: bool = False) -> User:
+             email: str, username: str, group_key: str, is_main_contact: bool = False) -> User:
     """Create a user with an employee record and access to the company in the given group."""
     user = User(company_id=company.id, username=username.strip(),
                 username_key=usernames.key(username), first_name=first_name.strip(),
-                last_name=last_name.strip(), email=email.strip(), is_superuser=is_superuser,
+                last_name=last_name.strip(), email=email.strip(), is_main_contact=is_main_contact,
                 created_at=now)
     db.session.add(user)
     db.session.flush()

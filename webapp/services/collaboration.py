@@ -280,7 +280,7 @@ def _create_client_company(client: PartnerClient, now: dt.datetime, contact: dic
     admin = add_user(company, now, first_name=contact["first_name"],
                      last_name=contact["last_name"], email=contact["email"],
                      username=usernames.suggest(contact["first_name"]),
-                     group_key="administrators", is_superuser=True)
+                     group_key="administrators", is_main_contact=True)
     client.company_id = company.id
     db.session.flush()
     with force_locale("nb"):
@@ -506,7 +506,7 @@ def register_partner(now: dt.datetime, *, company_name: str, organisation_number
         status=LicenceStatus.ACTIVE, activated_on=clock.local(now).date(), created_at=now))
     admin = add_user(company, now, first_name=first_name, last_name=last_name, email=email,
                      username=usernames.suggest(first_name), group_key="administrators",
-                     is_superuser=True)
+                     is_main_contact=True)
     if welcome:
         with force_locale("nb"):
             send_welcome_mail(admin, company, WELCOME_LIFETIME)

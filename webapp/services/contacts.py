@@ -37,7 +37,7 @@ def administrators(company_id: int) -> list[User]:
 def main_contact(company: Company) -> User | None:
     """The main contact: the administrator marked so (the first one, when none is)."""
     return db.session.scalar(select(User).where(
-        User.company_id == company.id, User.is_superuser, User.active).order_by(User.id))
+        User.company_id == company.id, User.is_main_contact, User.active).order_by(User.id))
 
 
 def change(company: Company, by: User, now: dt.datetime, *, contact_id: int,
@@ -55,9 +55,9 @@ def change(company: Company, by: User, now: dt.datetime, *, contact_id: int,
     previous = main_contact(company)
     if previous is None or previous.id != contact.id:
         for user in db.session.scalars(select(User).where(User.company_id == company.id,
-                                                          User.is_superuser)):
-            user.is_superuser = False
-        contact.is_superuser = True
+                                                          User.is_main_contact)):
+            user.is_main_contact = False
+        contact.is_main_contact = True
         changed.append("contact")
         _tell({previous.email if previous else None, contact.email}, "contact_changed",
               company=company, by=by, old=previous, new=contact)

@@ -26,7 +26,7 @@ def seed_demo_data() -> str:
     vendor = vendor_company()
     operator = add_user(vendor, now, first_name="Ola", last_name="Operatør",
                         email="ola@kvitt.example", username=OPERATOR["username"],
-                        group_key="administrators", is_superuser=True)
+                        group_key="administrators", is_main_contact=True)
     operator.is_operator = True
     operator.set_password(OPERATOR["password"])
 
@@ -42,7 +42,7 @@ def seed_demo_data() -> str:
                                    postal_code="5003", city="BERGEN")
     admin = add_user(customer, now, first_name="Kari", last_name="Nordmann",
                      email=customer.email, username=DEMO_ADMIN["username"],
-                     group_key="administrators", is_superuser=True)
+                     group_key="administrators", is_main_contact=True)
     admin.set_password(DEMO_ADMIN["password"])
     db.session.add(LicenceSubscription(agreement_id=agreement.id, plan_code="office-professional",
                                        quantity=3, billing_interval="annual",

@@ -128,7 +128,7 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
         is_admin = row["user_group"] == "administrators"
         add_user(company, now, first_name=row["first_name"], last_name=row["last_name"],
                  email=row["email"], username=row["username"], group_key=row["user_group"],
-                 is_superuser=is_admin and first_admin)
+                 is_main_contact=is_admin and first_admin)
         first_admin = first_admin and not is_admin
     subscription = LicenceSubscription(
         agreement_id=agreement.id, plan_code=chosen["edition"], quantity=chosen["users"],

@@ -30,7 +30,7 @@ class TrialError(Refusal):
 def _main_contact(subscription: LicenceSubscription) -> User | None:
     return db.session.scalar(
         select(User).join(Company, Company.id == User.company_id)
-        .where(Company.agreement_id == subscription.agreement_id, User.is_superuser)
+        .where(Company.agreement_id == subscription.agreement_id, User.is_main_contact)
         .order_by(User.id))
 
 
