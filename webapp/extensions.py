@@ -1,4 +1,6 @@
 """Flask extensions, created once and bound in create_app."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -16,3 +18,10 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+# The models' base class: Flask-SQLAlchemy's db.Model, which type checkers see as the declarative
+# base it is built on.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

@@ -70,9 +70,9 @@ def configure_logging(app: Flask) -> None:
     _tag_records()
     root = logging.getLogger()
     if not any(handler.get_name() == _HANDLER_NAME for handler in root.handlers):
-        handler = logging.StreamHandler()
-        handler.set_name(_HANDLER_NAME)
-        root.addHandler(handler)
+        stream = logging.StreamHandler()
+        stream.set_name(_HANDLER_NAME)
+        root.addHandler(stream)
     for handler in root.handlers:
         if handler.get_name() == _HANDLER_NAME:
             handler.setFormatter(JsonFormatter() if app.config["LOG_FORMAT"] == "json"

@@ -62,7 +62,9 @@ def init_security(app: Flask) -> None:
     if proxies:  # the client's address and scheme as the proxies in front report them
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # Flask's documented way to wrap the WSGI app (mypy sees a method).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies,  # type: ignore[method-assign]
+                                x_proto=proxies)
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_hostile_arguments)
     # HSTS is sent on HTTPS requests (directly or behind a proxy that says so); redirecting

@@ -111,7 +111,7 @@ def show(agreement_id: int):
 
 def _show(agreement: CustomerAgreement, invite: InviteForm, status: int = 200):
     companies = sorted(agreement.companies, key=lambda c: c.name.lower())
-    access = {}
+    access: dict[int, list[tuple]] = {}
     for membership, user, group in service.access_rows([c.id for c in companies]):
         access.setdefault(membership.company_id, []).append((membership, user, group))
     [summary] = service.summaries([agreement])

@@ -31,7 +31,7 @@ def number_from(source, name: str, default: int | None = 0) -> int | None:
 
 def page_number() -> int:
     """The list page asked for (`?page=`), from 1."""
-    return max(1, number_from(request.args, "page", 1))
+    return max(1, number_from(request.args, "page", 1) or 1)
 
 
 PAGE_SIZE = 50

@@ -8,13 +8,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model, db
 from .types import UTCDateTime
 
 DEFAULT_GROUPS = ("administrators", "privileged", "users", "guests")
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "company"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), default="customer")
@@ -56,7 +56,7 @@ class Company(db.Model):
     )
 
 
-class CustomerAgreement(db.Model):
+class CustomerAgreement(Model):
     """The billing account: the vendor bills agreements, not companies."""
 
     __tablename__ = "customer_agreement"
@@ -84,7 +84,7 @@ class CustomerAgreement(db.Model):
     owner: Mapped[Company] = relationship(foreign_keys=[owner_company_id])
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in with customer id + username + password."""
 
     __tablename__ = "app_user"
@@ -128,10 +128,11 @@ class User(UserMixin, db.Model):
         self.session_version += 1
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash,
+                                                                      password)
 
 
-class Employee(db.Model):
+class Employee(Model):
     """The person record in a company; survives deletion of the user."""
 
     __tablename__ = "employee"
@@ -146,7 +147,7 @@ class Employee(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class UserGroup(db.Model):
+class UserGroup(Model):
     __tablename__ = "user_group"
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
@@ -163,7 +164,7 @@ class UserGroup(db.Model):
     __table_args__ = (UniqueConstraint("company_id", "key", name="uq_group_key_per_company"),)
 
 
-class AccessStretch(db.Model):
+class AccessStretch(Model):
     """R-BILL-6: a stretch of one user's access to one company, kept forever: from the day it
     was given to its last day (None while it lasts). Removing access, deactivating or deleting
     the user closes it; access given again opens a new one."""
@@ -179,7 +180,7 @@ class AccessStretch(db.Model):
                       Index("ix_access_stretch_user", "user_id"))
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's access to one company, in one user group."""
 
     __tablename__ = "membership"

@@ -15,14 +15,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.statuses import ClaimStatus, MandateStatus, PaymentStatus
-from ..extensions import db
+from ..extensions import Model, db
 from .types import UTCDateTime, status_check, status_type
 
 SERIES = ("invoice", "credit_note")
 DELIVERIES = ("email", "ehf", "both")
 
 
-class InvoiceSequence(db.Model):
+class InvoiceSequence(Model):
     """The next number of a seller's series (invoices, credit notes: R-DOC-3); taken in the
     issuing transaction, so no gaps."""
 
@@ -32,7 +32,7 @@ class InvoiceSequence(db.Model):
     next_number: Mapped[int] = mapped_column(BigInteger, default=1)
 
 
-class SellerIdentity(db.Model):
+class SellerIdentity(Model):
     """The seller as printed on its invoices (R-DOC-1): a snapshot of the company profile,
     never changed, so an issued invoice shows the seller as it was when issued."""
 
@@ -56,7 +56,7 @@ class SellerIdentity(db.Model):
     __table_args__ = (Index("ix_seller_identity_company", "company_id", "id"),)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """An invoice or a credit note from a seller company to a buyer."""
 
     __tablename__ = "invoice"
@@ -147,7 +147,7 @@ class Invoice(db.Model):
         return "partly_paid" if self.paid_ore else "open"
 
 
-class InvoiceLine(db.Model):
+class InvoiceLine(Model):
     __tablename__ = "invoice_line"
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"))
@@ -183,7 +183,7 @@ class InvoiceLine(db.Model):
     )
 
 
-class BilledPeriod(db.Model):
+class BilledPeriod(Model):
     """One row per subscription and period start: an invoice is issued for it at most once.
     (The invoice itself carries the subscription and the period.)"""
 
@@ -202,7 +202,7 @@ PAYMENT_SOURCES = ("manual", "import", "ocr", "camt054", "avtalegiro")
 PAYMENT_OUTCOMES = ("full", "partial", "over")
 
 
-class PaymentImport(db.Model):
+class PaymentImport(Model):
     """A bank file read in (OCR giro or camt.054): what it held, by its own totals, and what
     came of it. The same file (by its SHA-256) is never read twice."""
 
@@ -230,7 +230,7 @@ class PaymentImport(db.Model):
                                       name="ck_payment_import_format"),)
 
 
-class Payment(db.Model):
+class Payment(Model):
     """A payment received; matched to an invoice by KID, or kept visibly as unmatched."""
 
     __tablename__ = "payment"
@@ -265,7 +265,7 @@ class Payment(db.Model):
     )
 
 
-class ParkedTransaction(db.Model):
+class ParkedTransaction(Model):
     """A transaction of a bank file that could not become a payment (a zero or negative
     amount, a reversal) or was already registered; kept with the reason, never applied."""
 
@@ -283,7 +283,7 @@ class ParkedTransaction(db.Model):
                                       name="ck_parked_reason"),)
 
 
-class DunningEvent(db.Model):
+class DunningEvent(Model):
     """A step of the dunning chain taken for an invoice: reminder, warning, hand-over."""
 
     __tablename__ = "dunning_event"
@@ -296,7 +296,7 @@ class DunningEvent(db.Model):
     __table_args__ = (UniqueConstraint("invoice_id", "stage", name="uq_dunning_stage"),)
 
 
-class AvtaleGiroMandate(db.Model):
+class AvtaleGiroMandate(Model):
     """A customer's AvtaleGiro mandate (fullmakt): asked for in the portal, active once the
     bank confirms it (in an OCR giro agreements file) or the operator registers it."""
 
@@ -323,7 +323,7 @@ class AvtaleGiroMandate(db.Model):
     )
 
 
-class AvtaleGiroFile(db.Model):
+class AvtaleGiroFile(Model):
     """A claim file written for the bank: new claims and cancellations, kept as sent."""
 
     __tablename__ = "avtalegiro_file"
@@ -336,7 +336,7 @@ class AvtaleGiroFile(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class AvtaleGiroClaim(db.Model):
+class AvtaleGiroClaim(Model):
     """A claim to debit an invoice's open amount on its due date by the customer's mandate.
     Its status moves only along CLAIM_TRANSITIONS (webapp/domain/statuses.py)."""
 

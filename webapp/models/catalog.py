@@ -4,13 +4,13 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 PRODUCT_LINES = {"office": "Kvitt Office", "efaktura": "Kvitt eFaktura",
                  "regnskap": "Kvitt Regnskap"}
 
 
-class CatalogItem(db.Model):
+class CatalogItem(Model):
     """An edition, plan, add-on or service variant with its monthly price in øre (excl. VAT)."""
 
     __tablename__ = "catalog_item"
@@ -42,7 +42,7 @@ class CatalogItem(db.Model):
         return f"{line} {self.name(locale)}" if line else self.name(locale)
 
 
-class VolumeBand(db.Model):
+class VolumeBand(Model):
     """Graduated volume discount: users from_user..to_user pay discount_percent less."""
 
     __tablename__ = "volume_band"
@@ -58,7 +58,7 @@ class VolumeBand(db.Model):
     )
 
 
-class BillingInterval(db.Model):
+class BillingInterval(Model):
     __tablename__ = "billing_interval"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     months: Mapped[int] = mapped_column()
@@ -68,7 +68,7 @@ class BillingInterval(db.Model):
     __table_args__ = (CheckConstraint("months in (1,3,6,12)", name="ck_interval_months"),)
 
 
-class CatalogRevision(db.Model):
+class CatalogRevision(Model):
     """Changes whenever the catalog changes, so each process knows when to re-read its prices."""
 
     __tablename__ = "catalog_revision"

@@ -8,11 +8,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.statuses import LicenceStatus
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, status_check, status_type
 
 
-class LicenceSubscription(db.Model):
+class LicenceSubscription(Model):
     """Agreement × plan × add-ons × quantity × interval."""
 
     __tablename__ = "licence_subscription"
@@ -60,7 +60,7 @@ class LicenceSubscription(db.Model):
     )
 
 
-class PlanChange(db.Model):
+class PlanChange(Model):
     """A subscription's edition or plan changed from a day on: the history that prices each
     day at the plan in force that day (R-BILL-6)."""
 
@@ -74,7 +74,7 @@ class PlanChange(db.Model):
     __table_args__ = (Index("ix_plan_change_subscription", "subscription_id", "effective_on"),)
 
 
-class QuantityChange(db.Model):
+class QuantityChange(Model):
     """R-PLAN-6: a subscription's licence count changed from a day on (more at once, fewer
     from the next period), so each day's users beyond the licence count against the licences
     bought that day."""
@@ -93,7 +93,7 @@ class QuantityChange(db.Model):
     )
 
 
-class SubscriptionAddOn(db.Model):
+class SubscriptionAddOn(Model):
     __tablename__ = "subscription_addon"
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("licence_subscription.id"))

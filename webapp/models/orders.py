@@ -8,11 +8,11 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.statuses import OrderStatus
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, status_check, status_type
 
 
-class Order(db.Model):
+class Order(Model):
     """The web-shop draft (kept server-side, step by step) and, once confirmed, the order."""
 
     __tablename__ = "shop_order"

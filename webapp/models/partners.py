@@ -7,11 +7,11 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.statuses import CollaborationStatus
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, status_check, status_type
 
 
-class CompanyMove(db.Model):
+class CompanyMove(Model):
     """R-AGR-4: a company moved from one agreement to another, counted from `moved_on`."""
 
     __tablename__ = "company_move"
@@ -34,7 +34,7 @@ class CompanyMove(db.Model):
     )
 
 
-class CompanyDraft(db.Model):
+class CompanyDraft(Model):
     """R-AGR-2: the new-company wizard of an agreement, kept as typed until completed."""
 
     __tablename__ = "company_draft"
@@ -49,7 +49,7 @@ class CompanyDraft(db.Model):
     agreement = relationship("CustomerAgreement")
 
 
-class PartnerClient(db.Model):
+class PartnerClient(Model):
     """A client in an accounting firm's client list (linked to a Kvitt company when known)."""
 
     __tablename__ = "partner_client"
@@ -72,7 +72,7 @@ class PartnerClient(db.Model):
     )
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A piece of work the firm does for a client (R-COLLAB-1: needed before activating)."""
 
     __tablename__ = "assignment"
@@ -86,7 +86,7 @@ class Assignment(db.Model):
 
 
 
-class Collaboration(db.Model):
+class Collaboration(Model):
     """Partner × client × Kvitt Regnskap variant × invoice recipient × agreement period."""
 
     __tablename__ = "collaboration"
@@ -141,7 +141,7 @@ class Collaboration(db.Model):
     )
 
 
-class CollaborationMember(db.Model):
+class CollaborationMember(Model):
     """A user of the firm who works in the client's company while the collaboration lasts."""
 
     __tablename__ = "collaboration_member"

@@ -7,11 +7,11 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.recurrence import Pattern, describe
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime
 
 
-class Frequency(db.Model):
+class Frequency(Model):
     """A recurrence pattern owned by a company (abonnementsfrekvens)."""
 
     __tablename__ = "frequency"
@@ -60,7 +60,7 @@ class Frequency(db.Model):
     )
 
 
-class Customer(db.Model):
+class Customer(Model):
     """A company's own customer (the subscribers it invoices)."""
 
     __tablename__ = "customer"
@@ -84,7 +84,7 @@ class Customer(db.Model):
     )
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """Order-basis lines + a frequency + subscribers (abonnement)."""
 
     __tablename__ = "subscription"
@@ -106,7 +106,7 @@ class Subscription(db.Model):
                       Index("ix_subscription_company", "company_id"))
 
 
-class SubscriptionLine(db.Model):
+class SubscriptionLine(Model):
     __tablename__ = "subscription_line"
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
@@ -125,7 +125,7 @@ class SubscriptionLine(db.Model):
     )
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     """A customer on a subscription, with an optional end date of its own (R-FREQ-2)."""
 
     __tablename__ = "subscriber"
@@ -146,7 +146,7 @@ class Subscriber(db.Model):
     )
 
 
-class SubscriptionOccurrence(db.Model):
+class SubscriptionOccurrence(Model):
     """One invoice per subscriber per occurrence, at most (unique), for catching up safely."""
 
     __tablename__ = "subscription_occurrence"

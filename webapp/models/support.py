@@ -7,13 +7,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.support import SupportCategory, SupportStatus
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, status_check, status_type
 
 _CATEGORIES = ",".join(f"'{c.value}'" for c in SupportCategory)
 
 
-class SupportRequest(db.Model):
+class SupportRequest(Model):
     __tablename__ = "support_request"
     id: Mapped[int] = mapped_column(primary_key=True)
     # A customer's user asks from the portal; a visitor (not a customer yet) asks for a quote
@@ -65,7 +65,7 @@ class SupportRequest(db.Model):
         return (self.visitor_name or "").split(" ")[0]
 
 
-class SupportMessage(db.Model):
+class SupportMessage(Model):
     __tablename__ = "support_message"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"))

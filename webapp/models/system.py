@@ -16,18 +16,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.statuses import MailStatus
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, status_check, status_type
 
 
-class ClockSetting(db.Model):
+class ClockSetting(Model):
     __tablename__ = "clock_setting"
     id: Mapped[int] = mapped_column(primary_key=True)
     frozen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (CheckConstraint("id = 1", name="ck_clock_setting_single_row"),)
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """An e-mail written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox_mail"
@@ -58,7 +58,7 @@ class OutboxMail(db.Model):
     )
 
 
-class ActionToken(db.Model):
+class ActionToken(Model):
     """A single-use, expiring token behind a signed link (activation, password)."""
 
     __tablename__ = "action_token"
@@ -79,7 +79,7 @@ class ActionToken(db.Model):
     )
 
 
-class SchedulerTick(db.Model):
+class SchedulerTick(Model):
     """One row per scheduler tick (wall-clock slot): the process that inserts it runs the jobs
     of that tick, so however many schedulers run, each tick's jobs run once."""
 
@@ -94,7 +94,7 @@ class JobResult(enum.StrEnum):
     FAILED = "failed"
 
 
-class JobState(db.Model):
+class JobState(Model):
     """A job's last run as the operator sees it (wall-clock times)."""
 
     __tablename__ = "job_state"
@@ -115,7 +115,7 @@ class JobState(db.Model):
     )
 
 
-class Throttle(db.Model):
+class Throttle(Model):
     """Failed attempts counted per key (a client address, an account typed at login, a user
     asking for reset mails) within a window; shared by every process through the database."""
 
@@ -125,7 +125,7 @@ class Throttle(db.Model):
     window_ends: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class TermsAcceptance(db.Model):
+class TermsAcceptance(Model):
     """A user accepted a version of the terms of service (R-PLAN-5)."""
 
     __tablename__ = "terms_acceptance"
