@@ -102,15 +102,18 @@ def test_an_unknown_user_and_a_wrong_password_look_and_take_the_same(app, client
         return time.perf_counter() - started, response
 
     unknown, wrong = [], []
-    for number in range(7):
+    for number in range(9):
         seconds, unknown_answer = timed("finnes-ikke", number)
         unknown.append(seconds)
         seconds, wrong_answer = timed("ingrid", 100 + number)
         wrong.append(seconds)
         assert unknown_answer.status_code == wrong_answer.status_code == 422
         assert WRONG in _text(unknown_answer) and WRONG in _text(wrong_answer)
-    difference = abs(statistics.median(unknown) - statistics.median(wrong))
-    assert difference < 0.010, (statistics.median(unknown), statistics.median(wrong))
+    # The fastest of each: what the check itself costs, without the pauses another process on
+    # the machine adds (a leak, such as no hash for an unknown user, is ~100 ms).
+    difference = abs(min(unknown) - min(wrong))
+    assert difference < 0.010, (min(unknown), min(wrong), statistics.median(unknown),
+                                statistics.median(wrong))
     # The lock-out reads the same for an account that does not exist.
     for _ in range(login_service.ACCOUNT_LIMIT.hits):
         _guess(app.test_client(), customer_id, username="finnes-ikke")
