@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from .domain.formats import OSLO  # Kvitt's time zone, defined once in the pure layer
 from .extensions import db
 
-OSLO = ZoneInfo("Europe/Oslo")
 UTC = dt.UTC
 
 
