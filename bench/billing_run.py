@@ -55,7 +55,7 @@ def prepare(database_url: str, agreements: int) -> None:
         for start in range(0, agreements, chunk):
             ids = range(start + 1, min(start + chunk, agreements) + 1)
             db.session.execute(insert(Company), [
-                {"id": i + 10, "kind": "customer", "customer_id": str(200000 + i),
+                {"id": i + 10, "kind": "customer", "login_id": str(200000 + i),
                  "name": f"Kunde {i} AS", "email": f"faktura{i}@example.com",
                  "created_at": now} for i in ids])
             db.session.execute(insert(CustomerAgreement), [

@@ -48,7 +48,7 @@ def main() -> int:
         db.session.commit()
         admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN["username"]))
         company_id = admin.company_id
-        customer_id = db.session.scalar(select(Company.customer_id).where(
+        login_id = db.session.scalar(select(Company.login_id).where(
             Company.id == company_id))
         now, today = clock.now(), clock.today()
         rows = []
@@ -77,7 +77,7 @@ def main() -> int:
             db.session.commit()
 
     client = app.test_client()
-    client.post("/login", data={**DEMO_ADMIN, "customer_id": customer_id})
+    client.post("/login", data={**DEMO_ADMIN, "login_id": login_id})
 
     def timed(path: str, times: int) -> tuple[list[float], bytes]:
         spent, body = [], b""

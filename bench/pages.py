@@ -25,7 +25,7 @@ os.environ.setdefault("KVITT_ENV", "development")
 sys.path.insert(0, str(ROOT))
 
 INVOICES, USERS, AGREEMENTS, MAILS = 10_000, 5_000, 1_000, 2_000
-CUSTOMER_PAGES = ["/portal/", "/portal/invoices", "/portal/users", "/portal/agreements",
+CUSTOMER_PAGES = ["/portal/", "/portal/invoices", "/admin/users", "/admin/agreements",
                   "/admin/sales/subscriptions", "/admin/sales/invoices",
                   "/admin/sales/customers", "/admin/sales/frequencies"]
 OPERATOR_PAGES = ["/operator/", "/operator/invoices", "/operator/dunning",
@@ -100,9 +100,9 @@ def main() -> int:
 
             from webapp.models import Company, User
 
-            customer_id = db.session.scalar(select(Company.customer_id).join(
+            login_id = db.session.scalar(select(Company.login_id).join(
                 User, User.company_id == Company.id).where(User.username == who["username"]))
-        response = client.post("/login", data={**who, "customer_id": customer_id})
+        response = client.post("/login", data={**who, "login_id": login_id})
         assert response.status_code == 303, response.status_code
         ceiling = measure(app, client, "/healthz", options.runs)
         print(f"\n{'page':34} {'median ms':>10} {'statements':>11}  (ceiling /healthz: "

@@ -11,9 +11,9 @@ from webapp.services.demo import DEMO_ADMIN, OPERATOR
 pytestmark = pytest.mark.e2e
 
 
-def log_in(page, server, customer_id, who, succeeds=True):
+def log_in(page, server, login_id, who, succeeds=True):
     page.goto(server + "/login")
-    page.get_by_label("Kunde-ID").fill(customer_id)
+    page.get_by_label("Kunde-ID").fill(login_id)
     page.get_by_label("Brukernavn").fill(who["username"])
     page.get_by_label("Passord").fill(who["password"])
     page.get_by_role("button", name="Logg inn").click()

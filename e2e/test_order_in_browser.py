@@ -33,9 +33,9 @@ def add_second_user(page):
     row.get_by_label("E-postadresse").fill("per@bakeriet.example")
 
 
-def set_password_and_log_in(page, inbox, server, customer_id):
+def set_password_and_log_in(page, inbox, server, login_id):
     welcome = wait_for_mail(inbox, "ingrid@bakeriet.example", "Velkommen")
-    assert f"Kunde-ID: {customer_id}" in welcome.get_body(("plain",)).get_content()
+    assert f"Kunde-ID: {login_id}" in welcome.get_body(("plain",)).get_content()
     page.goto(link(welcome, "/password/set/"))
     page.get_by_label("Nytt passord").fill("ingrid-sitt-passord")
     page.get_by_label("Gjenta passordet").fill("ingrid-sitt-passord")
@@ -44,7 +44,7 @@ def set_password_and_log_in(page, inbox, server, customer_id):
     page.get_by_role("button", name="Logg ut").click()
     expect(page.get_by_role("link", name="Logg inn")).to_be_visible()  # logged out
     page.goto(server + "/login")
-    page.get_by_label("Kunde-ID").fill(customer_id)
+    page.get_by_label("Kunde-ID").fill(login_id)
     page.get_by_label("Brukernavn").fill("ingrid")
     page.get_by_label("Passord").fill("ingrid-sitt-passord")
     page.get_by_label("Passord").press("Enter")
@@ -90,10 +90,10 @@ def test_r_shop_order_activate_and_log_in_in_chromium(page, server, inbox):
     expect(page.get_by_label("Poststed")).to_have_value("OSLO")
     page.get_by_role("button", name="Aktiver").click()
     expect(page.get_by_role("heading", name="Kontoen din er aktivert")).to_be_visible()
-    customer_id = re.search(r"Kunde-ID-en din er (\d+)", page.content()).group(1)
+    login_id = re.search(r"Kunde-ID-en din er (\d+)", page.content()).group(1)
 
     wait_for_mail(inbox, "per@bakeriet.example", "Velkommen")
-    set_password_and_log_in(page, inbox, server, customer_id)
+    set_password_and_log_in(page, inbox, server, login_id)
     expect(page.get_by_text("2 av 12 i bruk")).to_be_visible()
 
 
@@ -142,6 +142,6 @@ def test_r_trial_1_trial_order_activate_and_log_in_in_chromium(page, server, inb
     expect(page.get_by_label("Postnummer")).to_have_count(0)  # a trial needs no address
     page.get_by_role("button", name="Aktiver").click()
     expect(page.get_by_role("heading", name="Kontoen din er aktivert")).to_be_visible()
-    customer_id = re.search(r"Kunde-ID-en din er (\d+)", page.content()).group(1)
-    set_password_and_log_in(page, inbox, server, customer_id)
+    login_id = re.search(r"Kunde-ID-en din er (\d+)", page.content()).group(1)
+    set_password_and_log_in(page, inbox, server, login_id)
     expect(page.get_by_text("Prøveperiode: 30 dager igjen.")).to_be_visible()

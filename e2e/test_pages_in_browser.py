@@ -102,7 +102,7 @@ def _check(page, server: str, path: str, problems: list, checked_links: dict,
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_fits_a_phone_and_a_wide_screen_in_both_languages(browser, demo_server,
                                                                        role):
-    customer_id, who, start = ROLES[role]
+    login_id, who, start = ROLES[role]
     problems, console_errors, failed_responses = [], [], []
     for width in WIDTHS:
         # axe-core is injected as an inline script, which the pages' policy forbids: this
@@ -118,7 +118,7 @@ def test_every_page_fits_a_phone_and_a_wide_screen_in_both_languages(browser, de
             f"{response.status} {response.url}") if response.status >= 400
             and response.url.startswith(demo_server) else None)
         if who is not None:  # on a phone the log-out button is behind the menu
-            log_in(page, demo_server, customer_id, who, succeeds=False)
+            log_in(page, demo_server, login_id, who, succeeds=False)
             page.wait_for_url(lambda url: "/login" not in url)
         paths = _walk(page, demo_server, start)
         assert len(paths) >= min(3, len(start)), paths

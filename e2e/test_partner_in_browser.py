@@ -50,7 +50,7 @@ def invite(page, company, email):
 
 
 def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo_server, inbox):
-    log_in(page, demo_server, DEMO_PARTNER["customer_id"], DEMO_PARTNER)
+    log_in(page, demo_server, DEMO_PARTNER["login_id"], DEMO_PARTNER)
     nav(page, "Kundeavtaler")
     page.get_by_label("Navn på kundeavtalen").fill("Bakerkjeden")
     page.get_by_label("Kundenummer").fill("10001")
@@ -104,7 +104,7 @@ def test_partner_builds_an_agreement_invites_once_and_moves_a_company(page, demo
 
 def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail(
         browser, page, demo_server, inbox):
-    log_in(page, demo_server, DEMO_PARTNER["customer_id"], DEMO_PARTNER)
+    log_in(page, demo_server, DEMO_PARTNER["login_id"], DEMO_PARTNER)
     nav(page, "Klienter")
     page.get_by_label("Foretakets navn").fill("Kafé Sentrum AS")
     page.get_by_label("Organisasjonsnummer").fill("912 360 113")
@@ -166,7 +166,7 @@ def test_partner_activates_a_collaboration_and_the_client_approves_from_the_mail
     expect(page.get_by_role("heading", name="Fakturaer")).to_be_visible()
 
     # The client ends it under Admin; the firm's user loses the company the same day.
-    client.goto(demo_server + "/portal/users")
+    client.goto(demo_server + "/admin/users")
     client.get_by_role("link", name="Regnskapsførere").click()
     expect(client.locator("dd[data-members]")).to_contain_text("Rita")
     client.once("dialog", lambda dialog: dialog.accept())

@@ -106,7 +106,7 @@ def _empty_all_tables() -> None:
         if dirty:
             listed = ", ".join(names[name] for name in sorted(dirty))
             db.session.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
-        db.session.execute(text("ALTER SEQUENCE kvitt_customer_number_seq RESTART WITH 100001"))
+        db.session.execute(text("ALTER SEQUENCE kvitt_login_id_seq RESTART WITH 100001"))
     else:
         db.session.execute(text("UPDATE company SET agreement_id = NULL"))
         for table in tables:

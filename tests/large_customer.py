@@ -53,7 +53,7 @@ def seed_large_customer(now: dt.datetime, *, invoices: int, users: int, agreemen
                                       billing_interval="annual", created_at=now)
         db.session.add(agreement)
         db.session.flush()
-        db.session.add(Company(customer_id=str(300000 + n), name=f"Datter {n} AS",
+        db.session.add(Company(login_id=str(300000 + n), name=f"Datter {n} AS",
                                agreement_id=agreement.id, created_at=now))
     db.session.execute(insert(Invoice), [
         {"seller_company_id": vendor.id, "number": 10_000 + n, "kind": "invoice",

@@ -122,7 +122,7 @@ class Played:
             person = len(model.active)
             user, _beyond = users.create_user(
                 db.session.get(Company, self.companies["A1"]), now, first_name=f"P{person}",
-                last_name="Test", email=f"p{person}@{self.owner.customer_id}.example",
+                last_name="Test", email=f"p{person}@{self.owner.login_id}.example",
                 username=f"p{person}", group_key="users")
             self.people[person] = user.id
             model.grant(person, "A1", day)

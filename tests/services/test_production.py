@@ -115,7 +115,7 @@ def _access_mail(to: str, company: str = "Acme AS") -> OutboxMail:
     """The access-granted e-mail, whose subject holds the company's name."""
     from types import SimpleNamespace as Thing
 
-    user = Thing(first_name="Kari", username="kari", company=Thing(customer_id="100002"))
+    user = Thing(first_name="Kari", username="kari", company=Thing(login_id="100002"))
     return queue_mail("access_granted", to, "access_granted.txt", user=user,
                            company=Thing(name=company), inviter=Thing(full_name="Rita"),
                            login_link="https://kvitt.example/login")
@@ -269,7 +269,7 @@ def test_prod_200_simultaneous_orders_on_postgresql_all_succeed(app):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Order)
                              .where(Order.status == "submitted")) == 200
-    ids = list(db.session.scalars(select(Company.customer_id)))
+    ids = list(db.session.scalars(select(Company.login_id)))
     assert len(ids) == 200 == len(set(ids))
     assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 200
 

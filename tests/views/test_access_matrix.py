@@ -1,5 +1,6 @@
-"""Access to the portal and Admin → Sales, walked over the URL map: another customer's objects
-are not found (404) and change nothing; a group without the module permission gets 403."""
+"""Access to the portal and Admin (users, groups, agreements, sales), walked over the URL
+map: another customer's objects are not found (404) and change nothing; a group without the
+module permission gets 403."""
 import datetime as dt
 
 import pytest
@@ -27,11 +28,11 @@ from webapp.models import (
 )
 from webapp.services import agreements, collaboration, support
 
-AREAS = ("portal.", "sales.", "agreements.")
-PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "portal.invoice": "can_billing",
+AREAS = ("portal.", "admin.", "sales.", "agreements.")
+PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "admin.": "can_admin",
+                 "portal.invoice": "can_billing",
                  "portal.buy": "can_billing", "portal.cancel": "can_admin",
-                 "portal.company_profile": "can_admin", "portal.user": "can_admin",
-                 "portal.employee": "can_admin", "portal.group": "can_admin",
+                 "portal.company_profile": "can_admin", "portal.moved_to_admin": "can_admin",
                  "portal.plan": "can_billing", "portal.collaborations": "can_admin",
                  "portal.end_collaboration": "can_admin", "portal.contact": "can_admin",
                  "portal.licence": "can_billing"}
@@ -40,7 +41,7 @@ PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "portal.invo
 def _log_in(client, user, password="passord-1234"):
     user.set_password(password)
     db.session.commit()
-    response = client.post("/login", data={"customer_id": user.company.customer_id,
+    response = client.post("/login", data={"login_id": user.company.login_id,
                                            "username": user.username, "password": password})
     assert response.status_code == 303
 

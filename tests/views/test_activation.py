@@ -49,7 +49,7 @@ def test_r_shop_7_nothing_is_usable_before_activation(client):
     user = db.session.scalar(select(User).where(User.username == "ingrid"))
     user.set_password("a-long-password")
     db.session.commit()
-    response = client.post("/login", data={"customer_id": order.company.customer_id,
+    response = client.post("/login", data={"login_id": order.company.login_id,
                                            "username": "ingrid", "password": "a-long-password"})
     assert response.status_code == 422
     assert "ikke aktivert" in response.get_data(as_text=True)
@@ -153,8 +153,8 @@ def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(clien
     welcome = {mail.to_address: mail for mail in mails("welcome")}
     assert set(welcome) == {ADMIN["email"], SECOND["email"]}
     body = welcome[SECOND["email"]].body_text
-    customer_id = order.company.customer_id
-    assert f"Kunde-ID: {customer_id}" in body and "Brukernavn: per" in body
+    login_id = order.company.login_id
+    assert f"Kunde-ID: {login_id}" in body and "Brukernavn: per" in body
     for prefix in ("/login", "/guide", "/portal/support", "/password/set/"):
         assert link_in(welcome[SECOND["email"]], prefix)
     set_path = link_in(welcome[SECOND["email"]], "/password/set/")
@@ -169,7 +169,7 @@ def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(clien
     again = client.get(set_path)
     assert again.status_code == 410
     client.post("/logout")
-    login = client.post("/login", data={"customer_id": customer_id, "username": "PER",
+    login = client.post("/login", data={"login_id": login_id, "username": "PER",
                                         "password": "per-sitt-passord"})
     assert login.status_code == 303
     home = client.get("/portal/").get_data(as_text=True)
@@ -180,7 +180,7 @@ def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(clien
 def test_r_shop_9_wrong_password_is_refused_without_saying_which_part(client):
     order = order_through(client)
     activate(client, order)
-    response = client.post("/login", data={"customer_id": order.company.customer_id,
+    response = client.post("/login", data={"login_id": order.company.login_id,
                                            "username": "ingrid", "password": "wrong-password"})
     assert response.status_code == 422
     assert "Feil kunde-ID, brukernavn eller passord." in response.get_data(as_text=True)

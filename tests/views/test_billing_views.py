@@ -27,7 +27,7 @@ def customer_with_invoice(client, name="Bakeriet Lille AS", password="kunde-pass
 
 
 def log_in_as(client, user, password="kunde-passord"):
-    response = client.post("/login", data={"customer_id": user.company.customer_id,
+    response = client.post("/login", data={"login_id": user.company.login_id,
                                            "username": user.username, "password": password})
     assert response.status_code == 303
 
@@ -151,10 +151,10 @@ def test_r_pay_1_customer_asks_for_avtalegiro_and_operator_claims_by_file(client
 
     client.post("/logout")
     log_in_operator(client)
-    unknown = client.post("/operator/avtalegiro/mandates", data={"customer_id": "999"})
+    unknown = client.post("/operator/avtalegiro/mandates", data={"login_id": "999"})
     assert unknown.status_code == 422 and 'value="999"' in unknown.get_data(as_text=True)
     assert client.post("/operator/avtalegiro/mandates",
-                       data={"customer_id": user.company.customer_id}).status_code == 303
+                       data={"login_id": user.company.login_id}).status_code == 303
     assert client.post("/operator/avtalegiro/files").status_code == 303
     listing = client.get("/operator/avtalegiro").get_data(as_text=True)
     assert "AVTALEGIRO.0000001.txt" in listing

@@ -40,7 +40,7 @@ def test_r_bill_7_cancel_before_the_next_period_credits_it_and_closes_after_paid
     assert subscription.status == "cancelled"
     client.post("/logout")
     user = _admin_of(subscription)
-    refused = client.post("/login", data={"customer_id": user.company.customer_id,
+    refused = client.post("/login", data={"login_id": user.company.login_id,
                                           "username": user.username,
                                           "password": "passord-1234"})
     assert refused.status_code == 422
@@ -121,12 +121,12 @@ def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(client):
     from webapp.models import Invoice, LicenceSubscription
 
     subscription, company = _invoiced_customer_at_closing(client)
-    unknown = client.post("/operator/accounts/close", data={"customer_id": "999999",
+    unknown = client.post("/operator/accounts/close", data={"login_id": "999999",
                                                             "reason": "bankrupt"})
     assert unknown.status_code == 422 and "Ingen kunde har denne kunde-ID-en." in \
         unknown.get_data(as_text=True)
     closed = client.post("/operator/accounts/close", data={
-        "customer_id": company.customer_id, "reason": "bankrupt", "note": "Bostyrer varslet"})
+        "login_id": company.login_id, "reason": "bankrupt", "note": "Bostyrer varslet"})
     assert closed.status_code == 303
     [expected] = _model_credit_after_closing(D(2026, 1, 5), D(2026, 3, 10))
     [note] = [i for i in invoices() if i.kind == "credit_note"
@@ -137,7 +137,7 @@ def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(client):
                and i.subscription_id == subscription.id]
     assert first.open_ore == first.total_ore + note.total_ore  # the rest stays for dunning
     again = client.post("/operator/accounts/close", data={
-        "customer_id": company.customer_id, "reason": "bankrupt"})
+        "login_id": company.login_id, "reason": "bankrupt"})
     assert again.status_code == 422 and "allerede avsluttet" in again.get_data(as_text=True)
     at(2027, 1, 11, 9, 0)
     run_due_jobs()
@@ -150,7 +150,7 @@ def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(client):
 def test_seed_001_closing_can_credit_the_open_invoices_too(client):
     subscription, company = _invoiced_customer_at_closing(client)
     assert client.post("/operator/accounts/close", data={
-        "customer_id": company.customer_id, "reason": "dissolved",
+        "login_id": company.login_id, "reason": "dissolved",
         "credit_open": "y"}).status_code == 303
     [first] = [i for i in invoices() if i.kind == "invoice"
                and i.subscription_id == subscription.id]

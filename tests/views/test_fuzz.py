@@ -24,7 +24,7 @@ GLOBAL_ARGUMENTS = {"lang"}
 ROLES = {
     "anonymous": (None, ["/", "/order", "/login", "/password/forgot", "/guide", "/support",
                          "/order/price", "/postal-code"], ("/",)),
-    "customer": (DEMO_ADMIN, ["/portal/", "/admin/sales/frequencies", "/portal/agreements"],
+    "customer": (DEMO_ADMIN, ["/portal/", "/admin/sales/frequencies", "/admin/agreements"],
                  ("/",)),
     "partner": (DEMO_PARTNER, ["/partner/clients", "/partner/collaborations"], ("/partner",)),
     "operator": (OPERATOR, ["/operator/"], ("/operator",)),
@@ -58,9 +58,9 @@ def test_no_500_for_hostile_input(app, demo_world, role, caplog):
             return
         if client.get(start[0]).status_code == 200:
             return
-        customer_id = db.session.scalar(select(Company.customer_id).join(
+        login_id = db.session.scalar(select(Company.login_id).join(
             User, User.company_id == Company.id).where(User.username == who["username"]))
-        client.post("/login", data={**who, "customer_id": customer_id})
+        client.post("/login", data={**who, "login_id": login_id})
 
     relogin()
     if who is None:  # a draft in this browser: the shop's later steps are walked too

@@ -31,7 +31,7 @@ def test_a_forged_host_header_does_not_move_the_password_link(client, app, monke
     order = trial_customer(client)
     monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC)
     response = client.post("/password/forgot", headers={"Host": "evil.example"},
-                           data={"customer_id": order.company.customer_id,
+                           data={"login_id": order.company.login_id,
                                  "username": "ingrid"})
     assert response.status_code == 303
     [mail] = mails("password_reset")

@@ -12,7 +12,7 @@ from webapp.models import Company, User
 from webapp.services.demo import DEMO_ADMIN, OPERATOR
 
 CUSTOMER_PAGES = ["/portal/", "/portal/invoices", "/portal/invoices?status=overdue",
-                  "/portal/users", "/portal/users?q=bruker", "/portal/agreements",
+                  "/admin/users", "/admin/users?q=bruker", "/admin/agreements",
                   "/admin/sales/subscriptions", "/admin/sales/invoices",
                   "/admin/sales/customers", "/admin/sales/frequencies"]
 OPERATOR_PAGES = ["/operator/", "/operator/invoices", "/operator/dunning",
@@ -38,9 +38,9 @@ def _statements(app, client, path: str) -> int:
 
 def _logged_in(app, who):
     client = app.test_client()
-    customer_id = db.session.scalar(select(Company.customer_id).join(
+    login_id = db.session.scalar(select(Company.login_id).join(
         User, User.company_id == Company.id).where(User.username == who["username"]))
-    assert client.post("/login", data={**who, "customer_id": customer_id}).status_code == 303
+    assert client.post("/login", data={**who, "login_id": login_id}).status_code == 303
     return client
 
 
@@ -83,9 +83,9 @@ def test_long_lists_are_paged_and_searchable(app):
     assert last.count('<tr id="invoice-') == 20
     overdue = client.get("/portal/invoices?status=overdue").get_data(as_text=True)
     assert overdue.count('<tr id="invoice-') == overdue.count("status-overdue") == 10
-    users = client.get("/portal/users?q=Bruker00042").get_data(as_text=True)
+    users = client.get("/admin/users?q=Bruker00042").get_data(as_text=True)
     assert users.count('<tr id="employee-') == 1 and "bruker42@fjordkaffe.example" in users
-    agreements = client.get("/portal/agreements?page=2").get_data(as_text=True)
+    agreements = client.get("/admin/agreements?page=2").get_data(as_text=True)
     assert agreements.count('<tr id="agreement-') == 11  # 60 made here and the demo's own
     home = client.get("/portal/").get_data(as_text=True)
     assert "forfallsdato" in home and "Alle ansatte og brukere" in home

@@ -11,9 +11,9 @@ def log_in(client, who):
     """Log in as a demo user (the demo data is seeded first; ids depend on what exists)."""
     seed_demo_data()
     db.session.commit()
-    customer_id = db.session.scalar(select(Company.customer_id).join(
+    login_id = db.session.scalar(select(Company.login_id).join(
         User, User.company_id == Company.id).where(User.username == who["username"]))
-    response = client.post("/login", data={**who, "customer_id": customer_id})
+    response = client.post("/login", data={**who, "login_id": login_id})
     assert response.status_code == 303, response.get_data(as_text=True)
     return response
 

@@ -92,13 +92,13 @@ def test_operator_sets_enterprise_terms_and_they_are_invoiced(client):
 
     subscription = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-basic",
                                    addons=(), quantity=3)
-    customer_id = subscription.agreement.companies[0].customer_id
+    login_id = subscription.agreement.companies[0].login_id
     log_in_operator(client)
-    bad = client.post("/operator/enterprise", data={"customer_id": "424242",
+    bad = client.post("/operator/enterprise", data={"login_id": "424242",
                                                     "monthly_price": "abc", "licences": "0"})
     assert bad.status_code == 422
     response = client.post("/operator/enterprise", data={
-        "customer_id": customer_id, "monthly_price": "2500", "licences": "40"})
+        "login_id": login_id, "monthly_price": "2500", "licences": "40"})
     assert response.status_code == 303
     at(2026, 5, 11, 9, 0)
     run_due_jobs()

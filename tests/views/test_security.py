@@ -30,8 +30,8 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _guess(client, customer_id, username="ingrid", password="feil-passord", address=None):
-    return client.post("/login", data={"customer_id": customer_id, "username": username,
+def _guess(client, login_id, username="ingrid", password="feil-passord", address=None):
+    return client.post("/login", data={"login_id": login_id, "username": username,
                                        "password": password},
                        environ_base={"REMOTE_ADDR": address or "203.0.113.9"})
 
@@ -41,18 +41,18 @@ def _guess(client, customer_id, username="ingrid", password="feil-passord", addr
 def test_login_guesses_lock_out_the_guesser_not_the_owners_own_browser(app, client):
     order = trial_customer(client)  # this browser has logged in to the account before
     at(2026, 4, 21, 10, 0)
-    customer_id = order.company.customer_id
+    login_id = order.company.login_id
     attacker = app.test_client()
     for _ in range(login_service.ACCOUNT_LIMIT.hits):
-        assert WRONG in _text(_guess(attacker, customer_id))
-    refused = _guess(attacker, customer_id, password=PASSWORD)  # even the right password
+        assert WRONG in _text(_guess(attacker, login_id))
+    refused = _guess(attacker, login_id, password=PASSWORD)  # even the right password
     assert refused.status_code == 422 and THROTTLED in _text(refused)
     # The owner's browser, known to the account, is not locked out by the guesses.
     assert log_in(client, order).status_code == 303
     client.post("/logout")
     # A new browser waits out the 15 minutes, then gets in.
     at(2026, 4, 21, 10, 16)
-    assert _guess(app.test_client(), customer_id, password=PASSWORD).status_code == 303
+    assert _guess(app.test_client(), login_id, password=PASSWORD).status_code == 303
 
 
 def test_login_limit_per_client_address(app, client):
@@ -61,10 +61,10 @@ def test_login_limit_per_client_address(app, client):
     guesser = app.test_client()
     for number in range(login_service.ADDRESS_LIMIT.hits):
         _guess(guesser, str(200000 + number), username=f"u{number}", address="198.51.100.7")
-    blocked = _guess(app.test_client(), order.company.customer_id, password=PASSWORD,
+    blocked = _guess(app.test_client(), order.company.login_id, password=PASSWORD,
                      address="198.51.100.7")
     assert blocked.status_code == 422 and THROTTLED in _text(blocked)
-    other_address = _guess(app.test_client(), order.company.customer_id, password=PASSWORD,
+    other_address = _guess(app.test_client(), order.company.login_id, password=PASSWORD,
                            address="198.51.100.8")
     assert other_address.status_code == 303
 
@@ -74,11 +74,11 @@ def test_60_parallel_wrong_passwords_are_all_counted(app, client):
     are 60 in the counter, and no more than the limit are ever checked."""
     order = trial_customer(client)
     at(2026, 4, 21, 10, 0)
-    customer_id = order.company.customer_id
+    login_id = order.company.login_id
 
     def guess(number):
         with app.app_context():
-            return _text(_guess(app.test_client(), customer_id, address=f"192.0.2.{number}"))
+            return _text(_guess(app.test_client(), login_id, address=f"192.0.2.{number}"))
 
     db.session.commit()
     with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
@@ -86,18 +86,18 @@ def test_60_parallel_wrong_passwords_are_all_counted(app, client):
     checked = sum(WRONG in answer for answer in answers)
     assert checked == login_service.ACCOUNT_LIMIT.hits
     assert sum(THROTTLED in answer for answer in answers) == 60 - checked
-    key = login_service.ACCOUNT_LIMIT.key(login_service.account_id(customer_id, "ingrid"))
+    key = login_service.ACCOUNT_LIMIT.key(login_service.account_id(login_id, "ingrid"))
     assert db.session.scalar(select(Throttle.hits).where(Throttle.key == key)) == 60
 
 
 def test_an_unknown_user_and_a_wrong_password_look_and_take_the_same(app, client):
     order = trial_customer(client)
     at(2026, 4, 21, 10, 0)
-    customer_id = order.company.customer_id
+    login_id = order.company.login_id
 
     def timed(username, number):
         started = time.perf_counter()
-        response = _guess(app.test_client(), customer_id, username=username,
+        response = _guess(app.test_client(), login_id, username=username,
                           address=f"192.0.2.{number}")
         return time.perf_counter() - started, response
 
@@ -116,8 +116,8 @@ def test_an_unknown_user_and_a_wrong_password_look_and_take_the_same(app, client
                                 statistics.median(wrong))
     # The lock-out reads the same for an account that does not exist.
     for _ in range(login_service.ACCOUNT_LIMIT.hits):
-        _guess(app.test_client(), customer_id, username="finnes-ikke")
-    assert THROTTLED in _text(_guess(app.test_client(), customer_id, username="finnes-ikke"))
+        _guess(app.test_client(), login_id, username="finnes-ikke")
+    assert THROTTLED in _text(_guess(app.test_client(), login_id, username="finnes-ikke"))
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_a_session_expires_when_idle_and_after_its_lifetime(client, idle_minutes
 
 def _reset_links(client, order, count=2):
     for _ in range(count):
-        client.post("/password/forgot", data={"customer_id": order.company.customer_id,
+        client.post("/password/forgot", data={"login_id": order.company.login_id,
                                               "username": "ingrid"})
     return [link_in(mail, "/password/set/") for mail in db.session.scalars(
         select(OutboxMail).where(OutboxMail.kind == "password_reset")
@@ -196,7 +196,7 @@ def test_reset_mails_are_limited_per_account_and_per_address(app, client):
     order = trial_customer(client)
     for _ in range(10):
         response = client.post("/password/forgot", data={
-            "customer_id": order.company.customer_id, "username": "ingrid"})
+            "login_id": order.company.login_id, "username": "ingrid"})
         assert response.status_code == 303  # the same answer every time
     sent = db.session.scalar(select(func.count()).select_from(OutboxMail).where(
         OutboxMail.kind == "password_reset"))
@@ -204,9 +204,9 @@ def test_reset_mails_are_limited_per_account_and_per_address(app, client):
     at(2026, 4, 20, 11, 5)  # the account's hour is over; another address asks for many
     elsewhere = {"REMOTE_ADDR": "198.51.100.20"}
     for number in range(login_service.RESET_ADDRESS_LIMIT.hits):
-        client.post("/password/forgot", data={"customer_id": "100009", "username": f"u{number}"},
+        client.post("/password/forgot", data={"login_id": "100009", "username": f"u{number}"},
                     environ_base=elsewhere)
-    client.post("/password/forgot", data={"customer_id": order.company.customer_id,
+    client.post("/password/forgot", data={"login_id": order.company.login_id,
                                           "username": "ingrid"}, environ_base=elsewhere)
     assert db.session.scalar(select(func.count()).select_from(OutboxMail).where(
         OutboxMail.kind == "password_reset")) == sent
@@ -280,7 +280,7 @@ def test_every_response_carries_the_security_headers(app, client, set_clock):
     run_due_jobs()
     invoice_id = db.session.scalar(text("SELECT min(id) FROM invoice"))
     for path in ("/", "/login", "/portal/", f"/portal/invoices/{invoice_id}.pdf",
-                 "/portal/agreements/basis.xlsx", "/admin/sales/frequencies/export.xlsx",
+                 "/admin/agreements/basis.xlsx", "/admin/sales/frequencies/export.xlsx",
                  "/finnes-ikke", "/logout"):
         response = client.get(path)
         headers = response.headers
@@ -361,7 +361,7 @@ def test_a_database_failure_gives_the_translated_error_page(app, client, caplog)
     db.session.commit()
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        response = client.post("/password/forgot", data={"customer_id": "100002",
+        response = client.post("/password/forgot", data={"login_id": "100002",
                                                          "username": "kari"})
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
@@ -379,11 +379,11 @@ def test_a_database_failure_gives_the_translated_error_page(app, client, caplog)
 def test_the_reviews_examples_of_a_500_are_answered(app, client, set_clock):
     set_clock(2026, 3, 2, 9, 0)
     anonymous = app.test_client()
-    nul_login = anonymous.post("/login", data={"customer_id": "100002", "username": "ka\x00ri",
+    nul_login = anonymous.post("/login", data={"login_id": "100002", "username": "ka\x00ri",
                                                "password": "x"})
     assert nul_login.status_code == 422 and "kontrolltegnene" in _text(nul_login)
     file_in_text = anonymous.post("/login", data={
-        "customer_id": (io.BytesIO(b"100002"), "id.txt"), "username": "kari", "password": "x"})
+        "login_id": (io.BytesIO(b"100002"), "id.txt"), "username": "kari", "password": "x"})
     assert file_in_text.status_code == 422
     public_id = __import__("tests.shopping", fromlist=["start_order"]).start_order(anonymous)
     suggestion = anonymous.get(f"/order/{public_id}/users/suggest?row=0&users-0-first_name=Ola")

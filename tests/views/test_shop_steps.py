@@ -271,7 +271,7 @@ def test_r_shop_6_confirm_creates_the_pending_customer_in_one_go(client):
         order_through(client, addons=["office-mobile"])
     assert order.status == "submitted"
     company = order.company
-    assert company.name == "Bakeriet Lille AS" and company.customer_id
+    assert company.name == "Bakeriet Lille AS" and company.login_id
     users = db.session.scalars(select(User).where(User.company_id == company.id)
                                .order_by(User.id)).all()
     assert [(u.username, u.is_main_contact) for u in users] == [("ingrid", True), ("per", False)]

@@ -37,15 +37,15 @@ def test_r_support_1_asked_in_the_portal_answered_by_the_operator_read_in_the_po
     admin = _admin_of(customer)
     _log_in(client, admin)
     empty = client.post("/portal/support", data={"category": "users", "text": "  ",
-                                                 "page": "/portal/users"})
+                                                 "page": "/admin/users"})
     assert empty.status_code == 422 and "Skriv hva du trenger" in _text(empty)
     assert '<option selected value="users">' in _text(empty)  # nothing typed is lost
     sent = client.post("/portal/support", data={
         "category": "users", "text": "Vi trenger to lisenser til fra mars.",
-        "page": "/portal/users"})
+        "page": "/admin/users"})
     assert sent.status_code == 303
     request = db.session.scalar(select(SupportRequest))
-    assert (request.category, request.status, request.page) == ("users", "new", "/portal/users")
+    assert (request.category, request.status, request.page) == ("users", "new", "/admin/users")
     receipt = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "support_received"))
     assert receipt.to_address == admin.email and f"/portal/support/{request.id}" in \
         receipt.body_text

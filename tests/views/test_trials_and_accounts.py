@@ -28,7 +28,7 @@ def trial_customer(client):
 
 
 def log_in(client, order, password=PASSWORD):
-    return client.post("/login", data={"customer_id": order.company.customer_id,
+    return client.post("/login", data={"login_id": order.company.login_id,
                                        "username": "ingrid", "password": password})
 
 
@@ -76,7 +76,7 @@ def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
     at(2026, 5, 2, 12, 0)
     log_in(client, order)
     # Seed 000: "Buy now" top left on every page of a trial.
-    for path in ("/portal/", "/portal/invoices", "/portal/users", "/portal/support"):
+    for path in ("/portal/", "/portal/invoices", "/admin/users", "/portal/support"):
         header = client.get(path).get_data(as_text=True).split("</header>")[0]
         assert 'class="button buy-now" href="/portal/buy"' in header, path
     page = client.get("/portal/buy").get_data(as_text=True)
@@ -109,11 +109,11 @@ def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
 
 def test_a_forgotten_password_is_set_again_from_an_emailed_link(client):
     order = trial_customer(client)
-    unknown = client.post("/password/forgot", data={"customer_id": "999999",
+    unknown = client.post("/password/forgot", data={"login_id": "999999",
                                                     "username": "nobody"})
     assert unknown.status_code == 303
     assert client.post("/password/forgot", data={
-        "customer_id": order.company.customer_id, "username": "INGRID"}).status_code == 303
+        "login_id": order.company.login_id, "username": "INGRID"}).status_code == 303
     [mail] = db.session.scalars(select(OutboxMail).where(
         OutboxMail.kind == "password_reset")).all()
     path = link_in(mail, "/password/set/")
@@ -129,7 +129,7 @@ def test_a_new_password_logs_out_every_other_session(client, app):
     other_browser = app.test_client()
     assert log_in(other_browser, order).status_code == 303
     assert other_browser.get("/portal/").status_code == 200
-    client.post("/password/forgot", data={"customer_id": order.company.customer_id,
+    client.post("/password/forgot", data={"login_id": order.company.login_id,
                                           "username": "ingrid"})
     [mail] = db.session.scalars(select(OutboxMail).where(
         OutboxMail.kind == "password_reset")).all()

@@ -16,15 +16,15 @@ NEW = {"first_name": "Per", "last_name": "Olsen", "email": "per@example.com",
 def test_r_plan_2_an_administrator_adds_a_user_who_gets_the_login_by_email(client):
     subscription = active_customer(dt.date(2026, 4, 20), quantity=1)
     _log_in(client, _admin_of(subscription))
-    response = client.post("/portal/users", data=NEW)
+    response = client.post("/admin/users", data=NEW)
     assert response.status_code == 303
-    page = client.get("/portal/users").get_data(as_text=True)
+    page = client.get("/admin/users").get_data(as_text=True)
     assert "utover lisensen faktureres etterskuddsvis" in page  # R-BILL-6
     assert "2 av 1 i bruk" in page
     [mail] = db.session.scalars(select(OutboxMail).where(OutboxMail.to_address ==
                                                          "per@example.com"))
     assert "Brukernavn: per" in mail.body_text and "/password/set/" in mail.body_text
-    again = client.post("/portal/users", data={**NEW, "username": "PER"})
+    again = client.post("/admin/users", data={**NEW, "username": "PER"})
     assert again.status_code == 422 and "allerede i bruk" in again.get_data(as_text=True)
 
 
@@ -32,7 +32,7 @@ def test_r_plan_1_free_must_upgrade_before_adding_users(client):
     subscription = active_customer(dt.date(2026, 4, 20), "monthly", plan="efaktura-free",
                                    addons=())
     _log_in(client, _admin_of(subscription))
-    response = client.post("/portal/users", data=NEW)
+    response = client.post("/admin/users", data=NEW)
     assert response.status_code == 422
     assert "Oppgrader til Basic" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "per")) is None
@@ -44,18 +44,18 @@ def test_r_plan_2_deactivate_and_delete_keep_the_employee_and_one_administrator(
     _log_in(client, admin)
     other = db.session.scalar(select(User).where(User.username == "user1",
                                                  User.company_id == admin.company_id))
-    assert client.post(f"/portal/users/{other.id}/delete").status_code == 303
+    assert client.post(f"/admin/users/{other.id}/delete").status_code == 303
     db.session.refresh(other)
     assert not other.active and other.password_hash is None
     employee = db.session.scalar(select(Employee).where(Employee.email == "user1@example.com"))
     assert employee is not None and employee.user_id is None
-    client.post(f"/portal/users/{admin.id}/deactivate")
+    client.post(f"/admin/users/{admin.id}/deactivate")
     db.session.refresh(admin)
     assert admin.active  # the last administrator stays
-    client.post(f"/portal/employees/{employee.id}/employed", data={"employed": "0"})
-    table = client.get("/portal/users").get_data(as_text=True).split("<table")[1]
+    client.post(f"/admin/employees/{employee.id}/employed", data={"employed": "0"})
+    table = client.get("/admin/users").get_data(as_text=True).split("<table")[1]
     assert "User1" not in table
-    assert "User1" in client.get("/portal/users?show=all").get_data(as_text=True).split(
+    assert "User1" in client.get("/admin/users?show=all").get_data(as_text=True).split(
         "<table")[1]
 
 
@@ -64,9 +64,9 @@ def test_r_plan_2_users_of_another_company_are_not_found(client):
     theirs = active_customer(dt.date(2026, 4, 20), name="Andre AS", users=2)
     _log_in(client, _admin_of(mine))
     target = _admin_of(theirs)
-    assert client.post(f"/portal/users/{target.id}/deactivate").status_code == 404
+    assert client.post(f"/admin/users/{target.id}/deactivate").status_code == 404
     employee = db.session.scalar(select(Employee).where(Employee.user_id == target.id))
-    assert client.post(f"/portal/employees/{employee.id}/employed",
+    assert client.post(f"/admin/employees/{employee.id}/employed",
                        data={"employed": "0"}).status_code == 404
     db.session.refresh(target)
     assert target.active
@@ -76,9 +76,9 @@ def test_a_custom_group_without_sales_loses_the_sales_pages(client):
     subscription = active_customer(dt.date(2026, 4, 20), users=2)
     admin = _admin_of(subscription)
     _log_in(client, admin)
-    assert client.post("/portal/groups", data={"name": "Regnskap", "can_billing": "y",
+    assert client.post("/admin/groups", data={"name": "Regnskap", "can_billing": "y",
                                                "can_reports": "y"}).status_code == 303
-    duplicate = client.post("/portal/groups", data={"name": "regnskap"})
+    duplicate = client.post("/admin/groups", data={"name": "regnskap"})
     assert duplicate.status_code == 422 and "finnes allerede" in duplicate.get_data(
         as_text=True)
     from webapp.models import UserGroup
@@ -86,7 +86,7 @@ def test_a_custom_group_without_sales_loses_the_sales_pages(client):
     group = db.session.scalar(select(UserGroup).where(UserGroup.name == "Regnskap"))
     member = db.session.scalar(select(User).where(User.username == "user1",
                                                   User.company_id == admin.company_id))
-    assert client.post(f"/portal/users/{member.id}/group",
+    assert client.post(f"/admin/users/{member.id}/group",
                        data={"group_id": group.id}).status_code == 303
     client.post("/logout")
     _log_in(client, member)
@@ -104,13 +104,13 @@ def test_administrators_keep_the_admin_module(client):
 
     administrators = db.session.scalar(select(UserGroup).where(
         UserGroup.company_id == admin.company_id, UserGroup.key == "administrators"))
-    client.post(f"/portal/groups/{administrators.id}", data={"can_billing": "y"})
+    client.post(f"/admin/groups/{administrators.id}", data={"can_billing": "y"})
     db.session.refresh(administrators)
     assert administrators.can_admin
     users = db.session.scalar(select(UserGroup).where(
         UserGroup.company_id == admin.company_id, UserGroup.key == "users"))
-    client.post(f"/portal/users/{admin.id}/group", data={"group_id": users.id})
-    assert client.get("/portal/users").status_code == 200  # still an administrator
+    client.post(f"/admin/users/{admin.id}/group", data={"group_id": users.id})
+    assert client.get("/admin/users").status_code == 200  # still an administrator
 
 
 def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client):
@@ -119,13 +119,13 @@ def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client)
     _log_in(client, admin)
     other = db.session.scalar(select(User).where(User.username == "user1",
                                                  User.company_id == admin.company_id))
-    page = client.get(f"/portal/users/{other.id}/edit").get_data(as_text=True)
+    page = client.get(f"/admin/users/{other.id}/edit").get_data(as_text=True)
     assert 'value="User1"' in page
-    taken = client.post(f"/portal/users/{other.id}/edit", data={
+    taken = client.post(f"/admin/users/{other.id}/edit", data={
         "first_name": "Kari", "last_name": "Li", "email": "kari@example.com",
         "username": "USER0"})
     assert taken.status_code == 422 and "allerede i bruk" in taken.get_data(as_text=True)
-    assert client.post(f"/portal/users/{other.id}/edit", data={
+    assert client.post(f"/admin/users/{other.id}/edit", data={
         "first_name": "Kari", "last_name": "Li", "email": "kari@example.com",
         "username": "kari"}).status_code == 303
     employee = db.session.scalar(select(Employee).where(Employee.user_id == other.id))
@@ -148,7 +148,7 @@ def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
 
     before = next_invoice()
     assert before.startswith("11.07.2026, ")
-    client.post("/portal/users", data=NEW)
+    client.post("/admin/users", data=NEW)
     after = next_invoice()
     # Professional + Mobile Edition (378 kr a month) for Per from 1 June to 10 July:
     # 378 + 378 × 10/31 = 499,935 → 499,94 net (one rounding per line). VAT is 25 % of the
@@ -167,21 +167,21 @@ def test_one_set_of_username_rules_in_the_shop_and_the_portal(client):
     subscription = active_customer(dt.date(2026, 4, 20), quantity=3)
     _log_in(client, _admin_of(subscription))
     for refused in ("kåre!", "li se"):
-        response = client.post("/portal/users", data={**NEW, "username": refused})
+        response = client.post("/admin/users", data={**NEW, "username": refused})
         text = response.get_data(as_text=True)
         assert response.status_code == 422 and "bare bokstaver og tall" in text
         assert 'value="per@example.com"' in text  # nothing typed is lost
     htmx = {"HX-Request": "true"}
-    suggested = client.get("/portal/users/username?first_name=User&username=",
+    suggested = client.get("/admin/users/username?first_name=User&username=",
                            headers=htmx).get_data(as_text=True)
     assert 'value="user"' in suggested  # "user0" is taken by the administrator, "user" is free
-    warned = client.get("/portal/users/username?first_name=K%C3%A5re&username=",
+    warned = client.get("/admin/users/username?first_name=K%C3%A5re&username=",
                         headers=htmx).get_data(as_text=True)
     assert 'value="kare"' in warned
-    accented = client.get("/portal/users/username?username=k%C3%A5re",
+    accented = client.get("/admin/users/username?username=k%C3%A5re",
                           headers=htmx).get_data(as_text=True)
     assert "Unngå æ, ø, å" in accented and 'class="error"' not in accented
-    assert client.get("/portal/users/username?username=x").status_code == 303
+    assert client.get("/admin/users/username?username=x").status_code == 303
 
 
 def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_new(client):
@@ -233,3 +233,21 @@ def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_ne
     invoice = db.session.scalar(select(Invoice).where(Invoice.agreement_id == agreement.id))
     assert (invoice.buyer_email, invoice.buyer_address_line, invoice.buyer_city) == (
         "regnskap@bakeriet.example", "Kirkegata 2", "TRONDHEIM")
+
+
+def test_admin_is_one_area_under_admin_with_its_pages_in_one_row(client):
+    """Users, user groups and customer agreements live under /admin, each page shows the
+    area's tabs with its own marked; the old /portal addresses lead there."""
+    subscription = active_customer(dt.date(2026, 4, 20))
+    _log_in(client, _admin_of(subscription))
+    for page, tab in (("/admin/users", "Ansatte og brukere"), ("/admin/groups", "Brukergrupper"),
+                      ("/admin/agreements", "Kundeavtaler")):
+        html = client.get(page).get_data(as_text=True)
+        tabs = html[html.index('<nav class="tabs"'):html.index("</nav>", html.index(
+            '<nav class="tabs"'))]
+        assert f'href="{page}" aria-current="page">{tab}</a>' in tabs
+        assert tabs.count('aria-current="page"') == 1
+    for old in ("/portal/users", "/portal/groups", "/portal/agreements"):
+        moved = client.get(old + "?q=Per")
+        assert moved.status_code == 301
+        assert moved.headers["Location"] == old.replace("/portal/", "/admin/") + "?q=Per"

@@ -3,8 +3,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import agreements, auth, operator, pages, partner, portal, sales, shop
+    from . import admin, agreements, auth, operator, pages, partner, portal, sales, shop
 
-    for module in (pages, shop, auth, portal, agreements, partner, operator, sales):
+    for module in (pages, shop, auth, portal, admin, agreements, partner, operator, sales):
         app.register_blueprint(module.bp)
     pages.register_error_pages(app)

@@ -26,7 +26,7 @@ from ..services import agreements as service
 from .access import acting_company, acting_company_id, require_permission
 from .common import is_htmx_fragment_request, paginated, refuse, render
 
-bp = Blueprint("agreements", __name__, url_prefix="/portal/agreements")
+bp = Blueprint("agreements", __name__, url_prefix="/admin/agreements")
 
 
 

@@ -87,9 +87,9 @@ def login():
         return redirect(_safe_next() or landing(current_user), 303)
     form = LoginForm()
     if form.validate_on_submit():
-        account = login_service.account_id(form.customer_id.data, form.username.data)
+        account = login_service.account_id(form.login_id.data, form.username.data)
         outcome = login_service.attempt(
-            form.customer_id.data, form.username.data, form.password.data,
+            form.login_id.data, form.username.data, form.password.data,
             request.remote_addr or "", account in _trusted_accounts(), clock.now())
         user = outcome.user
         if outcome.refusal == "throttled":
@@ -99,7 +99,7 @@ def login():
         elif outcome.refusal == "wrong":
             form.password.errors.append(_("Wrong customer id, username or password."))
         elif not account_usable(user):
-            form.customer_id.errors.append(_("This account is not activated or is closed."))
+            form.login_id.errors.append(_("This account is not activated or is closed."))
         if user is None or not account_usable(user):
             db.session.commit()  # the failure is counted
             return render("auth/login.html", form=form, status=422, next=_safe_next())
@@ -206,10 +206,10 @@ def forgot_password():
     and whether the mail was held back because the account or address asked too often."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        customer_id, username = form.customer_id.data, form.username.data
-        allowed = login_service.may_send_reset(customer_id, username, request.remote_addr or "",
+        login_id, username = form.login_id.data, form.username.data
+        allowed = login_service.may_send_reset(login_id, username, request.remote_addr or "",
                                                clock.now())
-        user = find_login_user(customer_id, username)
+        user = find_login_user(login_id, username)
         if allowed and user is not None and user.active:
             token = issue_token("set_password", RESET_LIFETIME, user_id=user.id)
             queue_mail("password_reset", user.email, "password_reset.txt", user=user,
@@ -243,7 +243,7 @@ def set_password(token: str):
     user = db.session.get(User, action.user_id)
     form = SetPasswordForm()
     form.known_words = [user.username, user.first_name, user.last_name, user.email,
-                        user.company.name, user.company.customer_id]
+                        user.company.name, user.company.login_id]
     if form.validate_on_submit():
         try:
             action = find_token("set_password", token, for_update=True)
@@ -254,7 +254,7 @@ def set_password(token: str):
         db.session.commit()
         _start_session(user)
         response = redirect(_terms_first(user, landing(user)), 303)
-        _trust_this_client(response, login_service.account_id(user.company.customer_id,
+        _trust_this_client(response, login_service.account_id(user.company.login_id,
                                                                 user.username))
         return response
     status = 422 if request.method == "POST" else 200

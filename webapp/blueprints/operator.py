@@ -360,10 +360,10 @@ def _avtalegiro_page(form: MandateRegistrationForm | None = None, status: int = 
     files = db.session.scalars(select(AvtaleGiroFile).order_by(AvtaleGiroFile.id.desc())
                                .limit(50)).all()
     owners = [agreement.owner_company_id for _mandate, agreement in mandates]
-    customer_ids = dict(db.session.execute(select(Company.id, Company.customer_id).where(
+    login_ids = dict(db.session.execute(select(Company.id, Company.login_id).where(
         Company.id.in_(owners))).all()) if owners else {}
     return render("operator/avtalegiro.html", mandates=mandates, claims=claims, files=files,
-                  customer_ids=customer_ids,
+                  login_ids=login_ids,
                   form=form or MandateRegistrationForm(), action_form=EmptyForm(),
                   status=status)
 
@@ -380,11 +380,11 @@ def register_mandate():
     if not form.validate_on_submit():
         return _avtalegiro_page(form, 422)
     company = db.session.scalar(select(Company).where(
-        Company.customer_id == form.customer_id.data.strip()))
+        Company.login_id == form.login_id.data.strip()))
     agreement = db.session.get(CustomerAgreement, company.agreement_id) \
         if company is not None and company.agreement_id else None
     if agreement is None:
-        form.customer_id.errors.append(_("No customer with an agreement has this id."))
+        form.login_id.errors.append(_("No customer with an agreement has this id."))
         return _avtalegiro_page(form, 422)
     avtalegiro.activate(agreement.id, clock.now(), "operator")
     db.session.commit()
@@ -510,9 +510,9 @@ def close_account():
     form = CloseAccountForm()
     if form.validate():
         company = db.session.scalar(select(Company).where(
-            Company.customer_id == form.customer_id.data.strip(), Company.kind != "vendor"))
+            Company.login_id == form.login_id.data.strip(), Company.kind != "vendor"))
         if company is None:
-            form.customer_id.errors = [_("No customer has this customer id.")]
+            form.login_id.errors = [_("No customer has this customer id.")]
         else:
             try:
                 done = cancellation.close_account(company, form.reason.data,
@@ -520,7 +520,7 @@ def close_account():
                                                   credit_open=form.credit_open.data)
             except cancellation.CancellationError as error:
                 db.session.rollback()
-                refuse(error, form.customer_id, form)
+                refuse(error, form.login_id, form)
             else:
                 db.session.commit()
                 flash(_("The account of %(company)s is closed: %(n)s subscriptions end today, "
@@ -537,13 +537,13 @@ def enterprise_terms():
     if request.method == "POST":
         if form.validate():
             company = db.session.scalar(select(Company).where(
-                Company.customer_id == form.customer_id.data.strip()))
+                Company.login_id == form.login_id.data.strip()))
             subscription = company and db.session.scalar(select(LicenceSubscription).where(
                 LicenceSubscription.agreement_id == company.agreement_id,
                 LicenceSubscription.kind == "licence",
                 LicenceSubscription.status.in_(LICENCE_USABLE)))
             if subscription is None:
-                form.customer_id.errors.append(_("No active customer with this customer id."))
+                form.login_id.errors.append(_("No active customer with this customer id."))
             else:
                 subscription.plan_code = "efaktura-enterprise"
                 subscription.custom_monthly_ore = form.monthly_ore
@@ -579,7 +579,7 @@ def partners():
             else:
                 db.session.commit()
                 flash(_("%(name)s is registered as a partner (customer id %(id)s); %(user)s "
-                        "gets the login by e-mail.", name=company.name, id=company.customer_id,
+                        "gets the login by e-mail.", name=company.name, id=company.login_id,
                         user=admin.full_name))
                 return redirect(url_for("operator.partners"), 303)
     rows = db.session.scalars(select(Company).where(Company.kind == "partner")

@@ -7,18 +7,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from .. import clock
-from ..domain import usernames
 from ..domain.postal import city_for
 from ..domain.statuses import LicenceStatus
 from ..extensions import db
-from ..forms import EmptyForm, has_control_characters
+from ..forms import EmptyForm
 from ..forms.billing import MandateForm
 from ..forms.portal import (
     CompanyProfileForm,
     ContactForm,
-    EditUserForm,
     LicenceForm,
-    NewUserForm,
     SupportForm,
     SupportReplyForm,
 )
@@ -27,20 +24,15 @@ from ..models import (
     Collaboration,
     Company,
     CustomerAgreement,
-    Employee,
     Invoice,
     LicenceSubscription,
-    Membership,
     SupportRequest,
     User,
-    UserGroup,
 )
 from ..services import avtalegiro, cancellation, catalog, plans, trials
 from ..services import collaboration as collaboration_service
 from ..services import contacts as contacts_service
 from ..services import support as support_service
-from ..services import users as users_service
-from ..services.accounts import group_label
 from ..services.agreements import users_in_use
 from ..services.billing import (
     INVOICE_FILTERS,
@@ -52,7 +44,6 @@ from ..services.billing import (
 from ..services.payments import invoice_payments
 from ..templating import local_date, support_category_label
 from .access import (
-    PERMISSIONS,
     acting_company,
     acting_company_id,
     acting_licence,
@@ -64,9 +55,7 @@ from .access import (
 from .auth import ended_trial
 from .common import (
     invoice_download,
-    is_htmx_fragment_request,
     locale,
-    number_from,
     paginated,
     refuse,
     render,
@@ -133,6 +122,15 @@ def buy():
                   quote=quote, addons=addons,
                   interval=form.billing_interval.data or subscription.billing_interval,
                   status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/users")
+@bp.get("/groups")
+@bp.get("/agreements")
+def moved_to_admin():
+    """These Admin pages were under /portal before Admin had one area: bookmarks still work."""
+    require_permission("can_admin")
+    return redirect(request.full_path.rstrip("?").replace("/portal/", "/admin/", 1), 301)
 
 
 @bp.get("/")
@@ -314,160 +312,6 @@ def contact():
     return render("portal/contact.html", form=form, agreement=agreement, status=status)
 
 
-# --- Admin → Employees and users ---------------------------------------------------------
-
-
-
-@bp.get("/users/username")
-def suggest_username():
-    """Inline check of a new user's username, suggested from the first name when empty, by
-    the same rules as the shop (seed 000)."""
-    require_permission("can_admin")
-    if not is_htmx_fragment_request():
-        return redirect(url_for("portal.users"), 303)
-    form = NewUserForm(formdata=request.args, meta={"csrf": False})
-    username = (form.username.data or "").strip()
-    if not username and (form.first_name.data or "").strip():
-        username = usernames.suggest(form.first_name.data, users_service.usernames_taken(
-            acting_company_id()))
-    form.username.data = username
-    form.username.validate(form)
-    return render("portal/users.html", "portal/_username_field.html", form=form)
-
-
-@bp.route("/users", methods=["GET", "POST"])
-def users():
-    require_permission("can_admin")
-    company = acting_company()
-    form = NewUserForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate():
-            try:
-                user, beyond = users_service.create_user(
-                    company, clock.now(), first_name=form.first_name.data,
-                    last_name=form.last_name.data, email=form.email.data,
-                    username=form.username.data, group_key=form.user_group.data)
-            except users_service.UserAdminError as error:
-                db.session.rollback()
-                field = form.username if error.code == "username_taken" else form.first_name
-                refuse(error, field)
-            else:
-                db.session.commit()
-                used, licensed = users_service.licensed_users(company)
-                flash(_("%(name)s is added and gets the login by e-mail.", name=user.full_name))
-                if beyond:
-                    flash(_("You now have %(used)s users and %(licensed)s licences: the users "
-                            "beyond the licence are billed afterwards on the next invoice.",
-                            used=used, licensed=licensed))
-                return redirect(url_for("portal.users"), 303)
-    show_all = request.args.get("show") == "all"
-    search = (request.args.get("q") or "").strip()
-    pagination = paginated(users_service.employee_query(company.id, show_all, search))
-    used, licensed = users_service.licensed_users(company)
-    groups_of_company = db.session.scalars(select(UserGroup).where(
-        UserGroup.company_id == company.id).order_by(UserGroup.id)).all()
-    user_ids = [e.user_id for e in pagination.items if e.user_id]
-    group_of = dict(db.session.execute(select(Membership.user_id, Membership.user_group_id)
-                                       .where(Membership.company_id == company.id,
-                                              Membership.user_id.in_(user_ids))).all())
-    return render("portal/users.html", form=form, pagination=pagination, used=used,
-                  licensed=licensed, action_form=EmptyForm(), show_all=show_all, search=search,
-                  groups=groups_of_company, group_of=group_of, status=status)
-
-
-@bp.post("/users/<int:user_id>/<action>")
-def user_action(user_id: int, action: str):
-    require_permission("can_admin")
-    user = get_owned(User, user_id)
-    if action not in ("deactivate", "delete") or not EmptyForm().validate_on_submit():
-        abort(404)
-    try:
-        if action == "deactivate":
-            users_service.deactivate_user(acting_company(), user, clock.now())
-        else:
-            users_service.delete_user(acting_company(), user, clock.now())
-        db.session.commit()
-        flash(_("Done: %(name)s.", name=user.full_name))
-    except users_service.UserAdminError as error:
-        db.session.rollback()
-        flash(error.message)
-    return redirect(url_for("portal.users"), 303)
-
-
-@bp.post("/employees/<int:employee_id>/employed")
-def employee_employed(employee_id: int):
-    require_permission("can_admin")
-    employee = get_owned(Employee, employee_id)
-    if EmptyForm().validate_on_submit():
-        users_service.set_employed(employee, request.form.get("employed") == "1")
-        db.session.commit()
-    return redirect(url_for("portal.users"), 303)
-
-
-# --- Admin → User groups -----------------------------------------------------------------
-
-@bp.route("/groups", methods=["GET", "POST"])
-def groups():
-    """The four default groups and custom ones, each with its module permissions."""
-    require_permission("can_admin")
-    company = acting_company()
-    error = None
-    if request.method == "POST" and EmptyForm().validate_on_submit():
-        name = (request.form.get("name") or "").strip()
-        if not name or len(name) > 80 or has_control_characters(name):
-            error = _("Give the group a name of at most 80 characters.")
-        else:
-            try:
-                users_service.create_group(company, name, {
-                    p for p in PERMISSIONS if request.form.get(p) == "y"})
-                db.session.commit()
-                flash(_("The group %(name)s is created.", name=name))
-                return redirect(url_for("portal.groups"), 303)
-            except users_service.UserAdminError:
-                db.session.rollback()
-                error = _("There is already a group with this name.")
-    rows = db.session.scalars(select(UserGroup).where(UserGroup.company_id == company.id)
-                              .order_by(UserGroup.id)).all()
-    return render("portal/groups.html", groups=rows, permissions=PERMISSIONS, error=error,
-                  form=EmptyForm(), status=422 if error else 200)
-
-
-@bp.post("/groups/<int:group_id>")
-def group_permissions(group_id: int):
-    require_permission("can_admin")
-    group = get_owned(UserGroup, group_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            users_service.set_group_permissions(group, {
-                p for p in PERMISSIONS if request.form.get(p) == "y"})
-            db.session.commit()
-            flash(_("The permissions of %(name)s are saved.", name=group.name))
-        except users_service.UserAdminError as error:
-            db.session.rollback()
-            flash(error.message)
-    return redirect(url_for("portal.groups"), 303)
-
-
-@bp.post("/users/<int:user_id>/group")
-def user_group(user_id: int):
-    require_permission("can_admin")
-    user = get_owned(User, user_id)
-    group = get_owned(UserGroup, number_from(request.form, "group_id"))
-    if EmptyForm().validate_on_submit():
-        try:
-            users_service.move_to_group(acting_company(), user, group)
-            db.session.commit()
-            flash(_("%(name)s is now in the group %(group)s.", name=user.full_name,
-                    group=group_label(group.key) if not group.key.startswith("custom")
-                    else group.name))
-        except users_service.UserAdminError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-    return redirect(url_for("portal.users"), 303)
-
-
 # --- Plan, add-ons and billing interval ----------------------------------------------------
 
 PLAN_MESSAGES = {
@@ -629,29 +473,6 @@ def plan_preview():
         shown = None
     return render("portal/plan.html", "portal/_plan_preview.html", preview=shown,
                   **_plan_context(subscription))
-
-
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-def edit_user(user_id: int):
-    require_permission("can_admin")
-    user = get_owned(User, user_id)
-    form = EditUserForm(obj=user if request.method == "GET" else None)
-    if request.method == "POST":
-        if form.validate():
-            try:
-                users_service.update_user(user, first_name=form.first_name.data.strip(),
-                                          last_name=form.last_name.data.strip(),
-                                          email=form.email.data,
-                                          username=form.username.data.strip())
-            except users_service.UserAdminError as error:
-                db.session.rollback()
-                refuse(error, form.username)
-            else:
-                db.session.commit()
-                flash(_("%(name)s is saved.", name=user.full_name))
-                return redirect(url_for("portal.users"), 303)
-        return render("portal/edit_user.html", form=form, user=user, status=422)
-    return render("portal/edit_user.html", form=form, user=user)
 
 
 # --- Collaborations with accounting firms (seed 004, the client's side) ---------------------

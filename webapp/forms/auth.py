@@ -11,7 +11,7 @@ REQUIRED = _l("This field is required.")
 
 
 class LoginForm(KvittForm):
-    customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
+    login_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
                                                              Length(max=12)])
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=40)])
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED),
@@ -52,7 +52,7 @@ def strong_enough(password: str, known_words: list[str]) -> bool:
 
 
 class ForgotPasswordForm(KvittForm):
-    customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
+    login_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
                                                              Length(max=12)])
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=40)])
 

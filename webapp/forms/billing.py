@@ -94,7 +94,7 @@ class MatchForm(KvittForm):
 
 
 class EnterpriseTermsForm(KvittForm):
-    customer_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
+    login_id = StringField(_l("Customer id"), validators=[DataRequired(REQUIRED),
                                                              Length(max=12)])
     monthly_price = StringField(_l("Price per month (NOK, excl. VAT)"), validators=[
         DataRequired(REQUIRED), Length(max=20)])
@@ -121,14 +121,14 @@ class MandateForm(KvittForm):
 class MandateRegistrationForm(KvittForm):
     """The operator registers a mandate the bank confirmed by letter or phone."""
 
-    customer_id = StringField(_l("Customer id"), validators=[
+    login_id = StringField(_l("Customer id"), validators=[
         DataRequired(REQUIRED), Length(max=12)])
 
 
 class CloseAccountForm(KvittForm):
     """Seed 001: an operator closes the account of a bankrupt or dissolved company."""
 
-    customer_id = StringField(_l("Customer id"), validators=[
+    login_id = StringField(_l("Customer id"), validators=[
         DataRequired(_l("Write the customer id.")), Length(max=12)])
     reason = RadioField(_l("Why"), choices=[("bankrupt", _l("Bankrupt")),
                                             ("dissolved", _l("Dissolved")),

@@ -18,8 +18,8 @@ class Company(Model):
     __tablename__ = "company"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), default="customer")
-    # The customer id users type at login; unique across Kvitt.
-    customer_id: Mapped[str] = mapped_column(String(12), unique=True)
+    # The number users type at login, shown to them as "customer id"; unique across Kvitt.
+    login_id: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     organisation_number: Mapped[str | None] = mapped_column(String(9), unique=True)
     contact_person: Mapped[str | None] = mapped_column(String(120))
@@ -204,12 +204,12 @@ class Membership(Model):
     )
 
 
-def next_customer_id() -> str:
-    """Allocate the next customer id (numeric, from 100001): from a sequence on PostgreSQL,
+def next_login_id() -> str:
+    """Allocate the next login id (numeric, from 100001): from a sequence on PostgreSQL,
     so simultaneous orders never take the same one; SQLite writes one at a time."""
     from sqlalchemy import Integer, cast, select, text
 
     if db.engine.dialect.name == "postgresql":
-        return str(db.session.scalar(text("SELECT nextval('kvitt_customer_number_seq')")))
-    highest = db.session.scalar(select(func.max(cast(Company.customer_id, Integer))))
+        return str(db.session.scalar(text("SELECT nextval('kvitt_login_id_seq')")))
+    highest = db.session.scalar(select(func.max(cast(Company.login_id, Integer))))
     return str(max(highest or 0, 100000) + 1)

@@ -19,7 +19,7 @@ from ..models import (
     User,
     UserGroup,
 )
-from ..models.accounts import DEFAULT_GROUPS, next_customer_id
+from ..models.accounts import DEFAULT_GROUPS, next_login_id
 
 # Module permissions of the four default groups; only Administrators reach Admin by default.
 DEFAULT_PERMISSIONS = {
@@ -43,7 +43,7 @@ def group_label(key: str) -> str:
 
 def create_company(now: dt.datetime, *, kind: str = "customer", **fields) -> Company:
     """Create a company with a new customer id and its four default user groups."""
-    company = Company(kind=kind, customer_id=next_customer_id(), created_at=now, **fields)
+    company = Company(kind=kind, login_id=next_login_id(), created_at=now, **fields)
     db.session.add(company)
     db.session.flush()
     with force_locale("nb"):
@@ -133,10 +133,10 @@ def send_welcome_mail(user: User, company: Company, lifetime: dt.timedelta,
                support_link=external("portal.support"))
 
 
-def find_login_user(customer_id: str, username: str) -> User | None:
+def find_login_user(login_id: str, username: str) -> User | None:
     return db.session.scalar(
         select(User).join(Company, User.company_id == Company.id)
-        .where(Company.customer_id == customer_id.strip(),
+        .where(Company.login_id == login_id.strip(),
                User.username_key == usernames.key(username)))
 
 

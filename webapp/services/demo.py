@@ -12,9 +12,9 @@ from .accounts import add_user, create_company, open_own_agreement
 from .billing import vendor_company
 from .catalog import load_catalog
 
-OPERATOR = {"customer_id": "100001", "username": "operator", "password": "operator-demo-1"}
-DEMO_ADMIN = {"customer_id": "100002", "username": "kari", "password": "kari-demo-1"}
-DEMO_PARTNER = {"customer_id": "100003", "username": "rita", "password": "rita-demo-1"}
+OPERATOR = {"login_id": "100001", "username": "operator", "password": "operator-demo-1"}
+DEMO_ADMIN = {"login_id": "100002", "username": "kari", "password": "kari-demo-1"}
+DEMO_PARTNER = {"login_id": "100003", "username": "rita", "password": "rita-demo-1"}
 
 
 def seed_demo_data() -> str:
@@ -63,9 +63,9 @@ def seed_demo_data() -> str:
     for user in (admin, rita):
         terms.accept(user, now)
     db.session.flush()
-    return (f"operator: customer id {vendor.customer_id}, username {OPERATOR['username']}, "
+    return (f"operator: customer id {vendor.login_id}, username {OPERATOR['username']}, "
             f"password {OPERATOR['password']}\n"
-            f"customer admin: customer id {customer.customer_id}, username "
+            f"customer admin: customer id {customer.login_id}, username "
             f"{DEMO_ADMIN['username']}, password {DEMO_ADMIN['password']}\n"
-            f"partner admin: customer id {rita.company.customer_id}, username "
+            f"partner admin: customer id {rita.company.login_id}, username "
             f"{DEMO_PARTNER['username']}, password {DEMO_PARTNER['password']}")

@@ -29,9 +29,9 @@ class Outcome:
     refusal: str | None = None  # "throttled", "wrong"
 
 
-def account_id(customer_id: str, username: str) -> str:
+def account_id(login_id: str, username: str) -> str:
     """The account as typed, the way the login finds it (case and spaces do not matter)."""
-    return f"{customer_id.strip()}/{usernames.key(username)}"
+    return f"{login_id.strip()}/{usernames.key(username)}"
 
 
 @cache
@@ -46,29 +46,29 @@ def password_matches(user: User | None, password: str) -> bool:
     return matches and stored is not None
 
 
-def attempt(customer_id: str, username: str, password: str, address: str, trusted: bool,
+def attempt(login_id: str, username: str, password: str, address: str, trusted: bool,
             now: dt.datetime) -> Outcome:
     """One login attempt. Each attempt is counted before the password is checked, in one
     statement, so however many arrive at once no more than the limit are ever checked.
     `trusted`: this client logged in to the account before (its device cookie), so guesses
     from other clients do not lock it out; it is still bound by its address's limit."""
-    account_key = ACCOUNT_LIMIT.key(account_id(customer_id, username))
+    account_key = ACCOUNT_LIMIT.key(account_id(login_id, username))
     over = throttle.count(ADDRESS_LIMIT, ADDRESS_LIMIT.key(address), now) > ADDRESS_LIMIT.hits
     if not trusted:
         over = throttle.count(ACCOUNT_LIMIT, account_key, now) > ACCOUNT_LIMIT.hits or over
     if over:
         return Outcome(refusal="throttled")
-    user = find_login_user(customer_id, username)
+    user = find_login_user(login_id, username)
     if not password_matches(user, password) or not user.active:
         return Outcome(refusal="wrong")
     throttle.forget(account_key)  # the owner is in: earlier failures no longer count
     return Outcome(user=user)
 
 
-def may_send_reset(customer_id: str, username: str, address: str, now: dt.datetime) -> bool:
+def may_send_reset(login_id: str, username: str, address: str, now: dt.datetime) -> bool:
     """Count a request for a reset mail; False when this account or address asked too
     often (the answer to the requester stays the same)."""
     by_account = throttle.count(RESET_ACCOUNT_LIMIT,
-                                RESET_ACCOUNT_LIMIT.key(account_id(customer_id, username)), now)
+                                RESET_ACCOUNT_LIMIT.key(account_id(login_id, username)), now)
     by_address = throttle.count(RESET_ADDRESS_LIMIT, RESET_ADDRESS_LIMIT.key(address), now)
     return by_account <= RESET_ACCOUNT_LIMIT.hits and by_address <= RESET_ADDRESS_LIMIT.hits
