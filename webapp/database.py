@@ -2,6 +2,9 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result
 
 _write_intent: ContextVar[bool] = ContextVar("kvitt_write_intent", default=False)
 
@@ -93,3 +96,9 @@ def among(column, ids):
     if len(ids) > 50 and high - low < 2 * len(ids):
         return column.between(low, high)
     return column.in_(ids)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run through the session changed (the session types its
+    result as a plain Result; the driver's cursor result carries the count)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import phonenumbers
 from flask import Flask
@@ -32,14 +33,17 @@ def interval_label(code: str) -> str:
 
 
 def order_status_label(status: str) -> str:
-    return {OrderStatus.DRAFT: _("Draft"), OrderStatus.SUBMITTED: _("Awaiting activation"),
-            OrderStatus.ACTIVATED: _("Activated"),
-            OrderStatus.EXPIRED: _("Expired")}.get(status, status)
+    labels: dict[str, str] = {OrderStatus.DRAFT: _("Draft"),
+                              OrderStatus.SUBMITTED: _("Awaiting activation"),
+                              OrderStatus.ACTIVATED: _("Activated"),
+                              OrderStatus.EXPIRED: _("Expired")}
+    return labels.get(status, status)
 
 
 def mail_status_label(status: str) -> str:
-    return {MailStatus.PENDING: _("Waiting"), MailStatus.SENDING: _("Sending"),
-            MailStatus.SENT: _("Sent"), MailStatus.FAILED: _("Parked")}.get(status, status)
+    labels: dict[str, str] = {MailStatus.PENDING: _("Waiting"), MailStatus.SENDING: _("Sending"),
+                              MailStatus.SENT: _("Sent"), MailStatus.FAILED: _("Parked")}
+    return labels.get(status, status)
 
 
 def job_label(name: str) -> str:
@@ -88,10 +92,12 @@ def payment_outcome_label(outcome: str | None) -> str:
 
 
 def claim_status_label(status: str) -> str:
-    return {ClaimStatus.PENDING: _("To be sent"), ClaimStatus.SENT: _("Sent to the bank"),
-            ClaimStatus.PAID: _("Paid"), ClaimStatus.FAILED: _("Failed: dunning as usual"),
-            ClaimStatus.CANCELLING: _("Cancellation to be sent"),
-            ClaimStatus.CANCELLED: _("Cancelled")}.get(status, status)
+    labels: dict[str, str] = {ClaimStatus.PENDING: _("To be sent"),
+                              ClaimStatus.SENT: _("Sent to the bank"), ClaimStatus.PAID: _("Paid"),
+                              ClaimStatus.FAILED: _("Failed: dunning as usual"),
+                              ClaimStatus.CANCELLING: _("Cancellation to be sent"),
+                              ClaimStatus.CANCELLED: _("Cancelled")}
+    return labels.get(status, status)
 
 
 def parked_reason_label(reason: str) -> str:
@@ -107,16 +113,18 @@ def dunning_stage_label(stage: int) -> str:
 
 
 def collaboration_status_label(status: str) -> str:
-    return {CollaborationStatus.INVITED: _("Waiting for the client's approval"),
-            CollaborationStatus.ACTIVE: _("Active"),
-            CollaborationStatus.ENDED: _("Ended")}.get(status, status)
+    labels: dict[str, str] = {CollaborationStatus.INVITED: _("Waiting for the client's approval"),
+                              CollaborationStatus.ACTIVE: _("Active"),
+                              CollaborationStatus.ENDED: _("Ended")}
+    return labels.get(status, status)
 
 
 def support_status_label(status: str) -> str:
-    return {SupportStatus.NEW: _("Sent, waiting for us"),
-            SupportStatus.IN_PROGRESS: _("We are working on it"),
-            SupportStatus.ANSWERED: _("Answered"),
-            SupportStatus.CLOSED: _("Closed")}.get(status, status)
+    labels: dict[str, str] = {SupportStatus.NEW: _("Sent, waiting for us"),
+                              SupportStatus.IN_PROGRESS: _("We are working on it"),
+                              SupportStatus.ANSWERED: _("Answered"),
+                              SupportStatus.CLOSED: _("Closed")}
+    return labels.get(status, status)
 
 
 def support_category_label(category: str) -> str:
@@ -229,8 +237,8 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(acting_company)
     app.add_template_global(acting_company_id)
     app.add_template_global(companies_of)
-    for helper in (document_of, seller_lines, account_text, vat_label):
-        app.add_template_global(helper)
+    for document_helper in (document_of, seller_lines, account_text, vat_label):
+        app.add_template_global(document_helper)
     @app.context_processor
     def bound_gettext():
         return _newstyle(get_translations())
@@ -240,6 +248,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(edition_name, "edition_name")
+    helper: Callable[..., object]
     for helper in (interval_label, order_status_label, mail_status_label, edition_name,
                    product_name,
                    job_label, group_label, invoice_status_label, collaboration_status_label,

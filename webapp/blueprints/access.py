@@ -20,7 +20,12 @@ def acting_company_id(user=None) -> int:
 def acting_company(user=None) -> Company:
     user = user or current_user
     company_id = acting_company_id(user)
-    return user.company if company_id == user.company_id else db.session.get(Company, company_id)
+    if company_id == user.company_id:
+        return user.company
+    company = db.session.get(Company, company_id)
+    if company is None:  # the company switched to is gone since
+        abort(404)
+    return company
 
 
 def acting_licence(user=None) -> LicenceSubscription | None:

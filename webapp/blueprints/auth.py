@@ -240,7 +240,7 @@ def set_password(token: str):
     except TokenError as error:
         return render("auth/link_refused.html", reason=error.reason,
                       status=410 if error.reason in ("used", "expired") else 404)
-    user = db.session.get(User, action.user_id)
+    user = db.get_or_404(User, action.user_id)
     form = SetPasswordForm()
     form.known_words = [user.username, user.first_name, user.last_name, user.email,
                         user.company.name, user.company.login_id]

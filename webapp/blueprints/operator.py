@@ -242,8 +242,8 @@ def register_invoice_payment(invoice_id: int):
     if not form.validate():
         return _invoice_page(found, payment_form=form, status=422)
     try:
-        payments.register_payment(form.kid.data or found.kid, form.amount_ore, form.paid_on.data,
-                                  clock.now(), user_id=current_user.id)
+        payments.register_payment(form.kid.data or found.kid or "", form.amount_ore,
+                                  form.paid_on.data, clock.now(), user_id=current_user.id)
     except payments.PaymentError as error:
         form.amount.errors.append(str(error))
         return _invoice_page(found, payment_form=form, status=422)

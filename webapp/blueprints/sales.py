@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -159,7 +160,8 @@ def toggle_frequency(frequency_id: int):
     except sales.SalesError as error:
         db.session.rollback()
         flash(str(error), "error")
-    return redirect(url_for("sales.frequencies", **request.args), 303)
+    shown: dict[str, Any] = request.args.to_dict()  # the list as it was: filter and order
+    return redirect(url_for("sales.frequencies", **shown), 303)
 
 
 # --- customers ---------------------------------------------------------------------------

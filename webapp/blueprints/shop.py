@@ -134,7 +134,7 @@ def _as_multidict(step: str, saved) -> MultiDict:
 
 
 def _prefill_existing_company(form: CompanyForm, order: Order) -> None:
-    company = db.session.get(Company, order.existing_company_id)
+    company = db.session.get_one(Company, order.existing_company_id)
     form.company_name.data, form.contact_person.data = company.name, company.contact_person
     form.email.data, form.phone.data = company.email, company.phone
     if company.agreement:

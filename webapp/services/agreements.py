@@ -89,7 +89,7 @@ def licence_counts(agreement_ids: list[int]) -> dict[int, int]:
         .join(User, User.id == Membership.user_id)
         .where(Company.agreement_id.in_(agreement_ids), User.active, Membership.active)
         .group_by(Company.agreement_id)).all()
-    return {agreement_id: count for agreement_id, count in rows}
+    return {agreement_id: count for agreement_id, count in rows if agreement_id is not None}
 
 
 def licence_subscription(agreement_id: int) -> LicenceSubscription | None:
@@ -141,7 +141,7 @@ def summaries(agreements: list[CustomerAgreement]) -> list[AgreementSummary]:
             CompanyDraft.agreement_id.in_(ids), CompanyDraft.company_id.is_(None))
             .order_by(CompanyDraft.id)):
         drafts.setdefault(draft.agreement_id, []).append(draft)
-    latest: dict[int, LicenceSubscription] = {}
+    latest: dict[int | None, LicenceSubscription] = {}
     for subscription in db.session.scalars(
             select(LicenceSubscription).where(LicenceSubscription.agreement_id.in_(ids),
                                               LicenceSubscription.kind == "licence")
@@ -151,9 +151,8 @@ def summaries(agreements: list[CustomerAgreement]) -> list[AgreementSummary]:
     result = []
     for agreement in agreements:
         used = counts.get(agreement.id, 0)
-        subscription = latest.get(agreement.id)
-        in_use = subscription if subscription is not None \
-            and subscription.status in LICENCE_IN_FORCE else None
+        licence = latest.get(agreement.id)
+        in_use = licence if licence is not None and licence.status in LICENCE_IN_FORCE else None
         result.append(AgreementSummary(
             agreement, sorted(agreement.companies, key=lambda c: c.name.lower()), used,
             monthly_cost(in_use, used), drafts.get(agreement.id, [])))
@@ -326,6 +325,8 @@ def invite_user(company: Company, inviter: User, now: dt.datetime, *, first_name
     group = db.session.get(UserGroup, group_id)
     if group is None or group.company_id != company.id:
         raise AgreementError("unknown_group")
+    if company.agreement is None:  # moved out of its agreement meanwhile
+        raise AgreementError("other_owner")
     owner_id = company.agreement.owner_company_id
     user = find_person(owner_id, email)
     today = clock.local(now).date()
@@ -444,7 +445,7 @@ def reinvoicing_basis(owner_id: int, month_start: dt.date) -> list[BasisRow]:
                    Invoice.invoice_date.between(month.start, month.end)))
         for company_id, day in rows:
             for agreement_id, first, last in stays[company_id]:
-                if first <= day <= last:
+                if agreement_id is not None and first <= day <= last:
                     sent[agreement_id] = sent.get(agreement_id, 0) + 1
     result = []
     for agreement in agreements:

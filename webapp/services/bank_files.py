@@ -10,11 +10,12 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 import netsgiro
 from flask_babel import gettext as _
 from netsgiro import records as ocr_records
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from stdnum import luhn
 
 from ..domain.refusals import Refusal
@@ -138,14 +139,14 @@ def read_ocr(text: str) -> BankFile:
                                   "%(sum)s øre; the file holds %(count)s of %(total)s øre.",
                                   n=end.num_transactions, sum=end.total_amount, count=count,
                                   total=total), line)
-    end = records[-1]
+    last = records[-1]
     total = sum(t.amount_ore for t in found)
-    if (end.num_transactions, end.total_amount, end.num_records) != \
+    if (last.num_transactions, last.total_amount, last.num_records) != \
             (len(found) + len(mandates), total, len(records)):
         raise BankFileError(_("the transmission's end record says %(n)s transactions of "
                               "%(sum)s øre in %(r)s records; the file holds %(count)s of "
-                              "%(total)s øre in %(records)s.", n=end.num_transactions,
-                              sum=end.total_amount, r=end.num_records,
+                              "%(total)s øre in %(records)s.", n=last.num_transactions,
+                              sum=last.total_amount, r=last.num_records,
                               count=len(found) + len(mandates),
                               total=total, records=len(records)), len(records))
     return BankFile("ocr", transmission.number, found, mandates)
@@ -288,7 +289,7 @@ def _apply(record: PaymentImport, bank_file: BankFile, now: dt.datetime,
     insert_rows(Payment.__table__, payments)
     insert_rows(ParkedTransaction.__table__, parked)
     if paid:
-        table = Invoice.__table__
+        table = cast(Table, Invoice.__table__)
         db.session.execute(
             update(table).where(table.c.id == bindparam("i_id"))
             .values(paid_ore=table.c.paid_ore + bindparam("i_paid")),

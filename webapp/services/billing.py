@@ -12,19 +12,20 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import Table, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.no import kontonr
 
 from .. import clock
-from ..database import among
+from ..database import among, rowcount
 from ..domain import billing as rules
 from ..domain.documents import STANDARD, vat_total
-from ..domain.money import VAT_PERCENT, format_nok
+from ..domain.money import VAT_PERCENT, format_nok, percent_of
 from ..domain.pricing import band_lines
 from ..domain.refusals import Refusal
 from ..domain.statuses import LicenceStatus
@@ -180,8 +181,11 @@ def subscription_tariff(subscription: LicenceSubscription, plan_code: str | None
                   subscription.label)
 
 
-def agreement_licence(agreement_id: int) -> LicenceSubscription | None:
-    """The agreement's licence subscription (its users), whatever its status."""
+def agreement_licence(agreement_id: int | None) -> LicenceSubscription | None:
+    """The agreement's licence subscription (its users), whatever its status; None for a
+    company in no agreement."""
+    if agreement_id is None:
+        return None
     return db.session.scalar(
         select(LicenceSubscription)
         .where(LicenceSubscription.agreement_id == agreement_id,
@@ -340,13 +344,13 @@ def terms_of(subscriptions) -> dict[int, Terms]:
             .order_by(SubscriptionAddOn.id)):
         if sid in found:
             found[sid].addons.append((code, added_on, removed_from))
-    for sid, effective_on, previous, quantity in db.session.execute(
+    for sid, effective_on, was, quantity in db.session.execute(
             select(QuantityChange.subscription_id, QuantityChange.effective_on,
                    QuantityChange.previous_quantity, QuantityChange.quantity)
             .where(among(QuantityChange.subscription_id, ids))
             .order_by(QuantityChange.effective_on, QuantityChange.id)):
         if sid in found:
-            found[sid].quantities.append((effective_on, previous, quantity))
+            found[sid].quantities.append((effective_on, was, quantity))
     return found
 
 
@@ -364,7 +368,8 @@ def excess_invoice_lines(terms: Terms, spans, window: rules.Period) -> list[rule
     return lines
 
 
-def agreement_stays(agreement_ids: list[int]) -> dict[int, list[tuple[int, dt.date, dt.date]]]:
+def agreement_stays(agreement_ids: list[int]
+                    ) -> dict[int, list[tuple[int | None, dt.date, dt.date]]]:
     """R-AGR-4: for every company that is or was in one of the agreements, its stays as
     (agreement, first day, last day); a move counts from its day (date.min/max: open)."""
     wanted = set(agreement_ids)
@@ -389,7 +394,7 @@ def agreement_stays(agreement_ids: list[int]) -> dict[int, list[tuple[int, dt.da
                 .where(CompanyMove.company_id.in_(moved_companies))
                 .order_by(CompanyMove.company_id, CompanyMove.moved_on, CompanyMove.id)):
             by_company[move.company_id].append(move)
-    stays: dict[int, list[tuple[int, dt.date, dt.date]]] = defaultdict(list)
+    stays: dict[int, list[tuple[int | None, dt.date, dt.date]]] = defaultdict(list)
     for company_id, agreement_id in current:
         start = dt.date.min
         for move in by_company.get(company_id, ()):
@@ -496,7 +501,8 @@ def issue_due_invoices(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
     seller_id, identity_id = seller.id, seller_identity(seller, now).id
     start_agreements_with_users(today)
     db.session.commit()
-    issued, cache = 0, {}
+    issued = 0
+    cache: dict[tuple, Any] = {}  # tariffs and amounts, the same for many subscriptions
     while True:
         progress, count = _issue_round(today, now, (seller_id, identity_id), batch_size, cache)
         issued += count
@@ -545,22 +551,24 @@ def issue_final_invoices(today: dt.date, now: dt.datetime, seller) -> int:
     spans = _user_spans(sorted({row.agreement_id for row in ending}))
     issued = 0
     for subscription in ending:
-        last_seen = subscription.excess_billed_through
-        window = rules.Period((last_seen or subscription.activated_on - dt.timedelta(days=1))
-                              + dt.timedelta(days=1), subscription.cancel_on)
+        last_seen, cancel_on = subscription.excess_billed_through, subscription.cancel_on
+        activated_on = subscription.activated_on
+        assert cancel_on is not None and activated_on is not None  # what the query finds
+        window = rules.Period((last_seen or activated_on - dt.timedelta(days=1))
+                              + dt.timedelta(days=1), cancel_on)
         claimed = db.session.execute(
             update(s).where(s.id == subscription.id,
                             s.excess_billed_through.is_(None) if last_seen is None
                             else s.excess_billed_through == last_seen)
-            .values(excess_billed_through=subscription.cancel_on)
+            .values(excess_billed_through=cancel_on)
             .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
         lines = excess_invoice_lines(terms[subscription.id],
                                      spans.get(subscription.agreement_id, []), window)
         if lines:
             write_licence_invoice(subscription, lines, (window,),
-                                  subscription.cancel_on + dt.timedelta(days=1), now, seller)
+                                  cancel_on + dt.timedelta(days=1), now, seller)
             issued += 1
         db.session.commit()
     return issued
@@ -671,7 +679,7 @@ def claim_periods(rows: list[dict]) -> list[tuple[int, int]]:
     (subscription, claim id) pairs this process won, sorted. A period another process
     claimed first is left out, so no period is invoiced twice. Multi-row INSERT … ON
     CONFLICT DO NOTHING RETURNING through the driver, 500 rows a statement."""
-    table = BilledPeriod.__table__
+    table = cast(Table, BilledPeriod.__table__)
     won: list[tuple[int, int]] = []
     connection = db.session.connection()
     for start in range(0, len(rows), CLAIMS_PER_STATEMENT):
@@ -780,7 +788,7 @@ def _write_credit(invoice: Invoice, reason: str, lines: list[dict], now: dt.date
                               Invoice.credited_ore - (net + vat) <= Invoice.total_ore)
         .values(credited_ore=Invoice.credited_ore - (net + vat))
         .execution_options(synchronize_session=False))
-    if locked.rowcount != 1:
+    if rowcount(locked) != 1:
         raise BillingError(_("That credits more than is left on the invoice (%(left)s).",
                              left=format_nok(invoice.total_ore - invoice.credited_ore)),
                            "amount" if by_amount else "lines")
@@ -791,7 +799,8 @@ def _write_credit(invoice: Invoice, reason: str, lines: list[dict], now: dt.date
         identity_id=invoice.seller_identity_id or seller_identity(invoice.seller, now).id,
         number=number, buyer={c: getattr(invoice, c) for c in BUYER_COLUMNS},
         invoice_date=today, due_date=today, period=(invoice.period_start, invoice.period_end)
-        if invoice.period_start else None, send_at=now, net_ore=net, vat_ore=vat, now=now,
+        if invoice.period_start and invoice.period_end else None, send_at=now, net_ore=net,
+        vat_ore=vat, now=now,
         kind="credit_note", agreement_id=invoice.agreement_id,
         subscription_id=invoice.subscription_id, customer_id=invoice.customer_id,
         credited_invoice_id=invoice.id, order_reference=invoice.order_reference,
@@ -836,7 +845,8 @@ def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reas
         credited = set(db.session.scalars(
             select(InvoiceLine.credits_line_id).where(InvoiceLine.credits_line_id.in_(
                 [line.id for line in invoice.lines]))))
-        lines, gross = [], 0
+        lines: list[dict] = []
+        gross = 0
         for line in invoice.lines:
             if line.id in credited or line.amount_ore <= 0 or line.period_end <= last_day:
                 continue
@@ -854,7 +864,7 @@ def credit_days_after(subscription: LicenceSubscription, last_day: dt.date, reas
         for line in invoice.lines:
             if line.amount_ore < 0 and line.id not in credited and gross and \
                     line.discount_percent:
-                share = rules.percent_of(gross, line.discount_percent)
+                share = percent_of(gross, line.discount_percent)
                 lines.append(line_row(0, len(lines) + 1, line.description,
                                       (line.period_start, line.period_end), 1, share, share,
                                       line.vat_category, line.vat_percent,
@@ -895,7 +905,7 @@ def licence_invoices(which: str, today: dt.date, agreement_id: int | None = None
 
 
 def invoice_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Invoice))
+    return db.session.scalar(select(func.count()).select_from(Invoice)) or 0
 
 
 def estimate_next_invoice(subscription: LicenceSubscription):

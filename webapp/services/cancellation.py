@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from .. import clock
+from ..database import rowcount
 from ..domain.billing import month_end
 from ..domain.refusals import Refusal
 from ..domain.statuses import (
@@ -102,7 +103,7 @@ def close_cancelled(now: dt.datetime) -> int:
                LicenceSubscription.status.in_(LICENCE_IN_FORCE))
         .values(status=step(LICENCE_IN_FORCE, LicenceStatus.CANCELLED))
         .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 def pending_cancellations() -> list[LicenceSubscription]:

@@ -4,6 +4,7 @@ does the collaboration start and the billing follow."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -50,8 +51,10 @@ OPEN = ("invited", "active")
 TERMS_VERSION = "2026-11"
 # The firm's users' default group: like seed 000's guest (reports), with the vouchers they
 # book and the invoices they reconcile; no administration, no sales.
-ACCOUNTANT_GROUP = {"key": "accountant", "name": "Regnskapsfører", "can_reports": True,
-                    "can_vouchers": True, "can_billing": True}
+ACCOUNTANT_KEY = "accountant"
+ACCOUNTANT_GROUP: dict[str, Any] = {"key": ACCOUNTANT_KEY, "name": "Regnskapsfører",
+                                    "can_reports": True, "can_vouchers": True,
+                                    "can_billing": True}
 
 
 class CollaborationError(Refusal):
@@ -167,13 +170,13 @@ def firm_users(partner_id: int) -> list[User]:
 def access_groups(company: Company | None) -> list[tuple[str, str]]:
     """(key, name) of the groups the firm's users may work in at the client: the dedicated
     accountant group first, then the client's own groups that do not administer."""
-    choices = [(ACCOUNTANT_GROUP["key"], group_label(ACCOUNTANT_GROUP["key"]))]
+    choices = [(ACCOUNTANT_KEY, group_label(ACCOUNTANT_KEY))]
     if company is not None:
         choices += [(group.key, group_label(group.key) if group.key in DEFAULT_GROUP_KEYS
                      else group.name) for group in db.session.scalars(
             select(UserGroup).where(UserGroup.company_id == company.id,
                                     UserGroup.can_admin.is_(False),
-                                    UserGroup.key != ACCOUNTANT_GROUP["key"])
+                                    UserGroup.key != ACCOUNTANT_KEY)
             .order_by(UserGroup.id))]
     return choices
 
@@ -188,7 +191,7 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
              assignment_id: int | None, variant: str | None = None,
              recipient: str | None = None, period_months: int | None = None,
              contact: dict | None = None, member_ids: list[int] | None = None,
-             access_group: str = ACCOUNTANT_GROUP["key"]) -> Collaboration:
+             access_group: str = ACCOUNTANT_KEY) -> Collaboration:
     """Invite the client to a collaboration; the client approves by the e-mailed link. The
     firm's users in `member_ids` (default the one inviting) will work in the client's company
     in the client's group `access_group`."""
@@ -209,6 +212,7 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
     if kind == "existing":
         # R-COLLAB-2: the current variant and agreement; the client keeps paying; no fee now.
         subscription = current_service(company)
+        assert subscription is not None  # what makes the scenario "existing"
         variant, recipient = subscription.plan_code, "client"
         months = catalog.price_list().intervals.get(subscription.billing_interval, (12, 0))[0]
         period_months = 3 if months == 3 else 12
@@ -228,6 +232,7 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
     else:
         # An existing company is asked through its own administrators, never through an
         # address the firm typed: only they can approve, after logging in.
+        assert company is not None  # the scenario is not "new_client"
         recipients = administrator_emails(company.id)
         if not recipients:
             raise CollaborationError("no_administrator")
@@ -246,7 +251,7 @@ def activate(partner: Company, client: PartnerClient, user: User, now: dt.dateti
         for address in recipients:
             queue_mail("collaboration_invitation", address, "collaboration_invitation.txt",
                        collaboration=collaboration, partner=partner, company=company,
-                       variant=catalog.price_list().items[variant],
+                       variant=catalog.price_list().items[collaboration.variant_code],
                        link=external("auth.approve_collaboration", token=token),
                        expires_on=clock.local(now + APPROVAL_LIFETIME))
     db.session.flush()
@@ -376,7 +381,7 @@ def _access_group(collaboration: Collaboration) -> UserGroup:
         UserGroup.company_id == company_id, UserGroup.key == collaboration.access_group_key))
     if group is None or group.can_admin:
         group = db.session.scalar(select(UserGroup).where(
-            UserGroup.company_id == company_id, UserGroup.key == ACCOUNTANT_GROUP["key"]))
+            UserGroup.company_id == company_id, UserGroup.key == ACCOUNTANT_KEY))
     if group is None:
         group = UserGroup(company_id=company_id, **ACCOUNTANT_GROUP)
         db.session.add(group)

@@ -30,18 +30,19 @@ def seed_demo_data() -> str:
     operator.is_operator = True
     operator.set_password(OPERATOR["password"])
 
+    email = "kari@fjordkaffe.example"
     customer = create_company(now, name="Fjordkaffe AS", contact_person="Kari Nordmann",
-                              email="kari@fjordkaffe.example", phone="+47 912 34 567",
+                              email=email, phone="+47 912 34 567",
                               address_line="Kaigata 5", postal_code="5003", city="BERGEN",
                               organisation_number="916000006")
     # A complete seller profile: Fjordkaffe invoices its own customers (Admin → Sales).
     customer.vat_registered = customer.business_register = True
     customer.bank_account = "12060000008"
     agreement = open_own_agreement(customer, now, interval="annual",
-                                   invoice_email=customer.email, address_line="Kaigata 5",
+                                   invoice_email=email, address_line="Kaigata 5",
                                    postal_code="5003", city="BERGEN")
     admin = add_user(customer, now, first_name="Kari", last_name="Nordmann",
-                     email=customer.email, username=DEMO_ADMIN["username"],
+                     email=email, username=DEMO_ADMIN["username"],
                      group_key="administrators", is_main_contact=True)
     admin.set_password(DEMO_ADMIN["password"])
     db.session.add(LicenceSubscription(agreement_id=agreement.id, plan_code="office-professional",

@@ -5,6 +5,7 @@ shipped with Kvitt) when a text needs characters beyond Windows-1252."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.errors import FPDFUnicodeEncodingException
@@ -58,6 +59,7 @@ class _Pdf(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
         self.document_title = title
+        self.table_headings: list[str] = []  # repeated at the top of a new page
 
     def footer(self):
         self.set_y(-12)
@@ -73,7 +75,7 @@ def _row(pdf: _Pdf, cells: list[str], widths, aligns, bold: bool = False) -> Non
     """One table row: wrapped cells, a rule below, the headings again on a new page."""
     pdf.set_font(pdf.family, "B" if bold else "", 9)
     inner = [width - 2 * PAD for width in widths]
-    heights = [pdf.multi_cell(room, LINE, text, dry_run=True, output="HEIGHT")
+    heights = [cast(float, pdf.multi_cell(room, LINE, text, dry_run=True, output="HEIGHT"))
                if pdf.get_string_width(text) > room else LINE
                for text, room in zip(cells, inner, strict=True)]
     height = max(heights) + 2 * PAD
@@ -177,12 +179,12 @@ def _render(document: Document, unicode: bool) -> bytes:
     widths = (70, 38, 14, 24, 14, 30) if rate_column else (80, 40, 14, 26, 30)
     aligns = ["L", "L"] + ["R"] * (len(widths) - 2)
     rows_of_cells = []
-    for line in document.lines:
-        cells = [line.description, f"{_date(line.period_start)}–{_date(line.period_end)}",
-                 str(line.quantity), format_nok(sign * line.unit_ore)]
+    for item in document.lines:
+        cells = [item.description, f"{_date(item.period_start)}–{_date(item.period_end)}",
+                 str(item.quantity), format_nok(sign * item.unit_ore)]
         if rate_column:
-            cells.append(f"{line.vat_percent} %")
-        cells.append(format_nok(sign * line.amount_ore))
+            cells.append(f"{item.vat_percent} %")
+        cells.append(format_nok(sign * item.amount_ore))
         rows_of_cells.append(cells)
     _table(pdf, headings, rows_of_cells, widths, aligns)
     pdf.ln(3)

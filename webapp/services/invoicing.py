@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
@@ -165,7 +166,7 @@ def _copy_rows(table, rows: list[dict]) -> None:
     """PostgreSQL: COPY the rows in (far faster than INSERT for thousands of rows)."""
     columns = list(rows[0])
     utc_columns = {c.name for c in table.columns if isinstance(c.type, UTCDateTime)}
-    raw = db.session.connection().connection.dbapi_connection
+    raw: Any = db.session.connection().connection.dbapi_connection  # psycopg's own
     with raw.cursor() as cursor:
         names = ", ".join(columns)
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
@@ -242,7 +243,7 @@ def write_invoice(row: dict, lines: list[dict]) -> Invoice:
     for line in lines:
         line["invoice_id"] = invoice_id
     insert_rows(InvoiceLine.__table__, lines)
-    return db.session.get(Invoice, invoice_id)
+    return db.session.get_one(Invoice, invoice_id)
 
 
 # --- the document --------------------------------------------------------------------------

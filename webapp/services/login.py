@@ -59,7 +59,8 @@ def attempt(login_id: str, username: str, password: str, address: str, trusted: 
     if over:
         return Outcome(refusal="throttled")
     user = find_login_user(login_id, username)
-    if not password_matches(user, password) or not user.active:
+    matches = password_matches(user, password)  # the same time whether or not there is one
+    if user is None or not matches or not user.active:
         return Outcome(refusal="wrong")
     throttle.forget(account_key)  # the owner is in: earlier failures no longer count
     return Outcome(user=user)

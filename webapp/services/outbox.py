@@ -59,10 +59,12 @@ def claim_batch(now: dt.datetime, limit: int, token: str, lease: dt.timedelta) -
 def _smtp(mail_url: str) -> smtplib.SMTP:
     url = urlparse(mail_url)
     port = url.port or (465 if url.scheme == "smtps" else 25)
+    host = url.hostname or "localhost"
+    connection: smtplib.SMTP
     if url.scheme == "smtps":
-        connection = smtplib.SMTP_SSL(url.hostname, port, timeout=20)
+        connection = smtplib.SMTP_SSL(host, port, timeout=20)
     else:
-        connection = smtplib.SMTP(url.hostname, port, timeout=20)
+        connection = smtplib.SMTP(host, port, timeout=20)
         if url.scheme == "smtp+starttls":
             connection.starttls()
     if url.username:
@@ -82,7 +84,7 @@ def _message(mail: OutboxMail) -> EmailMessage:
         from ..models import Invoice
         from .ehf import ehf_filename, invoice_files, send_ehf
 
-        invoice = db.session.get(Invoice, mail.invoice_id)
+        invoice = db.session.get_one(Invoice, mail.invoice_id)
         document, pdf, xml = invoice_files(invoice)
         if invoice.delivery in ("email", "both") or xml is None:
             message.add_attachment(pdf, maintype="application", subtype="pdf",

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock
+from ..database import rowcount
 from ..domain.refusals import Refusal
 from ..domain.statuses import ClaimStatus, LicenceStatus, PaymentStatus, move, step
 from ..extensions import db
@@ -112,7 +113,7 @@ def payment_outcome(amount_ore: int, owed_ore: int) -> str:
 def lift_suspensions(paid_invoice_ids: list[int]) -> None:
     """Access comes back once nothing handed over to debt collection is unpaid (the invoices
     given have just been paid in full)."""
-    subscriptions = set(db.session.scalars(select(Invoice.subscription_id).where(
+    subscriptions: set[int] = set(db.session.scalars(select(Invoice.subscription_id).where(
         Invoice.id.in_(paid_invoice_ids), Invoice.subscription_id.is_not(None),
         Invoice.handed_over_at.is_not(None))))
     for subscription_id in sorted(subscriptions):
@@ -171,7 +172,7 @@ def run_dunning(now: dt.datetime) -> int:
             .values(dunning_stage=next_stage, dunning_deadline=deadline,
                     handed_over_at=now if next_stage == STAGE_HANDED_OVER else None)
             .execution_options(synchronize_session=False))
-        if moved.rowcount != 1:
+        if rowcount(moved) != 1:
             continue
         db.session.add(DunningEvent(invoice_id=invoice.id, stage=next_stage, deadline=deadline,
                                     created_at=now))

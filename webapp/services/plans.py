@@ -40,8 +40,12 @@ def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,
     return sum(c.monthly_ore for c in rate.components)
 
 
-def _invoice_difference(subscription: LicenceSubscription,
-                        lines: list[tuple[tuple[str, str], int, int, dt.date, dt.date | None]],
+# An invoice line of a change: (Norwegian and English text, quantity, price, first day, last
+# day or None for the rest of the paid period).
+DifferenceLine = tuple[tuple[str, str], int, int, dt.date, dt.date | None]
+
+
+def _invoice_difference(subscription: LicenceSubscription, lines: list[DifferenceLine],
                         now: dt.datetime) -> Invoice | None:
     """R-BILL-3: what takes effect at once is invoiced the next morning for the rest of the
     paid period, each ((text, English text), quantity, monthly unit, first day, last day or
@@ -156,7 +160,7 @@ def set_addons(subscription: LicenceSubscription, codes: set[str], now: dt.datet
                 + dt.timedelta(days=1)
     if added:
         terms = terms_of([subscription])[subscription.id]
-        lines = []
+        lines: list[DifferenceLine] = []
         for code, first in added:
             item = prices.items[code]
             text = (item.name_nb, item.name_en)
@@ -244,6 +248,7 @@ def apply_pending_changes(now: dt.datetime) -> int:
         | (LicenceSubscription.next_quantity.is_not(None))
         )).all()
     for subscription in due:
+        assert subscription.billed_through is not None  # the query finds only billed ones
         next_start = subscription.billed_through + dt.timedelta(days=1)
         if subscription.next_plan_code:
             db.session.add(PlanChange(subscription_id=subscription.id, effective_on=next_start,
@@ -308,7 +313,8 @@ def _undone(subscription: LicenceSubscription, change) -> Preview:
         written = db.session.scalar(select(Invoice).where(
             Invoice.id > highest, Invoice.subscription_id == subscription.id))
         total = written.total_ore if written is not None else None
-        period = (written.period_start, written.period_end) if written is not None else None
+        period = (written.period_start, written.period_end) if written is not None \
+            and written.period_start and written.period_end else None
         upcoming = estimate_next_invoice(subscription)
     finally:
         savepoint.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -80,7 +81,7 @@ def save_frequency(company_id: int, user: User, pattern: Pattern, name: str | No
 
 def in_use_count(frequency_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Subscription).where(
-        Subscription.frequency_id == frequency_id, Subscription.active))
+        Subscription.frequency_id == frequency_id, Subscription.active)) or 0
 
 
 def set_frequency_active(frequency: Frequency, active: bool, user: User,
@@ -128,7 +129,7 @@ def frequency_query(company_id: int, user_id: int, show: str = "active",
         # Seed 003: "mine" is what I created or changed last.
         query = query.where((Frequency.created_by_id == user_id)
                             | (Frequency.modified_by_id == user_id), Frequency.active)
-    columns = {
+    sortable: dict[str, list[Any]] = {
         "name": [func.lower(Frequency.name)],
         "pattern": [case({"daily": 1, "weekly": 2, "monthly": 3, "yearly": 4},
                          value=Frequency.kind), Frequency.interval],
@@ -137,7 +138,8 @@ def frequency_query(company_id: int, user_id: int, show: str = "active",
         "in_use": [in_use],
         "modified_at": [Frequency.modified_at],
         "by": [author.first_name, author.last_name],
-    }[sort if sort in SORTABLE else "next_date"]
+    }
+    columns = sortable[sort if sort in SORTABLE else "next_date"]
     order = [c.desc().nulls_last() if descending else c.asc().nulls_last() for c in columns]
     return query.order_by(*order, Frequency.id)
 
@@ -192,10 +194,11 @@ def subscription_amounts(subscription: Subscription,
 
 
 def _in_trial(company_id: int) -> bool:
-    return db.session.scalar(
+    return (db.session.scalar(
         select(func.count()).select_from(LicenceSubscription)
         .join(Company, Company.agreement_id == LicenceSubscription.agreement_id)
-        .where(Company.id == company_id, LicenceSubscription.status == LicenceStatus.TRIAL)) > 0
+        .where(Company.id == company_id, LicenceSubscription.status == LicenceStatus.TRIAL))
+        or 0) > 0
 
 
 def subscriber_dates(pattern: Pattern, start: dt.date | None, first: dt.date, last: dt.date,
@@ -234,7 +237,8 @@ def issue_subscription_invoices(now: dt.datetime) -> int:
         .order_by(Subscriber.id)).scalars().all()
     issued = 0
     for subscriber_id in subscribers:
-        issued += _issue_for_subscriber(db.session.get(Subscriber, subscriber_id), today, now)
+        issued += _issue_for_subscriber(db.session.get_one(Subscriber, subscriber_id), today,
+                                        now)
         db.session.commit()
     return issued
 
@@ -246,7 +250,7 @@ def _issue_for_subscriber(subscriber: Subscriber, today: dt.date, now: dt.dateti
         if subscriber.invoiced_through else pattern.start
     dates = subscriber_dates(pattern, subscriber.start_date, first, today, subscriber.end_date)
     issued = 0
-    company = db.session.get(Company, subscription.company_id)
+    company = db.session.get_one(Company, subscription.company_id)
     if dates and missing_seller_details(company):
         return 0  # never an invoice without the seller's own account: issued once it is set
     if dates:

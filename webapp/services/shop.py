@@ -7,12 +7,20 @@ from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 
 from .. import clock
+from ..database import rowcount
 from ..domain.refusals import Refusal
 from ..domain.statuses import LicenceStatus, OrderStatus, move, step
 from ..extensions import db
 from ..links import external
 from ..mail import queue_mail
-from ..models import Company, LicenceSubscription, Order, SubscriptionAddOn, User
+from ..models import (
+    Company,
+    CustomerAgreement,
+    LicenceSubscription,
+    Order,
+    SubscriptionAddOn,
+    User,
+)
 from . import catalog, plans, terms
 from .accounts import add_user, create_company, open_own_agreement, send_welcome_mail
 from .billing import active_addons, agreement_licence
@@ -109,20 +117,21 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
                 updated_at=now)
         .execution_options(synchronize_session=False))
     db.session.refresh(order)
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         return order
     if order.existing_company_id:
         return _place_addon_order(order, now, locale)
     chosen = selection(order)
     data = order.company_data
+    email = data["email"].strip()
     company = create_company(
         now, kind="partner" if data.get("is_partner") else "customer",
         name=data["company_name"].strip(), contact_person=data["contact_person"].strip(),
         organisation_number=data.get("organisation_number") or None,
-        email=data["email"].strip(), phone=data["phone"].strip(),
+        email=email, phone=data["phone"].strip(),
         employee_count=int(data["employee_count"]) if data.get("employee_count") else None)
     agreement = open_own_agreement(company, now, interval=chosen["interval"],
-                                   invoice_email=company.email)
+                                   invoice_email=email)
     first_admin = True
     for row in order.users_data:
         is_admin = row["user_group"] == "administrators"
@@ -141,7 +150,7 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
     db.session.flush()
     with force_locale(locale):
         summary = order_summary(order, locale)
-        queue_mail("order_confirmation", company.email, "order_confirmation.txt",
+        queue_mail("order_confirmation", email, "order_confirmation.txt",
                    order_id=order.id, order=order, company=company, summary=summary,
                    link=_activation_link(order), expires_on=clock.local(now + ORDER_LIFETIME),
                    locale=locale)
@@ -150,7 +159,7 @@ def place_order(order: Order, now: dt.datetime, locale: str) -> Order:
 
 def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
     """Product "None": add the chosen add-ons to an existing customer's subscription at once."""
-    company = db.session.get(Company, order.existing_company_id)
+    company = db.session.get_one(Company, order.existing_company_id)
     subscription = _existing_subscription(order)
     if subscription is None:
         raise OrderError("no_subscription")
@@ -161,7 +170,7 @@ def _place_addon_order(order: Order, now: dt.datetime, locale: str) -> Order:
     move(order, OrderStatus.ACTIVATED)
     order.activated_at = now
     order.company_id, order.agreement_id = company.id, company.agreement_id
-    buyer = db.session.get(User, order.created_by_user_id)
+    buyer = db.session.get_one(User, order.created_by_user_id)
     with force_locale(locale):
         queue_mail("addon_confirmation", buyer.email, "addon_confirmation.txt", order_id=order.id,
                    company=company, summary=order_summary(order, locale), locale=locale)
@@ -179,7 +188,7 @@ def needs_invoice_address(order: Order) -> bool:
 def activation_order(signed: str) -> Order:
     """Return the order behind an activation link, or raise TokenError."""
     token = find_token("activate", signed)
-    order = db.session.get(Order, token.order_id)
+    order = db.session.get_one(Order, token.order_id)
     if order.status == OrderStatus.ACTIVATED:
         raise TokenError("used", token)
     if order.status == OrderStatus.EXPIRED:
@@ -191,20 +200,20 @@ def activate_order(signed: str, now: dt.datetime, locale: str,
                    address: dict | None = None) -> Order:
     """Activate an order from its e-mailed link: once, before it expires."""
     token = find_token("activate", signed, for_update=True)
-    order = db.session.get(Order, token.order_id)
+    order = db.session.get_one(Order, token.order_id)
     used = db.session.execute(
         update(Order).where(Order.id == order.id, Order.status == OrderStatus.SUBMITTED)
         .values(status=step(OrderStatus.SUBMITTED, OrderStatus.ACTIVATED), activated_at=now,
                 updated_at=now)
         .execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rowcount(used) != 1:
         db.session.refresh(order)
         raise TokenError("used" if order.status == OrderStatus.ACTIVATED else "expired", token)
     db.session.refresh(order)
     token.used_at = now
-    agreement = order.agreement
-    subscription = db.session.scalar(select(LicenceSubscription).where(
-        LicenceSubscription.agreement_id == agreement.id))
+    agreement = db.session.get_one(CustomerAgreement, order.agreement_id)
+    subscription = db.session.scalars(select(LicenceSubscription).where(
+        LicenceSubscription.agreement_id == agreement.id)).one()
     today = clock.local(now).date()
     subscription.activated_on = today
     if subscription.is_trial:
@@ -219,11 +228,11 @@ def activate_order(signed: str, now: dt.datetime, locale: str,
         agreement.invoice_address_line = address["address_line"]
         agreement.invoice_postal_code = address["postal_code"]
         agreement.invoice_city = address["city"]
-        company = order.company
+        company = db.session.get_one(Company, order.company_id)
         company.address_line, company.postal_code, company.city = (
             address["address_line"], address["postal_code"], address["city"])
     # The person who ordered (the first user) accepted the terms of service with the order.
-    orderer = db.session.scalar(select(User).where(User.company_id == order.company.id)
+    orderer = db.session.scalar(select(User).where(User.company_id == order.company_id)
                                 .order_by(User.id))
     if orderer is not None:
         terms.accept(orderer, order.terms_accepted_at or now)
@@ -254,8 +263,9 @@ def send_activation_reminders(now: dt.datetime, locale: str = "nb") -> int:
                 update(Order).where(Order.id == order.id, Order.reminders_sent < number,
                                     Order.status == OrderStatus.SUBMITTED)
                 .values(reminders_sent=number).execution_options(synchronize_session=False))
-            if claimed.rowcount != 1:
+            if rowcount(claimed) != 1:
                 continue
+            assert order.submitted_at is not None  # a submitted order
             with force_locale(locale):
                 queue_mail("activation_reminder", order.company.email, "activation_reminder.txt",
                            order_id=order.id, order=order, company=order.company,
@@ -271,10 +281,10 @@ def remove_abandoned(now: dt.datetime) -> int:
     the login and reset counters whose windows are over."""
     from . import throttle
 
-    removed = db.session.execute(
+    removed = rowcount(db.session.execute(
         delete(Order).where(Order.status == OrderStatus.DRAFT,
                             Order.updated_at <= now - DRAFT_LIFETIME)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     throttle.remove_expired(now)
     return removed
 
@@ -289,8 +299,8 @@ def expire_orders(now: dt.datetime) -> int:
             update(Order).where(Order.id == order_id, Order.status == OrderStatus.SUBMITTED)
             .values(status=step(OrderStatus.SUBMITTED, OrderStatus.EXPIRED), expired_at=now)
             .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            order = db.session.get(Order, order_id)
+        if rowcount(result) == 1:
+            order = db.session.get_one(Order, order_id)
             db.session.execute(update(LicenceSubscription)
                                .where(LicenceSubscription.agreement_id == order.agreement_id,
                                       LicenceSubscription.status == LicenceStatus.PENDING)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, select
 
+from ..database import rowcount
 from ..extensions import db
 from ..models import Throttle
 
@@ -57,4 +58,4 @@ def forget(key: str) -> None:
 
 
 def remove_expired(now: dt.datetime) -> int:
-    return db.session.execute(delete(Throttle).where(Throttle.window_ends <= now)).rowcount
+    return rowcount(db.session.execute(delete(Throttle).where(Throttle.window_ends <= now)))

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from .. import clock
+from ..database import rowcount
 from ..extensions import db
 from ..models import ActionToken, User
 
@@ -70,8 +71,8 @@ def find_token(purpose: str, signed: str, *, for_update: bool = False) -> Action
 def revoke_links(user_id: int, now: dt.datetime) -> int:
     """The password is set: every password link of the user dies (the one used, older
     welcome and reset links, and any newer one)."""
-    return db.session.execute(
+    return rowcount(db.session.execute(
         update(ActionToken).where(ActionToken.user_id == user_id,
                                   ActionToken.purpose == "set_password",
                                   ActionToken.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(used_at=now).execution_options(synchronize_session=False)))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import clock
+from ..database import rowcount
 from ..domain.refusals import Refusal
 from ..domain.statuses import LICENCE_TRIAL, LicenceStatus, move, step
 from ..extensions import db
@@ -51,12 +52,12 @@ def send_trial_mails(now: dt.datetime) -> int:
                        LicenceSubscription.trial_mails_sent < number)
                 .values(trial_mails_sent=number).execution_options(synchronize_session=False))
             contact = _main_contact(subscription)
-            if claimed.rowcount != 1 or contact is None:
+            ends_on = subscription.trial_ends_on
+            if rowcount(claimed) != 1 or contact is None or ends_on is None:
                 continue
             with force_locale("nb"):
                 queue_mail("trial_upgrade", contact.email, "trial_upgrade.txt", user=contact,
-                           days_left=(subscription.trial_ends_on - today).days,
-                           ends_on=subscription.trial_ends_on,
+                           days_left=(ends_on - today).days, ends_on=ends_on,
                            buy_link=external("portal.buy"),
                            support_link=external("portal.support", category="trial"))
             sent += 1
@@ -73,7 +74,7 @@ def expire_trials(now: dt.datetime) -> int:
                LicenceSubscription.trial_ends_on < today)
         .values(status=step(LicenceStatus.TRIAL, LicenceStatus.DEACTIVATED))
         .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 def extend_trial(subscription: LicenceSubscription, days: int, now: dt.datetime) -> dt.date:
@@ -83,11 +84,12 @@ def extend_trial(subscription: LicenceSubscription, days: int, now: dt.datetime)
     if not 1 <= days <= 90:
         raise TrialError("days")
     today = clock.local(now).date()
-    subscription.trial_ends_on = max(subscription.trial_ends_on, today) + dt.timedelta(days=days)
+    ends_on = max(subscription.trial_ends_on or today, today) + dt.timedelta(days=days)
+    subscription.trial_ends_on = ends_on
     if subscription.status != LicenceStatus.TRIAL:
         move(subscription, LicenceStatus.TRIAL)
     db.session.flush()
-    return subscription.trial_ends_on
+    return ends_on
 
 
 def buy_now(subscription: LicenceSubscription, company: Company, now: dt.datetime, *,

@@ -97,7 +97,7 @@ def _administrators_left(company: Company, without: User) -> int:
         .join(UserGroup, UserGroup.id == Membership.user_group_id)
         .join(User, User.id == Membership.user_id)
         .where(Membership.company_id == company.id, UserGroup.can_admin, User.active,
-               Membership.active, User.id != without.id))
+               Membership.active, User.id != without.id)) or 0
 
 
 def deactivate_user(company: Company, user: User, now: dt.datetime) -> None:
@@ -136,7 +136,7 @@ def create_group(company: Company, name: str, permissions: set[str]) -> UserGrou
         raise UserAdminError("group_exists")
     count = db.session.scalar(select(func.count()).select_from(UserGroup).where(
         UserGroup.company_id == company.id))
-    group = UserGroup(company_id=company.id, key=f"custom{count + 1}", name=name,
+    group = UserGroup(company_id=company.id, key=f"custom{(count or 0) + 1}", name=name,
                       **{p: p in permissions for p in GROUP_PERMISSIONS})
     db.session.add(group)
     db.session.flush()
