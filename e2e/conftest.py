@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import Inbox, free_port
+from tests.mail_server import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("KVITT_CHROMIUM", "/usr/bin/chromium")
@@ -97,17 +96,3 @@ def page(browser):
     context.close()
 
 
-def wait_for_mail(inbox: Inbox, to: str, subject_part: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in inbox.to(to):
-            if subject_part in message["Subject"]:
-                return message
-        time.sleep(0.2)
-    raise AssertionError(f"no mail to {to} with {subject_part!r}; got "
-                         f"{[(m['To'], m['Subject']) for m in inbox.messages]}")
-
-
-def link(message, path_part: str) -> str:
-    return next(url for url in re.findall(r"https?://\S+", Inbox.body(message))
-                if path_part in url)

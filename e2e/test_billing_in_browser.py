@@ -5,27 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import wait_for_mail
+from e2e.browser import log_in, set_clock, wait_for_mail
 from webapp.services.demo import DEMO_ADMIN, OPERATOR
 
 pytestmark = pytest.mark.e2e
 
-
-def log_in(page, server, login_id, who, succeeds=True):
-    page.goto(server + "/login")
-    page.get_by_label("Kunde-ID").fill(login_id)
-    page.get_by_label("Brukernavn").fill(who["username"])
-    page.get_by_label("Passord").fill(who["password"])
-    page.get_by_role("button", name="Logg inn").click()
-    if succeeds:
-        expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
-
-
-def set_clock(page, server, moment):
-    page.goto(server + "/operator/clock")
-    page.get_by_label("Still til (dato og tid)").fill(moment)
-    page.get_by_role("button", name="Still klokken").click()
-    expect(page.get_by_text("Klokken viser nå")).to_be_visible()
 
 
 def open_first_invoice(page, server):

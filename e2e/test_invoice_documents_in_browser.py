@@ -7,7 +7,7 @@ from lxml import etree
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from e2e.test_billing_in_browser import log_in, set_clock
+from e2e.browser import log_in, set_clock
 from webapp.services.demo import DEMO_ADMIN, OPERATOR
 
 pytestmark = pytest.mark.e2e

@@ -4,7 +4,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import link, wait_for_mail
+from e2e.browser import (
+    add_second_user,
+    confirm_after_product_step,
+    fill_company,
+    link,
+    wait_for_mail,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -12,25 +18,6 @@ pytestmark = pytest.mark.e2e
 def total(page) -> str:
     return page.locator('[data-price="total"]').inner_text().replace("\xa0", " ")
 
-
-def fill_company(page):
-    page.get_by_label("Foretakets navn").fill("Bakeriet Lille AS")
-    page.get_by_label("Kontaktperson").fill("Ingrid Hansen")
-    page.get_by_label("E-postadresse").fill("ingrid@bakeriet.example")
-    page.get_by_label("Telefon").fill("912 34 567")
-
-
-def add_second_user(page):
-    page.get_by_role("button", name="Legg til bruker").click()
-    row = page.locator("#user-1")
-    expect(row).to_be_visible()
-    # The new row arrives by a boosted swap; type only once htmx has settled it.
-    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
-    row.get_by_label("Fornavn").fill("Per")
-    row.get_by_label("Fornavn").press("Tab")  # the username is suggested on change
-    expect(row.get_by_label("Brukernavn")).to_have_value("per")
-    row.get_by_label("Etternavn").fill("Olsen")
-    row.get_by_label("E-postadresse").fill("per@bakeriet.example")
 
 
 def set_password_and_log_in(page, inbox, server, login_id):
@@ -96,35 +83,6 @@ def test_r_shop_order_activate_and_log_in_in_chromium(page, server, inbox):
     set_password_and_log_in(page, inbox, server, login_id)
     expect(page.get_by_text("2 av 12 i bruk")).to_be_visible()
 
-
-def hold_first_autosave(page, step: str) -> list:
-    """A slow network: the step's first autosave waits until the test lets it go."""
-    held = []
-
-    def handle(route):
-        if held:
-            route.continue_()
-        else:
-            held.append(route)
-    page.route(f"**/{step}/save", handle)
-    return held
-
-
-def confirm_after_product_step(page, late_company_autosave=False):
-    """Steps 2–4 as a new customer: company, a second user, terms, confirm."""
-    held = hold_first_autosave(page, "company") if late_company_autosave else []
-    page.get_by_role("button", name="Neste").click()
-    fill_company(page)
-    page.get_by_role("button", name="Neste").click()
-    if late_company_autosave:
-        page.wait_for_timeout(500)  # long enough for "Next" to overtake it, were it sent
-        assert "Bakeriet" in held[0].request.post_data and "912" not in held[0].request.post_data
-        held[0].continue_()
-    add_second_user(page)
-    page.get_by_role("button", name="Neste").click()
-    page.get_by_label("Jeg godtar vilkårene i lisensavtalen").check()
-    page.get_by_role("button", name="Bekreft bestillingen").click()
-    expect(page.get_by_role("heading", name="Takk for bestillingen")).to_be_visible()
 
 
 def test_r_trial_1_trial_order_activate_and_log_in_in_chromium(page, server, inbox):

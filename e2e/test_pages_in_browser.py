@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from e2e.test_billing_in_browser import log_in
+from e2e.browser import log_in
 from webapp.services.demo import DEMO_ADMIN, DEMO_PARTNER, OPERATOR
 
 pytestmark = pytest.mark.e2e

@@ -6,8 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import link, wait_for_mail
-from e2e.test_billing_in_browser import log_in
+from e2e.browser import link, log_in, wait_for_mail
 from webapp.services.demo import DEMO_PARTNER
 
 pytestmark = pytest.mark.e2e

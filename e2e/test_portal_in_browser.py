@@ -4,9 +4,14 @@ with their price shown first and invoiced the next morning."""
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import link, wait_for_mail
-from e2e.test_billing_in_browser import log_in, set_clock
-from e2e.test_order_in_browser import confirm_after_product_step
+from e2e.browser import (
+    confirm_after_product_step,
+    htmx_ready,
+    link,
+    log_in,
+    set_clock,
+    wait_for_mail,
+)
 from webapp.services.demo import DEMO_ADMIN, OPERATOR
 
 pytestmark = pytest.mark.e2e
@@ -120,6 +125,7 @@ def test_r_plan_6_more_licences_with_the_price_first_then_the_invoice_next_morni
     log_in(page, demo_server, "100002", DEMO_ADMIN)
     page.get_by_role("link", name="Endre lisenser").click()
     expect(page.locator("#licences [data-licences]")).to_contain_text("3 lisenser")
+    htmx_ready(page, "#licences form")  # its live preview listens before anything is typed
     page.get_by_role("spinbutton", name="Lisenser").fill("0")
     expect(page.locator("#licences")).to_contain_text("Mellom 1 og 9999 lisenser.")
     page.get_by_role("spinbutton", name="Lisenser").fill("5")

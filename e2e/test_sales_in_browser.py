@@ -4,8 +4,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from e2e.conftest import wait_for_mail
-from e2e.test_billing_in_browser import log_in, set_clock
+from e2e.browser import log_in, set_clock, wait_for_mail
 from webapp.services.demo import DEMO_ADMIN, OPERATOR
 
 pytestmark = pytest.mark.e2e

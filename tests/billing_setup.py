@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import LicenceSubscription, SubscriptionAddOn
+from webapp.models import Invoice, LicenceSubscription, SubscriptionAddOn
 from webapp.services.accounts import add_user, create_company, open_own_agreement
 
 
@@ -91,3 +93,9 @@ def sales_subscription(company, lines, start: dt.date, customer_vat_registered: 
     db.session.add(subscription)
     db.session.commit()
     return subscription
+
+
+def sales_invoices(company):
+    """The company's own sales invoices (Admin → Sales), in the order issued."""
+    return db.session.scalars(select(Invoice).where(Invoice.seller_company_id == company.id)
+                              .order_by(Invoice.id)).all()

@@ -5,18 +5,21 @@ import contextvars
 import datetime as dt
 import os
 import re
-import socket
-import threading
-from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
+from tests.billing_setup import active_customer
+from tests.mail_server import Inbox, free_port
+from tests.shopping import PASSWORD, order_through
 from webapp import clock, create_app
 from webapp.extensions import db
+from webapp.models import Company, Invoice, OutboxMail, User
 from webapp.services.catalog import load_catalog
+from webapp.services.demo import OPERATOR, seed_demo_data
+from webapp.services.payments import register_payment
 
 TEST_DATABASE_URL = os.environ.get("KVITT_TEST_DATABASE_URL", "")
 
@@ -31,12 +34,47 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """With tests run side by side (pytest-xdist), each worker has a database of its own:
+    kvitt_test becomes kvitt_test_gw0, kvitt_test_gw1, …, created when missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    own = given.set(database=f"{given.database}_{worker}")
+    server = create_engine(given.set(drivername="postgresql+psycopg", database="postgres"),
+                           isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": own.database}):
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+def database_url(tmp_path_factory, worker_id):
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
+        url = TEST_DATABASE_URL if worker_id == "master" else \
+            _worker_database(TEST_DATABASE_URL, worker_id)
+        _reset_postgres(url)
+        return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kvitt-test.sqlite'}"
+
+
+# The longest tests start first, so that when the suite runs side by side (pytest-xdist)
+# no worker is left alone with one of them at the end.
+LONGEST_FIRST = ("tests/views/test_fuzz.py::", "tests/services/test_billing_model.py::",
+                 "tests/services/test_production.py::")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        for number, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return number
+        return len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 class IsolatedClient(FlaskClient):
@@ -60,6 +98,8 @@ def app(database_url):
         "WTF_CSRF_ENABLED": False, "MAIL_URL": "", "TEST_CLOCK_ALLOWED": True,
         "SCHEDULER_ENABLED": False, "SERVER_NAME": "kvitt.test", "PREFERRED_URL_SCHEME": "http",
         "PUBLIC_URL": "http://kvitt.test",
+        # A real hash, cheaper than production's scrypt: hundreds of logins in the suite.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -83,7 +123,8 @@ def _note_write(_connection, _cursor, statement, *_rest) -> None:
 
 
 def run_due_jobs() -> dict:
-    """Run every job as the scheduler does; a test fails when a job fails."""
+    """Run every job as the scheduler does; a test fails when a job fails (tests take it as
+    the `run_jobs` fixture)."""
     import jobs
 
     outcomes = jobs.run_due_jobs()
@@ -137,44 +178,143 @@ def client(app):
 
 
 @pytest.fixture
-def set_clock(app):
-    """Set the test clock to an Oslo wall time: set_clock(2026, 4, 20, 9, 0)."""
-    def _set(*parts: int) -> dt.datetime:
+def at(app):
+    """Set the test clock to an Oslo wall time: at(2026, 4, 20, 9, 0)."""
+    def _at(*parts: int) -> dt.datetime:
         moment = clock.set_test_clock(dt.datetime(*parts, tzinfo=clock.OSLO))
         db.session.commit()
         return moment
-    return _set
+    return _at
 
 
-class Inbox:
-    """Collects what a real SMTP server on loopback received."""
-
-    def __init__(self):
-        self.messages = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        with self._lock:
-            self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str) -> list:
-        return [m for m in self.messages if address in m["To"]]
-
-    @staticmethod
-    def body(message) -> str:
-        return message.get_body(preferencelist=("plain",)).get_content()
-
-    @staticmethod
-    def links(message) -> list[str]:
-        return re.findall(r"https?://\S+", Inbox.body(message))
+@pytest.fixture
+def run_jobs(app):
+    """Run every job as the scheduler does; the test fails when a job fails."""
+    return run_due_jobs
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="session")
+def empty_database(app):
+    """Empty every table and load the catalog again (a test that plays many worlds)."""
+    def _empty() -> None:
+        _empty_all_tables()
+        load_catalog()
+        db.session.commit()
+    return _empty
+
+
+@pytest.fixture
+def invoices(app):
+    """Every invoice and credit note so far, in the order issued."""
+    return lambda: db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
+
+
+@pytest.fixture
+def walk(at, invoices):
+    """walk(start, end, pay=True, days=None): run every job at 08:30 on each day from start
+    to end (or on the `days` given), as the scheduler would; the customer pays each invoice
+    on the day it arrives (unless told not to)."""
+    def _walk(start: dt.date, end: dt.date, pay: bool = True,
+              days: list[dt.date] | None = None) -> None:
+        for day in days if days is not None else (
+                start + dt.timedelta(days=n) for n in range((end - start).days + 1)):
+            at(day.year, day.month, day.day, 8, 30)
+            run_due_jobs()
+            if pay:
+                for invoice in invoices():
+                    if invoice.kind == "invoice" and invoice.open_ore:
+                        register_payment(invoice.kid, invoice.open_ore, day, clock.now())
+                db.session.commit()
+    return _walk
+
+
+# --- mails the app wrote (the outbox) -------------------------------------------------------
+
+LINK = re.compile(r"http://kvitt\.test(/\S+)")
+
+
+@pytest.fixture
+def mails(app):
+    """mails(kind=None, to=None): the outbox, oldest first."""
+    def _mails(kind: str | None = None, to: str | None = None) -> list[OutboxMail]:
+        query = select(OutboxMail).order_by(OutboxMail.id)
+        if kind:
+            query = query.where(OutboxMail.kind == kind)
+        if to:
+            query = query.where(OutboxMail.to_address == to)
+        return list(db.session.scalars(query))
+    return _mails
+
+
+@pytest.fixture
+def link_in():
+    """link_in(mail, prefix): the path of the first link in the mail that starts with prefix."""
+    def _link_in(mail: OutboxMail, prefix: str) -> str:
+        return next(path for path in LINK.findall(mail.body_text) if path.startswith(prefix))
+    return _link_in
+
+
+@pytest.fixture
+def activate(mails, link_in):
+    """activate(client, order, **address): follow the order confirmation's activation link."""
+    def _activate(client, order, **address):
+        path = link_in(mails("order_confirmation")[0], "/activate/")
+        data = {"address_line": "Storgata 1", "postal_code": "0150", **address}
+        return client.post(path, data=data), path
+    return _activate
+
+
+# --- logging in -----------------------------------------------------------------------------
+
+@pytest.fixture
+def log_in():
+    """log_in(client, user, password=…): give the user this password and log in as them."""
+    def _log_in(client, user: User, password: str = "passord-1234") -> None:
+        user.set_password(password)
+        db.session.commit()
+        response = client.post("/login", data={"login_id": user.company.login_id,
+                                               "username": user.username,
+                                               "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+    return _log_in
+
+
+@pytest.fixture
+def log_in_demo():
+    """log_in_demo(client, who): log in as a demo user (DEMO_ADMIN, OPERATOR, …); the demo
+    data is seeded first."""
+    def _log_in_demo(client, who: dict):
+        seed_demo_data()
+        db.session.commit()
+        login_id = db.session.scalar(select(Company.login_id).join(
+            User, User.company_id == Company.id).where(User.username == who["username"]))
+        response = client.post("/login", data={**who, "login_id": login_id})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+    return _log_in_demo
+
+
+@pytest.fixture
+def log_in_operator(log_in_demo):
+    """log_in_operator(client): log in as the demo operator."""
+    return lambda client: log_in_demo(client, OPERATOR)
+
+
+@pytest.fixture
+def admin_of():
+    """admin_of(subscription): the administrator (user0) of the subscription's company."""
+    def _admin_of(subscription) -> User:
+        return db.session.scalars(select(User).where(
+            User.company_id == subscription.agreement.companies[0].id,
+            User.username == "user0")).one()
+    return _admin_of
+
+
+@pytest.fixture
+def operator_user(app):
+    """The demo operator's user (after seed_demo_data)."""
+    return lambda: db.session.scalars(select(User).where(
+        User.username == OPERATOR["username"])).one()
 
 
 @pytest.fixture
@@ -188,3 +328,38 @@ def smtp_server(app):
     yield inbox
     app.config["MAIL_URL"] = previous
     controller.stop()
+
+
+# --- customers in a known state -------------------------------------------------------------
+
+@pytest.fixture
+def trial_customer(at, mails, link_in):
+    """trial_customer(client): Ingrid orders a trial on 20 April 2026, activates it and sets
+    her password (PASSWORD in tests/shopping.py); returns the order."""
+    def _trial_customer(client):
+        at(2026, 4, 20, 10, 0)
+        order = order_through(client, trial=True)
+        client.post(link_in(mails("order_confirmation")[0], "/activate/"), data={})
+        set_path = link_in(mails("welcome", to="ingrid@bakeriet.example")[0], "/password/set/")
+        client.post(set_path, data={"password": PASSWORD, "confirm": PASSWORD})
+        client.post("/logout")
+        return order
+    return _trial_customer
+
+
+@pytest.fixture
+def customer_with_invoice(at):
+    """customer_with_invoice(client, name=…, password=…): an annual customer activated on
+    20 April 2026 with its first invoice issued the next morning; returns (subscription,
+    its administrator, who has the password)."""
+    def _customer_with_invoice(client, name="Bakeriet Lille AS", password="kunde-passord"):
+        subscription = active_customer(dt.date(2026, 4, 20), name=name)
+        at(2026, 4, 21, 9, 0)
+        run_due_jobs()
+        user = db.session.scalars(select(User).join(User.company).where(
+            User.username == "user0",
+            User.company_id == subscription.agreement.companies[0].id)).one()
+        user.set_password(password)
+        db.session.commit()
+        return subscription, user
+    return _customer_with_invoice

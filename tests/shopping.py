@@ -76,3 +76,12 @@ def order_through(client, trial=False, users=(ADMIN, SECOND), company=None, **pr
     assert post_users(client, public_id, *users).status_code == 303
     assert post_terms(client, public_id).status_code == 303
     return db.session.scalar(select(Order).where(Order.public_id == public_id))
+
+
+PASSWORD = "ingrid-passord"  # what the first user (Ingrid) sets from the welcome mail
+
+
+def log_in_orderer(client, order, password=PASSWORD):
+    """Ingrid, who ordered, logs in (the answer is returned: a refusal is a result too)."""
+    return client.post("/login", data={"login_id": order.company.login_id,
+                                       "username": "ingrid", "password": password})

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import run_due_jobs
 from tests.partner_setup import ORG, agreement_with, company_named, invite, on, partner
 from webapp.extensions import db
 from webapp.models import (
@@ -35,9 +34,12 @@ def _excess_lines(agreement):
             for line in invoice.lines if line.description.startswith(EXCESS)]
 
 
-def _run(day: D):
-    on(day, 8)
-    run_due_jobs()
+@pytest.fixture
+def jobs_on(run_jobs):
+    def _jobs_on(day: D):
+        on(day, 8)
+        run_jobs()
+    return _jobs_on
 
 
 def test_r_agr_1_a_user_counts_once_per_agreement_and_once_in_each_agreement(app):
@@ -60,18 +62,18 @@ def test_r_agr_1_a_user_counts_once_per_agreement_and_once_in_each_agreement(app
     assert (rows[second.id].licences, rows[second.id].monthly_ore) == (1, 34_900)
 
 
-def test_r_agr_1_the_invoice_charges_each_user_once_per_agreement(app):
+def test_r_agr_1_the_invoice_charges_each_user_once_per_agreement(app, jobs_on):
     firm, _admin = partner(D(2026, 1, 5))
     first = agreement_with(firm, "Bakerkjeden", "Baker Nord AS", "Baker Sør AS", "Baker Vest AS")
     second = agreement_with(firm, "Fiskebutikken", "Fisk AS")
     for name in ("Baker Nord AS", "Baker Sør AS", "Baker Vest AS", "Fisk AS"):
         invite(company_named(name), "ola@example.com")
     invite(company_named("Baker Nord AS"), "kari@example.com", first_name="Kari")
-    _run(D(2026, 1, 6))
+    jobs_on(D(2026, 1, 6))
     # Nothing is invoiced for an agreement before it has had users to bill.
     assert _excess_lines(first) == [] and db.session.scalar(select(func.count()).select_from(
         Invoice).where(Invoice.agreement_id == first.id)) == 0
-    _run(D(2026, 4, 11))
+    jobs_on(D(2026, 4, 11))
     # 5 January (access given) to 10 April (the day before the invoice), 349 kr a user-month:
     # 27 of 31 January days, February, March, 10 of 30 April days.
     months = 27 / 31 + 1 + 1 + 10 / 30
@@ -81,25 +83,25 @@ def test_r_agr_1_the_invoice_charges_each_user_once_per_agreement(app):
                                       round(34_900 * months))]
 
 
-def test_r_agr_4_a_move_in_the_middle_of_a_period_moves_the_licence_days(app):
+def test_r_agr_4_a_move_in_the_middle_of_a_period_moves_the_licence_days(app, jobs_on):
     firm, admin = partner(D(2026, 1, 5))
     first = agreement_with(firm, "Gamle avtale", "Flyttes AS", "Blir AS")
     second = agreement_with(firm, "Nye avtale")
     invite(company_named("Flyttes AS"), "per@example.com", first_name="Per")
-    _run(D(2026, 1, 6))
+    jobs_on(D(2026, 1, 6))
     now = on(D(2026, 2, 15), 14)
     move = agreements.move_company(company_named("Flyttes AS"), second, admin, now)
     db.session.commit()
     assert (move.from_agreement_id, move.to_agreement_id, move.moved_on, move.moved_by_user_id) \
         == (first.id, second.id, D(2026, 2, 15), admin.id)
     assert _counts(first, second) == [0, 1]
-    _run(D(2026, 4, 11))
+    jobs_on(D(2026, 4, 11))
     # The old agreement pays Per's days to 14 February, the new one from 15 February: its
     # first day with a user, from which it is billed (its first renewal is on 11 May).
     assert _excess_lines(first) == [(D(2026, 1, 5), D(2026, 2, 14), 1,
                                      round(34_900 * (27 / 31 + 14 / 28)))]
     assert _excess_lines(second) == []
-    _run(D(2026, 5, 11))
+    jobs_on(D(2026, 5, 11))
     assert _excess_lines(second) == [(D(2026, 2, 15), D(2026, 5, 10), 1,
                                       round(34_900 * (14 / 28 + 1 + 1 + 10 / 31)))]
 

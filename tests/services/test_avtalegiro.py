@@ -15,9 +15,7 @@ from sqlalchemy import select
 
 from tests.bank_files import avtalegiro_agreements_file, ocr_file
 from tests.billing_setup import active_customer, make_seller
-from tests.conftest import run_due_jobs
 from tests.ehf_rules import official_rules
-from tests.services.test_billing import at
 from webapp import clock
 from webapp.domain.statuses import ClaimStatus, StatusError, move
 from webapp.extensions import db
@@ -32,7 +30,7 @@ D = dt.date
 
 
 @pytest.fixture
-def mandate(app):
+def mandate(app, at):
     """A customer activated 20 April 2026 whose bank confirmed its mandate on 20 April."""
     subscription = active_customer(D(2026, 4, 20))
     at(2026, 4, 20, 13, 0)
@@ -48,10 +46,13 @@ def mandate(app):
     return avtalegiro.mandate_in_force(agreement.id)
 
 
-def issued_invoice() -> Invoice:
-    at(2026, 4, 21, 8, 30)
-    run_due_jobs()
-    return db.session.scalars(select(Invoice).order_by(Invoice.id)).one()
+@pytest.fixture
+def issued_invoice(at, run_jobs):
+    def _issued_invoice() -> Invoice:
+        at(2026, 4, 21, 8, 30)
+        run_jobs()
+        return db.session.scalars(select(Invoice).order_by(Invoice.id)).one()
+    return _issued_invoice
 
 
 def claim_files() -> list:
@@ -59,7 +60,7 @@ def claim_files() -> list:
             db.session.scalars(select(AvtaleGiroFile).order_by(AvtaleGiroFile.id))]
 
 
-def test_r_pay_1_bank_confirms_the_mandate_and_the_invoice_is_claimed(mandate):
+def test_r_pay_1_bank_confirms_the_mandate_and_the_invoice_is_claimed(mandate, issued_invoice):
     assert (mandate.status, mandate.source) == ("active", "portal")
     invoice = issued_invoice()
     [transmission] = claim_files()
@@ -72,7 +73,7 @@ def test_r_pay_1_bank_confirms_the_mandate_and_the_invoice_is_claimed(mandate):
     assert "Trekkes via AvtaleGiro på forfallsdato" in document_of(invoice).notes
 
 
-def test_r_pay_1_the_debit_in_the_ocr_file_pays_the_invoice(mandate):
+def test_r_pay_1_the_debit_in_the_ocr_file_pays_the_invoice(mandate, issued_invoice):
     invoice = issued_invoice()
     text = ocr_file([(mandate.kid, invoice.total_ore)], invoice.due_date,
                     types={0: netsgiro.TransactionType.FROM_AVTALEGIRO})
@@ -84,13 +85,14 @@ def test_r_pay_1_the_debit_in_the_ocr_file_pays_the_invoice(mandate):
     assert db.session.scalar(select(AvtaleGiroClaim.status)) == "paid"
 
 
-def test_r_pay_1_a_credited_invoice_has_its_claim_cancelled_and_the_rest_claimed(mandate):
+def test_r_pay_1_a_credited_invoice_has_its_claim_cancelled_and_the_rest_claimed(
+        mandate, at, run_jobs, issued_invoice):
     invoice = issued_invoice()
     billing.credit_invoice(invoice, "For mange brukere", clock.now(), amount_ore=10_000,
                            vat_group=("S", 25))
     db.session.commit()
     at(2026, 4, 22, 8, 30)
-    run_due_jobs()
+    run_jobs()
     first, second = claim_files()
     [new, cancellation] = second.assignments
     assert cancellation.type == netsgiro.AssignmentType.AVTALEGIRO_CANCELLATIONS
@@ -99,24 +101,26 @@ def test_r_pay_1_a_credited_invoice_has_its_claim_cancelled_and_the_rest_claimed
     assert [r.amount for r in new.transactions] == [Decimal(invoice.open_ore) / 100]
 
 
-def test_r_pay_1_dunning_waits_for_the_debit_and_starts_the_day_after_it_failed(mandate, app):
+def test_r_pay_1_dunning_waits_for_the_debit_and_starts_the_day_after_it_failed(
+        mandate, app, at, run_jobs, issued_invoice):
     invoice = issued_invoice()
     # The day an invoice paid the ordinary way gets its reminder: the debit is awaited.
     usual = invoice.due_date + dt.timedelta(days=app.config["DUNNING_REMINDER_AFTER_DAYS"])
     failed_on = invoice.due_date + dt.timedelta(days=app.config["AVTALEGIRO_SETTLE_DAYS"] + 1)
     for day in sorted({usual, failed_on}):
         at(day.year, day.month, day.day, 9, 0)
-        run_due_jobs()
+        run_jobs()
         assert db.session.scalar(select(DunningEvent.id)) is None, day
     claim = db.session.scalar(select(AvtaleGiroClaim))
     assert (claim.status, claim.failed_on) == ("failed", failed_on)
     next_day = failed_on + dt.timedelta(days=1)
     at(next_day.year, next_day.month, next_day.day, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert [e.stage for e in db.session.scalars(select(DunningEvent))] == [1]
 
 
-def test_r_pay_1_a_mandate_deleted_at_the_bank_ends_and_its_claims_are_cancelled(mandate):
+def test_r_pay_1_a_mandate_deleted_at_the_bank_ends_and_its_claims_are_cancelled(
+        mandate, issued_invoice):
     issued_invoice()
     import_bank_file(avtalegiro_agreements_file([(mandate.kid, True)], D(2026, 4, 23),
                                                 number="1000091").encode(), "AGR2.txt",
@@ -127,7 +131,7 @@ def test_r_pay_1_a_mandate_deleted_at_the_bank_ends_and_its_claims_are_cancelled
     assert avtalegiro.write_claim_file(clock.now()).cancellations == 1
 
 
-def test_r_pay_1_an_invoice_above_the_mandates_limit_is_not_claimed(app):
+def test_r_pay_1_an_invoice_above_the_mandates_limit_is_not_claimed(app, at, issued_invoice):
     subscription = active_customer(D(2026, 4, 20))
     at(2026, 4, 20, 13, 0)
     avtalegiro.request_mandate(subscription.agreement, clock.now(), limit_ore=100,
@@ -138,7 +142,7 @@ def test_r_pay_1_an_invoice_above_the_mandates_limit_is_not_claimed(app):
     assert claim_files() == []
 
 
-def test_r_pay_1_claim_status_moves_only_along_its_table(mandate):
+def test_r_pay_1_claim_status_moves_only_along_its_table(mandate, issued_invoice):
     issued_invoice()
     claim = db.session.scalar(select(AvtaleGiroClaim))
     assert claim.status == ClaimStatus.SENT  # in the morning's file to the bank
@@ -149,7 +153,8 @@ def test_r_pay_1_claim_status_moves_only_along_its_table(mandate):
     assert avtalegiro.agreement_of_kid(mandate.kid[:-1] + "0") in (None, mandate.agreement_id)
 
 
-def test_r_pay_1_a_claimed_invoice_says_so_and_its_ehf_passes_the_official_rules(mandate):
+def test_r_pay_1_a_claimed_invoice_says_so_and_its_ehf_passes_the_official_rules(
+        mandate, issued_invoice):
     make_seller(mandate_company(mandate), vat_registered=False)  # a buyer EHF reaches
     db.session.commit()
     invoice = issued_invoice()
@@ -164,9 +169,8 @@ def mandate_company(mandate):
     return db.session.get(CustomerAgreement, mandate.agreement_id).companies[0]
 
 
-def test_r_pay_1_stopping_a_mandate_stopped_meanwhile_says_so(mandate, client):
+def test_r_pay_1_stopping_a_mandate_stopped_meanwhile_says_so(mandate, client, log_in_operator):
     """Two operators stop the same mandate: the second is told it changed, never a 500."""
-    from tests.views.test_operator import log_in_operator
 
     log_in_operator(client)
     path = f"/operator/avtalegiro/mandates/{mandate.id}/stop"

@@ -11,8 +11,6 @@ from sqlalchemy import func, select
 
 from tests.bank_files import camt054_file, ocr_file
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Invoice, ParkedTransaction, Payment, PaymentImport
@@ -24,12 +22,12 @@ DAY = D(2026, 5, 4)
 
 
 @pytest.fixture
-def invoices(app):
+def invoices(app, at, run_jobs):
     """Three customers' first invoices, unpaid."""
     for name in ("Bakeriet Lille AS", "Sagbruket AS", "Fiskeriet AS"):
         active_customer(D(2026, 4, 20), name=name)
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
+    run_jobs()
     return db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
 
 

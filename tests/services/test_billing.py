@@ -6,23 +6,13 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Invoice, OutboxMail
+from webapp.models import OutboxMail
 from webapp.services import billing
-from webapp.services.payments import register_payment
 
 D = dt.date
 
-
-def at(*parts):
-    clock.set_test_clock(dt.datetime(*parts, tzinfo=clock.OSLO))
-    db.session.commit()
-
-
-def invoices():
-    return db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
 
 
 def job_days(start: D, end: D) -> list[D]:
@@ -38,22 +28,8 @@ def job_days(start: D, end: D) -> list[D]:
     return sorted(d for d in days if start <= d <= end)
 
 
-def walk(start: D, end: D, pay: bool = True, days: list[D] | None = None):
-    """Run every job at 08:30 on each day from start to end (or on the `days` given), as the
-    scheduler would; the customer pays each invoice on the day it arrives (unless told
-    not to)."""
-    for day in days if days is not None else (
-            start + dt.timedelta(days=n) for n in range((end - start).days + 1)):
-        at(day.year, day.month, day.day, 8, 30)
-        run_due_jobs()
-        if pay:
-            for invoice in invoices():
-                if invoice.kind == "invoice" and invoice.open_ore:
-                    register_payment(invoice.kid, invoice.open_ore, day, clock.now())
-            db.session.commit()
 
-
-def test_r_bill_4_annual_customer_over_three_years(app):
+def test_r_bill_4_annual_customer_over_three_years(app, invoices, walk):
     active_customer(D(2026, 4, 20), "annual")
     walk(D(2026, 4, 20), D(2029, 4, 30), days=job_days(D(2026, 4, 20), D(2029, 4, 30)))
     got = [(i.invoice_date, i.due_date, i.period_start, i.period_end, i.total_ore)
@@ -80,7 +56,7 @@ def test_r_bill_4_annual_customer_over_three_years(app):
     ("monthly", "efaktura-basic", (), 32_250),  # Basic 199 + 1 extra licence 59, + VAT
 ])
 def test_r_bill_4_semiannual_quarterly_and_monthly_over_three_years(
-        app, interval, plan, addons, renewal_total):
+        app, interval, plan, addons, renewal_total, invoices, walk):
     active_customer(D(2026, 4, 20), interval, plan=plan, addons=addons)
     walk(D(2026, 4, 20), D(2029, 4, 30), days=job_days(D(2026, 4, 20), D(2029, 4, 30)))
     issued = invoices()
@@ -102,16 +78,17 @@ def test_r_bill_4_semiannual_quarterly_and_monthly_over_three_years(
     assert numbers == list(range(1, len(issued) + 1))
 
 
-def test_r_bill_1_invoice_is_sent_at_0800_oslo_time_with_the_pdf(app, smtp_server):
+def test_r_bill_1_invoice_is_sent_at_0800_oslo_time_with_the_pdf(app, smtp_server, at, invoices,
+                                                                 run_jobs):
     active_customer(D(2026, 3, 28))  # the invoice day is the first day of summer time
     at(2026, 3, 29, 7, 59)
-    run_due_jobs()
+    run_jobs()
     [invoice] = invoices()
     assert invoice.sent_at is None and smtp_server.messages == []
     assert invoice.send_at == dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)
     at(2026, 3, 29, 8, 0)
-    run_due_jobs()
-    run_due_jobs()
+    run_jobs()
+    run_jobs()
     [message] = smtp_server.messages
     assert message["Subject"] == f"Faktura {invoice.number} fra Kvitt AS"
     [attachment] = list(message.iter_attachments())
@@ -119,7 +96,7 @@ def test_r_bill_1_invoice_is_sent_at_0800_oslo_time_with_the_pdf(app, smtp_serve
     assert attachment.get_content().startswith(b"%PDF")
 
 
-def test_r_bill_2_running_the_issuing_twice_issues_nothing_twice(app):
+def test_r_bill_2_running_the_issuing_twice_issues_nothing_twice(app, at, invoices):
     for day in (1, 5, 9):
         active_customer(D(2026, 4, day), name=f"Kunde{day} AS")
     at(2026, 4, 30, 9, 0)
@@ -129,7 +106,7 @@ def test_r_bill_2_running_the_issuing_twice_issues_nothing_twice(app):
     assert all(luhn.is_valid(i.kid) for i in invoices())
 
 
-def test_r_bill_2_missed_days_are_caught_up(app):
+def test_r_bill_2_missed_days_are_caught_up(app, at, invoices):
     active_customer(D(2026, 1, 20), "quarterly")
     at(2026, 10, 20, 9, 0)  # the scheduler was down since January
     billing.issue_due_invoices(clock.now())
@@ -138,7 +115,7 @@ def test_r_bill_2_missed_days_are_caught_up(app):
         (D(2026, 8, 1), D(2026, 10, 31)), (D(2026, 11, 1), D(2027, 1, 31))]
 
 
-def test_r_bill_6_users_beyond_the_licence_are_billed_afterwards(app):
+def test_r_bill_6_users_beyond_the_licence_are_billed_afterwards(app, invoices, walk):
     from webapp.services.accounts import add_user
 
     subscription = active_customer(D(2026, 4, 20), "quarterly", quantity=2, users=2)
@@ -159,7 +136,7 @@ def test_r_bill_6_users_beyond_the_licence_are_billed_afterwards(app):
     assert (later.period_start, later.period_end) == (D(2026, 7, 11), D(2026, 10, 10))
 
 
-def test_r_bill_7_cancelling_before_the_period_starts_credits_its_invoice(app):
+def test_r_bill_7_cancelling_before_the_period_starts_credits_its_invoice(app, at, invoices, walk):
     subscription = active_customer(D(2026, 4, 20), "quarterly")
     walk(D(2026, 4, 20), D(2026, 7, 12))
     renewal = invoices()[-1]
@@ -175,7 +152,7 @@ def test_r_bill_7_cancelling_before_the_period_starts_credits_its_invoice(app):
     assert invoices()[-1].id == note.id  # nothing more is issued
 
 
-def test_r_bill_7_cancelling_after_the_period_started_leaves_the_invoice(app):
+def test_r_bill_7_cancelling_after_the_period_started_leaves_the_invoice(app, at, invoices, walk):
     subscription = active_customer(D(2026, 4, 20), "quarterly")
     walk(D(2026, 4, 20), D(2026, 8, 2))
     at(2026, 8, 2, 10, 0)
@@ -185,7 +162,7 @@ def test_r_bill_7_cancelling_after_the_period_started_leaves_the_invoice(app):
     assert all(i.kind == "invoice" for i in invoices())
 
 
-def test_operator_credit_refuses_a_second_credit(app):
+def test_operator_credit_refuses_a_second_credit(app, at, invoices):
     active_customer(D(2026, 4, 20))
     at(2026, 4, 21, 9, 0)
     billing.issue_due_invoices(clock.now())
@@ -198,7 +175,7 @@ def test_operator_credit_refuses_a_second_credit(app):
     assert [(i.kind, i.number) for i in invoices()] == [("invoice", 1), ("credit_note", 1)]
 
 
-def test_no_invoice_for_a_suspended_or_cancelled_subscription(app):
+def test_no_invoice_for_a_suspended_or_cancelled_subscription(app, at):
     subscription = active_customer(D(2026, 4, 20))
     subscription.status = "suspended"
     db.session.commit()

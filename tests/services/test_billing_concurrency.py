@@ -8,14 +8,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.billing_setup import active_customer
-from tests.services.test_billing import at
 from webapp.extensions import db
 from webapp.models import Invoice, LicenceSubscription
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_r_bill_2_two_processes_issue_each_invoice_once_without_gaps(app, database_url):
+def test_r_bill_2_two_processes_issue_each_invoice_once_without_gaps(app, database_url, at):
     for index in range(120):
         active_customer(dt.date(2026, 4, 1) + dt.timedelta(days=index % 19),
                         name=f"Kunde{index} AS")

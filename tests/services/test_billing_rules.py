@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from tests.billing_model import cost, percent
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Company, Invoice, Membership, SubscriptionAddOn, User, UserGroup
@@ -19,10 +19,13 @@ D = dt.date
 EXCESS = "Brukere utover lisensen"
 
 
-def morning(day: D) -> None:
-    clock.set_test_clock(dt.datetime.combine(day, dt.time(8, 30), tzinfo=clock.OSLO))
-    db.session.commit()
-    run_due_jobs()
+@pytest.fixture
+def morning(run_jobs):
+    def _morning(day: D) -> None:
+        clock.set_test_clock(dt.datetime.combine(day, dt.time(8, 30), tzinfo=clock.OSLO))
+        db.session.commit()
+        run_jobs()
+    return _morning
 
 
 def noon(day: D) -> dt.datetime:
@@ -31,7 +34,7 @@ def noon(day: D) -> dt.datetime:
     return moment
 
 
-def invoices(subscription_id: int, kind: str = "invoice") -> list[Invoice]:
+def invoices_of(subscription_id: int, kind: str = "invoice") -> list[Invoice]:
     return db.session.scalars(select(Invoice).where(
         Invoice.subscription_id == subscription_id, Invoice.kind == kind)
         .order_by(Invoice.id)).all()
@@ -57,7 +60,7 @@ def add_person(company: Company, name: str, day: D) -> User:
     return user
 
 
-def test_rule_1_access_is_history_never_erased(app):
+def test_rule_1_access_is_history_never_erased(app, morning):
     """P is added 3 May and deleted 1 June; Q loses access 1 June and gets it again 1 July.
     Both May stretches are billed, and Q again from 1 July."""
     subscription = active_customer(D(2026, 4, 20), quantity=1, addons=())
@@ -76,14 +79,15 @@ def test_rule_1_access_is_history_never_erased(app):
                                last_name="Test", email="kari@example.com", group_id=group)
         db.session.commit()
         morning(D(2027, 4, 11))
-    renewal = invoices(subscription.id)[-1]
+    renewal = invoices_of(subscription.id)[-1]
     # Users 2 and 3 of Professional (349 kr each) in May, user 2 from July on.
     assert extra_lines(renewal) == [
         (D(2026, 5, 3), D(2026, 5, 31), 2, cost(2 * 34_900, D(2026, 5, 3), D(2026, 5, 31))),
         (D(2026, 7, 1), D(2027, 4, 10), 1, cost(34_900, D(2026, 7, 1), D(2027, 4, 10)))]
 
 
-def test_rule_2_extra_users_priced_by_band_position_at_the_terms_of_each_day(app):
+def test_rule_2_extra_users_priced_by_band_position_at_the_terms_of_each_day(
+        app, morning):
     """Licence 4, users 5 and 6 from 3 May: user 6 is in the 6–10 band (−10 %), Mobile for
     each; an upgrade to Enterprise on 1 July does not re-price May and June."""
     subscription = active_customer(D(2026, 4, 20), quantity=4, users=4,
@@ -96,7 +100,7 @@ def test_rule_2_extra_users_priced_by_band_position_at_the_terms_of_each_day(app
         plans.change_plan(subscription, "office-enterprise", noon(D(2026, 7, 1)))
         db.session.commit()
         morning(D(2027, 4, 11))
-    renewal = invoices(subscription.id)[-1]
+    renewal = invoices_of(subscription.id)[-1]
     before = 34_900 + (34_900 - percent(34_900, 10)) + 2 * 2_900
     after = 44_900 + (44_900 - percent(44_900, 10)) + 2 * 2_900
     lines = extra_lines(renewal)
@@ -108,7 +112,7 @@ def test_rule_2_extra_users_priced_by_band_position_at_the_terms_of_each_day(app
     assert renewal.net_ore == gross - percent(gross, 10)
 
 
-def test_rule_3_nothing_owed_is_dropped_at_the_end(app):
+def test_rule_3_nothing_owed_is_dropped_at_the_end(app, morning):
     """Cancelled on 1 June (last day 30 April next year): the extra user's days are billed on
     a final invoice the morning after the last day."""
     subscription = active_customer(D(2026, 4, 20), quantity=1, addons=())
@@ -119,16 +123,16 @@ def test_rule_3_nothing_owed_is_dropped_at_the_end(app):
         assert cancellation.cancel(subscription, admin, noon(D(2026, 6, 1))) == D(2027, 4, 30)
         db.session.commit()
         morning(D(2027, 4, 11))
-        assert len(invoices(subscription.id)) == 1  # no renewal after the last day
+        assert len(invoices_of(subscription.id)) == 1  # no renewal after the last day
         morning(D(2027, 5, 1))
-    final = invoices(subscription.id)[-1]
+    final = invoices_of(subscription.id)[-1]
     amount = cost(34_900, D(2026, 5, 3), D(2027, 4, 30))
     assert (final.invoice_date, extra_lines(final)) == (
         D(2027, 5, 1), [(D(2026, 5, 3), D(2027, 4, 30), 1, amount)])
     assert final.net_ore == amount - percent(amount, 10)
 
 
-def test_rule_4_nothing_is_charged_after_the_last_day(app):
+def test_rule_4_nothing_is_charged_after_the_last_day(app, morning):
     """Quarterly, paid to 31 July; the renewal for August–October is issued 11 July, an
     upgrade on 15 July invoices 15 July–31 October; cancelled on 20 July, the last day is
     31 July: the renewal and the upgrade's August–October are credited."""
@@ -141,9 +145,9 @@ def test_rule_4_nothing_is_charged_after_the_last_day(app):
         db.session.commit()
         assert cancellation.cancel(subscription, admin, noon(D(2026, 7, 20))) == D(2026, 7, 31)
         db.session.commit()
-    first, renewal, upgrade = invoices(subscription.id)
+    first, renewal, upgrade = invoices_of(subscription.id)
     assert (upgrade.period_start, upgrade.period_end) == (D(2026, 7, 15), D(2026, 10, 31))
-    credits = {note.credited_invoice_id: note for note in invoices(subscription.id,
+    credits = {note.credited_invoice_id: note for note in invoices_of(subscription.id,
                                                                    "credit_note")}
     assert -credits[renewal.id].net_ore == renewal.net_ore
     kept = cost(2 * 10_000, D(2026, 7, 15), D(2026, 7, 31))
@@ -151,7 +155,7 @@ def test_rule_4_nothing_is_charged_after_the_last_day(app):
     assert first.id not in credits
 
 
-def test_rule_5_no_day_is_paid_twice(app):
+def test_rule_5_no_day_is_paid_twice(app, morning):
     """Storage removed on 1 June and taken back on 5 June: it was paid to 30 April next year,
     so nothing more is invoiced, and the renewal still has it."""
     subscription = active_customer(D(2026, 4, 20), addons=("office-storage-50",))
@@ -162,14 +166,15 @@ def test_rule_5_no_day_is_paid_twice(app):
         plans.set_addons(subscription, {"office-storage-50"}, noon(D(2026, 6, 5)))
         db.session.commit()
         morning(D(2026, 6, 6))
-        assert len(invoices(subscription.id)) == 1
+        assert len(invoices_of(subscription.id)) == 1
         morning(D(2027, 4, 11))
-    renewal = invoices(subscription.id)[-1]
+    renewal = invoices_of(subscription.id)[-1]
     assert "Ekstra lagring 50 GB" in [line.description for line in renewal.lines]
     assert db.session.scalar(select(SubscriptionAddOn.removed_from)) is None
 
 
-def test_rule_5_an_upgrade_back_over_an_invoiced_downgrade_pays_only_the_difference(app):
+def test_rule_5_an_upgrade_back_over_an_invoiced_downgrade_pays_only_the_difference(
+        app, morning):
     """Quarterly Professional, 2 licences and 3 users; a downgrade to Invoicing asked on
     1 June is invoiced for August–October on 11 July; back to Professional on 25 July: only
     August–October owes the difference (July was paid at Professional), and the extra user
@@ -187,7 +192,7 @@ def test_rule_5_an_upgrade_back_over_an_invoiced_downgrade_pays_only_the_differe
         db.session.commit()
         morning(D(2026, 7, 26))
         morning(D(2026, 10, 11))
-    _first, renewal, difference, next_renewal = invoices(subscription.id)
+    _first, renewal, difference, next_renewal = invoices_of(subscription.id)
     assert renewal.net_ore == cost(2 * 14_900, D(2026, 8, 1), D(2026, 10, 31)) + \
         sum(amount for *_days, amount in extra_lines(renewal))
     assert (difference.invoice_date, difference.period_start, difference.period_end,
@@ -198,7 +203,7 @@ def test_rule_5_an_upgrade_back_over_an_invoiced_downgrade_pays_only_the_differe
     assert "Professional" in next_renewal.lines[0].description
 
 
-def test_rule_6_an_agreement_is_billed_from_its_first_user(app):
+def test_rule_6_an_agreement_is_billed_from_its_first_user(app, morning):
     """Agreement B, created 1 May with the owner's storage add-on, has no user until 10 June:
     nothing is invoiced before; the first invoice covers 10 June onwards."""
     subscription = active_customer(D(2026, 4, 20), "quarterly", addons=("office-storage-50",))
@@ -226,7 +231,7 @@ def test_rule_6_an_agreement_is_billed_from_its_first_user(app):
     assert first.net_ore == cost(9_900, D(2026, 6, 10), D(2026, 6, 30)) + 3 * 9_900
 
 
-def test_rule_7_included_licences_count(app):
+def test_rule_7_included_licences_count(app, morning):
     """Basic includes two licences: with one bought, the second user is not extra; a third
     is, at the extra licence's 59 kr."""
     subscription = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-basic",
@@ -236,14 +241,14 @@ def test_rule_7_included_licences_count(app):
         morning(D(2026, 4, 21))
         add_person(company, "Per", D(2026, 5, 3))
         morning(D(2026, 5, 11))
-        assert extra_lines(invoices(subscription.id)[-1]) == []
+        assert extra_lines(invoices_of(subscription.id)[-1]) == []
         add_person(company, "Kari", D(2026, 5, 20))
         morning(D(2026, 6, 11))
-    assert extra_lines(invoices(subscription.id)[-1]) == [
+    assert extra_lines(invoices_of(subscription.id)[-1]) == [
         (D(2026, 5, 20), D(2026, 6, 10), 1, cost(5_900, D(2026, 5, 20), D(2026, 6, 10)))]
 
 
-def test_rule_9_the_next_invoice_shown_is_the_one_issued(app):
+def test_rule_9_the_next_invoice_shown_is_the_one_issued(app, morning):
     """A downgrade, another interval, a removed add-on and an extra user, all scheduled: the
     portal's next invoice is, to the øre, the one issued on its day."""
     subscription = active_customer(D(2026, 4, 20), "annual", quantity=1,
@@ -260,13 +265,13 @@ def test_rule_9_the_next_invoice_shown_is_the_one_issued(app):
         noon(D(2027, 4, 10))
         schedule, amounts = estimate_next_invoice(subscription)
         morning(D(2027, 4, 11))
-    issued = invoices(subscription.id)[-1]
+    issued = invoices_of(subscription.id)[-1]
     assert (schedule.invoice_date, schedule.start, schedule.end, amounts.total_ore) == (
         issued.invoice_date, issued.period_start, issued.period_end, issued.total_ore)
     assert (issued.period_start, issued.period_end) == (D(2027, 5, 1), D(2027, 7, 31))
 
 
-def test_rule_11_more_licences_priced_at_the_add_ons_of_each_day(app):
+def test_rule_11_more_licences_priced_at_the_add_ons_of_each_day(app, morning):
     """Quarterly Professional with Mobile (per user), 2 licences. Mobile is removed 1 July (it
     runs to 31 July, the paid end); the renewal of 11 July covers August–October without it.
     On 15 July two more licences: 15–31 July owe Professional and Mobile for two licences,
@@ -281,7 +286,7 @@ def test_rule_11_more_licences_priced_at_the_add_ons_of_each_day(app):
         assert plans.change_quantity(subscription, 4, noon(D(2026, 7, 15))) == "now"
         db.session.commit()
         morning(D(2026, 7, 16))
-    _first, renewal, licences = invoices(subscription.id)
+    _first, renewal, licences = invoices_of(subscription.id)
     assert (renewal.period_start, renewal.period_end) == (D(2026, 8, 1), D(2026, 10, 31))
     assert renewal.net_ore == cost(2 * 34_900, D(2026, 8, 1), D(2026, 10, 31))
     assert (licences.invoice_date, licences.period_start, licences.period_end) == (
@@ -292,7 +297,7 @@ def test_rule_11_more_licences_priced_at_the_add_ons_of_each_day(app):
     assert licences.net_ore == sum(line.amount_ore for line in licences.lines)
 
 
-def test_rule_11_a_per_user_add_on_is_priced_at_the_licences_of_each_day(app):
+def test_rule_11_a_per_user_add_on_is_priced_at_the_licences_of_each_day(app, morning):
     """Quarterly Professional with 4 licences, lowered to 2 on 1 July (from August: the
     renewal of 11 July is for 2). Mobile (per user) taken on 15 July: 15–31 July for the 4
     licences paid then, August–October for 2."""
@@ -306,7 +311,7 @@ def test_rule_11_a_per_user_add_on_is_priced_at_the_licences_of_each_day(app):
         plans.set_addons(subscription, {"office-mobile"}, noon(D(2026, 7, 15)))
         db.session.commit()
         morning(D(2026, 7, 16))
-    _first, renewal, mobile = invoices(subscription.id)
+    _first, renewal, mobile = invoices_of(subscription.id)
     assert renewal.net_ore == cost(2 * 34_900, D(2026, 8, 1), D(2026, 10, 31))
     assert sorted((line.quantity, line.amount_ore) for line in mobile.lines) == sorted([
         (4, cost(4 * 2_900, D(2026, 7, 15), D(2026, 7, 31))),

@@ -41,8 +41,7 @@ def test_clock_test_clock_is_refused_when_not_allowed(app):
         app.config["TEST_CLOCK_ALLOWED"] = True
 
 
-def test_clock_operator_page_sets_the_clock(client, app):
-    from tests.views.test_operator import log_in_operator
+def test_clock_operator_page_sets_the_clock(client, app, log_in_operator):
 
     log_in_operator(client)
     response = client.post("/operator/clock", data={"moment": "2026-04-20T08:00"})

@@ -10,7 +10,7 @@ from lxml import etree
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.billing_setup import active_customer, make_seller, sales_subscription
+from tests.billing_setup import active_customer, make_seller, sales_invoices, sales_subscription
 from tests.ehf_rules import official_rules
 from webapp import clock
 from webapp.extensions import db
@@ -28,10 +28,6 @@ NS = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents
 def rules():
     return official_rules()
 
-
-def at(*parts):
-    clock.set_test_clock(dt.datetime(*parts, tzinfo=clock.OSLO))
-    db.session.commit()
 
 
 def numbered_customer(*args, **kwargs):
@@ -71,7 +67,7 @@ def pdf_text(pdf: bytes) -> str:
 
 # --- the vendor's licence invoices ---------------------------------------------------------
 
-def test_r_doc_2_first_invoice_with_a_partial_month_and_interval_discount(app, rules):
+def test_r_doc_2_first_invoice_with_a_partial_month_and_interval_discount(app, rules, at):
     subscription = numbered_customer(D(2026, 4, 20), "annual")
     at(2026, 4, 21, 9, 0)
     billing.issue_due_invoices(clock.now())
@@ -89,7 +85,7 @@ def test_r_doc_2_first_invoice_with_a_partial_month_and_interval_discount(app, r
     assert amount(discount, "cbc:LineExtensionAmount") < 0
 
 
-def test_r_doc_2_renewal_with_extra_users_and_the_buyers_vat_registration(app, rules):
+def test_r_doc_2_renewal_with_extra_users_and_the_buyers_vat_registration(app, rules, at):
     subscription = active_customer(D(2026, 4, 20), "quarterly", quantity=1, users=3)
     agreement = subscription.agreement
     make_seller(agreement.companies[0])  # the buyer: VAT-registered, with a number
@@ -108,7 +104,7 @@ def test_r_doc_2_renewal_with_extra_users_and_the_buyers_vat_registration(app, r
     assert_valid(rules, first)
 
 
-def test_r_doc_2_no_ehf_without_the_buyers_organisation_number(app, rules):
+def test_r_doc_2_no_ehf_without_the_buyers_organisation_number(app, rules, at):
     subscription = active_customer(D(2026, 4, 20), "semiannual")
     at(2026, 4, 21, 9, 0)
     billing.issue_due_invoices(clock.now())
@@ -126,7 +122,7 @@ def test_r_doc_2_no_ehf_without_the_buyers_organisation_number(app, rules):
     assert tree.find("cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme", NS) is None
 
 
-def test_r_doc_2_upgrade_difference(app, rules):
+def test_r_doc_2_upgrade_difference(app, rules, at):
     subscription = numbered_customer(D(2026, 4, 20), "annual")
     at(2026, 4, 21, 9, 0)
     billing.issue_due_invoices(clock.now())
@@ -139,7 +135,7 @@ def test_r_doc_2_upgrade_difference(app, rules):
 
 
 @pytest.mark.parametrize("plan", ["efaktura-basic", "regnskap-smart"])
-def test_r_doc_2_efaktura_plan_and_kvitt_regnskap_service(app, rules, plan):
+def test_r_doc_2_efaktura_plan_and_kvitt_regnskap_service(app, rules, plan, at):
     subscription = numbered_customer(D(2026, 3, 5), "quarterly", plan=plan, addons=(), users=3)
     at(2026, 3, 6, 9, 0)
     billing.issue_due_invoices(clock.now())
@@ -147,7 +143,7 @@ def test_r_doc_2_efaktura_plan_and_kvitt_regnskap_service(app, rules, plan):
     assert_valid(rules, invoice)
 
 
-def test_r_doc_3_full_and_partial_credit_notes_in_their_own_series(app, rules):
+def test_r_doc_3_full_and_partial_credit_notes_in_their_own_series(app, rules, at):
     subscription = numbered_customer(D(2026, 4, 20), "annual")
     at(2026, 4, 21, 9, 0)
     billing.issue_due_invoices(clock.now())
@@ -205,12 +201,8 @@ def sales_setup(vat_registered=True, trial=False, lines=((25, "S"),)):
     return company, None
 
 
-def sales_invoices(company):
-    return db.session.scalars(select(Invoice).where(Invoice.seller_company_id == company.id)
-                              .order_by(Invoice.id)).all()
 
-
-def test_r_doc_1_sales_invoice_with_mixed_vat_rates_shows_the_sellers_own_account(app, rules):
+def test_r_doc_1_sales_invoice_with_mixed_vat_rates_shows_the_sellers_own_account(app, rules, at):
     at(2026, 1, 5, 9, 0)
     company, _customer = sales_setup(lines=((25, "S"), (15, "S"), (12, "S"), (0, "Z"),
                                             (0, "E")))
@@ -234,7 +226,7 @@ def test_r_doc_1_sales_invoice_with_mixed_vat_rates_shows_the_sellers_own_accoun
         in " ".join(printed.split())  # wrapped, never cut
 
 
-def test_r_doc_1_seller_not_vat_registered_charges_no_vat(app, rules):
+def test_r_doc_1_seller_not_vat_registered_charges_no_vat(app, rules, at):
     at(2026, 1, 5, 9, 0)
     company, _customer = sales_setup(vat_registered=False)
     at(2026, 2, 10, 9, 0)
@@ -246,7 +238,7 @@ def test_r_doc_1_seller_not_vat_registered_charges_no_vat(app, rules):
     assert "MVA" not in pdf_text(invoice_files(invoice)[1]).replace("mva", "")
 
 
-def test_r_trial_1_sales_invoice_in_a_trial_is_marked(app, rules):
+def test_r_trial_1_sales_invoice_in_a_trial_is_marked(app, rules, at):
     at(2026, 1, 5, 9, 0)
     company, _customer = sales_setup(trial=True)
     at(2026, 2, 10, 9, 0)
@@ -257,7 +249,7 @@ def test_r_trial_1_sales_invoice_in_a_trial_is_marked(app, rules):
     assert "prøveperiode" in pdf_text(invoice_files(invoice)[1])
 
 
-def test_r_doc_1_no_sales_invoice_without_the_sellers_own_details(app):
+def test_r_doc_1_no_sales_invoice_without_the_sellers_own_details(app, at):
     at(2026, 1, 5, 9, 0)
     company, _customer = sales_setup()
     company.bank_account = None
@@ -271,7 +263,7 @@ def test_r_doc_1_no_sales_invoice_without_the_sellers_own_details(app):
     assert sales.issue_subscription_invoices(clock.now()) == 1  # issued once it is complete
 
 
-def test_r_doc_1_an_issued_invoice_keeps_the_seller_as_it_was(app):
+def test_r_doc_1_an_issued_invoice_keeps_the_seller_as_it_was(app, at):
     at(2026, 1, 5, 9, 0)
     company, _customer = sales_setup()
     at(2026, 2, 10, 9, 0)
@@ -288,7 +280,7 @@ def test_r_doc_1_an_issued_invoice_keeps_the_seller_as_it_was(app):
 # --- the validator can fail ---------------------------------------------------------------
 
 def test_r_doc_2_the_official_rules_catch_a_wrong_total_and_a_bad_organisation_number(
-        app, rules):
+        app, rules, at):
     subscription = numbered_customer(D(2026, 4, 20), "annual")
     at(2026, 4, 21, 9, 0)
     billing.issue_due_invoices(clock.now())

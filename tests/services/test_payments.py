@@ -5,8 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at, invoices
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import DunningEvent, LicenceSubscription, OutboxMail
@@ -16,10 +14,10 @@ D = dt.date
 
 
 @pytest.fixture
-def invoice(app):
+def invoice(app, at, invoices, run_jobs):
     active_customer(D(2026, 4, 20))
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
+    run_jobs()
     return invoices()[0]
 
 
@@ -58,14 +56,15 @@ def test_bad_amounts_are_refused(text):
         payments.parse_amount(text)
 
 
-def test_r_bill_5_unpaid_invoice_goes_through_reminder_warning_and_suspension(invoice):
+def test_r_bill_5_unpaid_invoice_goes_through_reminder_warning_and_suspension(invoice, at,
+                                                                              run_jobs):
     assert invoice.due_date == D(2026, 5, 5)
     steps = []
     day = D(2026, 5, 5)
     while day <= D(2026, 6, 15):
         at(day.year, day.month, day.day, 9, 0)
-        run_due_jobs()
-        run_due_jobs()
+        run_jobs()
+        run_jobs()
         db.session.refresh(invoice)
         steps.append((day, invoice.dunning_stage))
         day += dt.timedelta(days=1)
@@ -84,18 +83,18 @@ def test_r_bill_5_unpaid_invoice_goes_through_reminder_warning_and_suspension(in
     assert db.session.scalar(select(LicenceSubscription.status)) == "active"
 
 
-def test_r_bill_5_a_dialogue_pauses_the_chain(invoice):
+def test_r_bill_5_a_dialogue_pauses_the_chain(invoice, at, run_jobs):
     at(2026, 5, 8, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert invoice.dunning_stage == 1
     payments.set_dialogue(invoice, True)
     db.session.commit()
     at(2026, 7, 1, 9, 0)
-    run_due_jobs()
+    run_jobs()
     db.session.refresh(invoice)
     assert invoice.dunning_stage == 1
     payments.set_dialogue(invoice, False)
     db.session.commit()
-    run_due_jobs()
+    run_jobs()
     db.session.refresh(invoice)
     assert invoice.dunning_stage == 2

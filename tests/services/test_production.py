@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 import jobs
-from tests.conftest import TEST_DATABASE_URL, Inbox, free_port
+from tests.mail_server import Inbox, free_port
 from tests.shopping import ADMIN, post_company, post_product, post_terms, post_users, start_order
 from webapp import UnsafeConfiguration, clock, create_app
 from webapp.extensions import db
@@ -82,8 +82,7 @@ def test_prod_several_schedulers_run_each_due_job_once_per_tick(app, database_ur
 
 
 def test_prod_a_failing_job_does_not_stop_the_others_and_is_shown(app, client, monkeypatch,
-                                                                  smtp_server):
-    from tests.views.test_operator import log_in_operator
+                                                                  smtp_server, log_in_operator):
 
     index = jobs.JOB_NAMES.index("dunning")
 
@@ -224,8 +223,7 @@ class RefusingInbox(Inbox):
         return "250 OK"
 
 
-def test_prod_mail_refused_for_good_is_parked_shown_and_sent_again(app, client):
-    from tests.views.test_operator import log_in_operator
+def test_prod_mail_refused_for_good_is_parked_shown_and_sent_again(app, client, log_in_operator):
 
     inbox = RefusingInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
@@ -251,7 +249,10 @@ def test_prod_mail_refused_for_good_is_parked_shown_and_sent_again(app, client):
 
 # --- numbers and locks --------------------------------------------------------------------
 
-@pytest.mark.skipif(not TEST_DATABASE_URL, reason="simultaneous orders against PostgreSQL")
+ON_POSTGRESQL = bool(os.environ.get("KVITT_TEST_DATABASE_URL"))
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="simultaneous orders against PostgreSQL")
 def test_prod_200_simultaneous_orders_on_postgresql_all_succeed(app):
     clients = []
     for number in range(200):
@@ -274,7 +275,7 @@ def test_prod_200_simultaneous_orders_on_postgresql_all_succeed(app):
     assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 200
 
 
-@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite's write lock")
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite's write lock")
 def test_prod_sqlite_300_concurrent_shop_requests_with_the_scheduler_ticking_give_no_500(
         tmp_path):
     port = free_port()

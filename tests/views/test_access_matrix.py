@@ -7,10 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
 from tests.partner_setup import ORG, partner
-from tests.services.test_billing import at
-from tests.views.test_sales import LAST_FRIDAY_6, _subscription, create
+from tests.selling import LAST_FRIDAY_6, post_frequency, post_subscription
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import (
@@ -23,7 +21,6 @@ from webapp.models import (
     Invoice,
     Membership,
     Subscription,
-    User,
     UserGroup,
 )
 from webapp.services import agreements, collaboration, support
@@ -38,41 +35,29 @@ PERMISSION_OF = {"sales.": "can_sales", "agreements.": "can_admin", "admin.": "c
                  "portal.licence": "can_billing"}
 
 
-def _log_in(client, user, password="passord-1234"):
-    user.set_password(password)
-    db.session.commit()
-    response = client.post("/login", data={"login_id": user.company.login_id,
-                                           "username": user.username, "password": password})
-    assert response.status_code == 303
-
-
-def _admin_of(subscription):
-    return db.session.scalar(select(User).where(
-        User.company_id == subscription.agreement.companies[0].id, User.username == "user0"))
-
 
 @pytest.fixture
-def owner_objects(app, client):
+def owner_objects(app, client, admin_of, at, log_in, run_jobs):
     """Company A with one of everything that has an id in a URL."""
     owner = active_customer(dt.date(2026, 1, 5), name="Eier AS", seller=True)
     at(2026, 1, 6, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(owner))
-    create(client, LAST_FRIDAY_6)
+    run_jobs()
+    log_in(client, admin_of(owner))
+    post_frequency(client, LAST_FRIDAY_6)
     company = owner.agreement.companies[0]
     customer = Customer(company_id=company.id, name="Kafé", email="k@example.com",
                         created_at=dt.datetime(2026, 1, 6, tzinfo=dt.UTC))
     db.session.add(customer)
     db.session.commit()
-    _subscription(client, db.session.scalar(select(Frequency.id)), [customer])
+    post_subscription(client, db.session.scalar(select(Frequency.id)), [customer])
     at(2026, 1, 30, 9, 0)
-    run_due_jobs()
+    run_jobs()
     client.post("/logout")
     licence_invoice = db.session.scalar(select(Invoice.id).where(
         Invoice.agreement_id == owner.agreement_id))
     sales_invoice = db.session.scalar(select(Invoice.id).where(
         Invoice.seller_company_id == company.id))
-    owner_admin = _admin_of(owner)
+    owner_admin = admin_of(owner)
     second = agreements.create_agreement(company, clock.now(), name="Andre", customer_number="2")
     draft = agreements.start_draft(second, owner_admin, clock.now())
     # An accounting firm asks to work in the company (Admin → Accounting firms).
@@ -125,9 +110,10 @@ def _counts():
             Membership.active))]
 
 
-def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_objects):
-    stranger = _admin_of(active_customer(dt.date(2026, 1, 5), name="Fremmed AS"))
-    _log_in(client, stranger)
+def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_objects, admin_of,
+                                                            log_in):
+    stranger = admin_of(active_customer(dt.date(2026, 1, 5), name="Fremmed AS"))
+    log_in(client, stranger)
     before = _counts()
     checked = 0
     for rule, method in _routes(app):
@@ -141,14 +127,14 @@ def test_every_route_with_an_id_is_404_for_another_customer(app, client, owner_o
     assert _counts() == before
 
 
-def test_every_route_needs_its_module_permission(app, client, owner_objects):
-    member = _admin_of(active_customer(dt.date(2026, 1, 5), name="Begrenset AS"))
+def test_every_route_needs_its_module_permission(app, client, owner_objects, admin_of, log_in):
+    member = admin_of(active_customer(dt.date(2026, 1, 5), name="Begrenset AS"))
     group = db.session.scalar(select(UserGroup).join(
         Membership, Membership.user_group_id == UserGroup.id).where(
         Membership.user_id == member.id))
     group.can_sales = group.can_billing = group.can_admin = False
     db.session.commit()
-    _log_in(client, member)
+    log_in(client, member)
     checked = 0
     for rule, method in _routes(app):
         permission = next((p for prefix, p in PERMISSION_OF.items()

@@ -1,40 +1,17 @@
 """R-SHOP-7 … R-SHOP-9, R-TRIAL-1: confirmation, activation, reminders, welcome and login."""
 import datetime as dt
-import re
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import run_due_jobs
 from tests.shopping import ADMIN, SECOND, order_through
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import LicenceSubscription, Order, OutboxMail, User
-
-LINK = re.compile(r"http://kvitt\.test(/\S+)")
+from webapp.models import LicenceSubscription, Order, User
 
 
-def mails(kind=None, to=None):
-    query = select(OutboxMail).order_by(OutboxMail.id)
-    if kind:
-        query = query.where(OutboxMail.kind == kind)
-    if to:
-        query = query.where(OutboxMail.to_address == to)
-    return db.session.scalars(query).all()
-
-
-def link_in(mail, prefix):
-    return next(path for path in LINK.findall(mail.body_text) if path.startswith(prefix))
-
-
-def activate(client, order, **address):
-    path = link_in(mails("order_confirmation")[0], "/activate/")
-    data = {"address_line": "Storgata 1", "postal_code": "0150", **address}
-    return client.post(path, data=data), path
-
-
-def test_r_shop_7_confirmation_mail_has_summary_and_activation_link(client, set_clock):
-    set_clock(2026, 4, 20, 10, 0)
+def test_r_shop_7_confirmation_mail_has_summary_and_activation_link(client, at, link_in, mails):
+    at(2026, 4, 20, 10, 0)
     order_through(client, addons=["office-ehf"])
     [mail] = mails("order_confirmation")
     assert mail.to_address == "ingrid@bakeriet.example"
@@ -55,17 +32,18 @@ def test_r_shop_7_nothing_is_usable_before_activation(client):
     assert "ikke aktivert" in response.get_data(as_text=True)
 
 
-def test_r_shop_7_reminders_after_3_and_7_days_then_expiry_after_30(client, set_clock):
-    submitted = set_clock(2026, 4, 20, 10, 0)
+def test_r_shop_7_reminders_after_3_and_7_days_then_expiry_after_30(client, at, activate, mails,
+                                                                    run_jobs):
+    submitted = at(2026, 4, 20, 10, 0)
     order = order_through(client)
     for day, reminders in [(2, 0), (3, 1), (4, 1), (7, 2), (29, 2)]:
         clock.set_test_clock(submitted + dt.timedelta(days=day, minutes=1))
         db.session.commit()
-        run_due_jobs()
-        run_due_jobs()  # running a job twice changes nothing the second time
+        run_jobs()
+        run_jobs()  # running a job twice changes nothing the second time
         assert len(mails("activation_reminder")) == reminders, day
-    set_clock(2026, 5, 20, 10, 1)
-    run_due_jobs()
+    at(2026, 5, 20, 10, 1)
+    run_jobs()
     db.session.refresh(order)
     assert order.status == "expired"
     assert db.session.scalar(select(LicenceSubscription.status)) == "expired"
@@ -74,21 +52,21 @@ def test_r_shop_7_reminders_after_3_and_7_days_then_expiry_after_30(client, set_
     assert "utløpt" in response.get_data(as_text=True)
 
 
-def test_r_shop_7_reminder_link_activates_too(client, set_clock):
-    set_clock(2026, 4, 20, 10, 0)
+def test_r_shop_7_reminder_link_activates_too(client, at, link_in, mails, run_jobs):
+    at(2026, 4, 20, 10, 0)
     order_through(client)
-    set_clock(2026, 4, 23, 11, 0)
-    run_due_jobs()
+    at(2026, 4, 23, 11, 0)
+    run_jobs()
     path = link_in(mails("activation_reminder")[0], "/activate/")
     response = client.post(path, data={"address_line": "Storgata 1", "postal_code": "0150"})
     assert response.status_code == 303
 
 
-def test_r_shop_7_after_a_long_downtime_one_reminder_not_two(client, set_clock):
-    set_clock(2026, 4, 20, 10, 0)
+def test_r_shop_7_after_a_long_downtime_one_reminder_not_two(client, at, mails, run_jobs):
+    at(2026, 4, 20, 10, 0)
     order_through(client)
-    set_clock(2026, 4, 28, 10, 0)
-    run_due_jobs()
+    at(2026, 4, 28, 10, 0)
+    run_jobs()
     assert len(mails("activation_reminder")) == 1
 
 
@@ -96,14 +74,14 @@ def test_r_shop_7_after_a_long_downtime_one_reminder_not_two(client, set_clock):
     (lambda path: path[:-3] + "abc", 404, "ikke gyldig"),
     (lambda path: "/activate/garbage", 404, "ikke gyldig"),
 ])
-def test_r_shop_7_tampered_links_are_refused_clearly(client, mangle, status, text):
+def test_r_shop_7_tampered_links_are_refused_clearly(client, mangle, status, text, link_in, mails):
     order_through(client)
     path = link_in(mails("order_confirmation")[0], "/activate/")
     response = client.get(mangle(path))
     assert response.status_code == status and text in response.get_data(as_text=True)
 
 
-def test_r_shop_7_a_link_works_once(client):
+def test_r_shop_7_a_link_works_once(client, activate, mails):
     order = order_through(client)
     first, path = activate(client, order)
     assert first.status_code == 303
@@ -112,7 +90,8 @@ def test_r_shop_7_a_link_works_once(client):
     assert len(mails("welcome")) == 2
 
 
-def test_r_shop_8_full_order_asks_for_invoice_address_and_fills_city(client):
+def test_r_shop_8_full_order_asks_for_invoice_address_and_fills_city(client, activate, link_in,
+                                                                     mails):
     order = order_through(client)
     path = link_in(mails("order_confirmation")[0], "/activate/")
     page = client.get(path).get_data(as_text=True)
@@ -136,7 +115,8 @@ def test_r_shop_8_full_order_asks_for_invoice_address_and_fills_city(client):
     ({"address_line": ""}, "address_line", "Feltet må fylles ut."),
     ({"address_line": "x" * 201}, "address_line", "200"),
 ])
-def test_r_shop_8_bad_address_is_refused_next_to_the_field(client, address, field, message):
+def test_r_shop_8_bad_address_is_refused_next_to_the_field(client, address, field, message,
+                                                           activate, mails):
     order = order_through(client)
     response, _ = activate(client, order, **address)
     html = response.get_data(as_text=True)
@@ -147,7 +127,8 @@ def test_r_shop_8_bad_address_is_refused_next_to_the_field(client, address, fiel
         assert 'value="Storgata 1"' in html
 
 
-def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(client):
+def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(client, activate,
+                                                                           link_in, mails):
     order = order_through(client)
     activate(client, order)
     welcome = {mail.to_address: mail for mail in mails("welcome")}
@@ -177,7 +158,7 @@ def test_r_shop_9_welcome_mail_for_every_user_then_set_password_and_log_in(clien
     assert "Ingrid Hansen" in home and "Per Olsen" in home and "2 av 3 i bruk" in home
 
 
-def test_r_shop_9_wrong_password_is_refused_without_saying_which_part(client):
+def test_r_shop_9_wrong_password_is_refused_without_saying_which_part(client, activate):
     order = order_through(client)
     activate(client, order)
     response = client.post("/login", data={"login_id": order.company.login_id,
@@ -186,8 +167,8 @@ def test_r_shop_9_wrong_password_is_refused_without_saying_which_part(client):
     assert "Feil kunde-ID, brukernavn eller passord." in response.get_data(as_text=True)
 
 
-def test_r_trial_1_trial_skips_the_address_and_shows_days_left(client, set_clock):
-    set_clock(2026, 4, 20, 10, 0)
+def test_r_trial_1_trial_skips_the_address_and_shows_days_left(client, at, link_in, mails):
+    at(2026, 4, 20, 10, 0)
     order = order_through(client, trial=True)
     assert db.session.scalar(select(LicenceSubscription.is_trial)) is True
     path = link_in(mails("order_confirmation")[0], "/activate/")
@@ -199,30 +180,30 @@ def test_r_trial_1_trial_skips_the_address_and_shows_days_left(client, set_clock
     assert subscription.trial_ends_on == dt.date(2026, 5, 20)
     set_path = link_in(mails("welcome", to=ADMIN["email"])[0], "/password/set/")
     client.post(set_path, data={"password": "ingrid-passord", "confirm": "ingrid-passord"})
-    set_clock(2026, 4, 30, 12, 0)
+    at(2026, 4, 30, 12, 0)
     assert "Prøveperiode: 20 dager igjen." in client.get("/portal/").get_data(as_text=True)
     del order
 
 
-def test_r_shop_9_mail_goes_out_over_smtp_by_the_job(client, smtp_server):
+def test_r_shop_9_mail_goes_out_over_smtp_by_the_job(client, smtp_server, mails, run_jobs):
     order = order_through(client)
-    run_due_jobs()
+    run_jobs()
     [message] = smtp_server.to("ingrid@bakeriet.example")
     assert message["Subject"] == "Din bestilling av Kvitt: aktiver kontoen"
     assert "/activate/" in smtp_server.body(message)
-    run_due_jobs()
+    run_jobs()
     assert len(smtp_server.messages) == 1  # never sent twice
     assert mails()[0].status == "sent"
     del order
 
 
-def test_outbox_keeps_mail_and_retries_when_smtp_is_down(app, client):
-    from tests.conftest import free_port
+def test_outbox_keeps_mail_and_retries_when_smtp_is_down(app, client, mails, run_jobs):
+    from tests.mail_server import free_port
 
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
     try:
         order_through(client)
-        run_due_jobs()
+        run_jobs()
         [mail] = mails()
         assert (mail.status, mail.attempts) == ("pending", 1) and mail.last_error
         assert mail.next_attempt_at > clock.now()
@@ -231,18 +212,18 @@ def test_outbox_keeps_mail_and_retries_when_smtp_is_down(app, client):
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
 
 
-def test_outbox_delivers_once_smtp_is_back(app, client, smtp_server, set_clock):
-    set_clock(2026, 4, 20, 10, 0)
+def test_outbox_delivers_once_smtp_is_back(app, client, smtp_server, at, mails, run_jobs):
+    at(2026, 4, 20, 10, 0)
     working = app.config["MAIL_URL"]
-    from tests.conftest import free_port
+    from tests.mail_server import free_port
 
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"
     order_through(client)
-    run_due_jobs()
+    run_jobs()
     app.config["MAIL_URL"] = working
-    run_due_jobs()
+    run_jobs()
     assert smtp_server.messages == []  # not before the back-off has passed
-    set_clock(2026, 4, 20, 10, 5)
-    run_due_jobs()
+    at(2026, 4, 20, 10, 5)
+    run_jobs()
     assert len(smtp_server.messages) == 1
     assert mails()[0].status == "sent" and mails()[0].attempts == 2

@@ -2,14 +2,13 @@
 from sqlalchemy import select
 
 from tests.shopping import post_company, post_product, post_terms, start_order, step_url
-from tests.views.test_operator import log_in
 from webapp.extensions import db
 from webapp.models import LicenceSubscription, OutboxMail
 from webapp.services.demo import DEMO_ADMIN
 
 
-def test_r_shop_2_an_administrator_buys_add_ons_only(client):
-    log_in(client, DEMO_ADMIN)
+def test_r_shop_2_an_administrator_buys_add_ons_only(client, log_in_demo):
+    log_in_demo(client, DEMO_ADMIN)
     public_id = start_order(client, addons_only=True)
     assert post_product(client, public_id, product="none",
                         addons=["office-storage-50"]).status_code == 303
@@ -24,8 +23,8 @@ def test_r_shop_2_an_administrator_buys_add_ons_only(client):
     assert mail.kind == "addon_confirmation" and "Ekstra lagring 50 GB" in mail.body_text
 
 
-def test_r_shop_2_none_needs_at_least_one_add_on(client):
-    log_in(client, DEMO_ADMIN)
+def test_r_shop_2_none_needs_at_least_one_add_on(client, log_in_demo):
+    log_in_demo(client, DEMO_ADMIN)
     public_id = start_order(client, addons_only=True)
     response = post_product(client, public_id, product="none")
     assert response.status_code == 422 and "minst ett tilleggsprodukt" in \
@@ -64,24 +63,24 @@ def test_forms_are_protected_by_csrf(app, client):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client, set_clock):
+def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client, at, log_in_demo,
+                                                                         run_jobs):
     """Product "None": the add-on is invoiced for the rest of the paid period the next
     morning, exactly as in the portal; the preview is priced at the customer's own interval."""
     import datetime as dt
 
     from tests.billing_model import cost, percent
-    from tests.conftest import run_due_jobs
     from webapp.models import Invoice
 
-    set_clock(2026, 3, 10, 9, 0)
-    log_in(client, DEMO_ADMIN)
-    set_clock(2026, 3, 11, 9, 0)
-    run_due_jobs()  # the demo customer's first invoice: paid through 31 March next year
+    at(2026, 3, 10, 9, 0)
+    log_in_demo(client, DEMO_ADMIN)
+    at(2026, 3, 11, 9, 0)
+    run_jobs()  # the demo customer's first invoice: paid through 31 March next year
     subscription = db.session.scalar(select(LicenceSubscription))
     paid_to = subscription.billed_through
     subscription.billing_interval = "semiannual"  # the customer's own interval from now on
     db.session.commit()
-    set_clock(2026, 4, 2, 12, 0)
+    at(2026, 4, 2, 12, 0)
     public_id = start_order(client, addons_only=True)
     post_product(client, public_id, product="none", addons=["office-storage-50"])
     post_company(client, public_id, company_name="Fjordkaffe AS")
@@ -89,8 +88,8 @@ def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client,
     # Semi-annual, the customer's own interval: 6 × 99,00 less 5 % = 564,30 (not annual).
     assert 'data-price="period">kr\xa0564,30<' in summary
     assert post_terms(client, public_id).status_code == 303
-    set_clock(2026, 4, 3, 9, 0)
-    run_due_jobs()
+    at(2026, 4, 3, 9, 0)
+    run_jobs()
     invoice = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()[-1]
     amount = cost(9_900, dt.date(2026, 4, 2), paid_to)
     assert (invoice.invoice_date, invoice.period_start, invoice.period_end) == (
@@ -98,18 +97,17 @@ def test_rule_8_add_ons_bought_in_the_shop_are_invoiced_the_next_morning(client,
     assert invoice.net_ore == amount - percent(amount, 5)
 
 
-def test_invoice_lines_are_shown_in_the_readers_language(client, set_clock):
+def test_invoice_lines_are_shown_in_the_readers_language(client, at, log_in_demo, run_jobs):
     """An English reader sees the lines in English; the document itself (PDF, EHF) stays in
     bokmål, the invoice's language, and so does a credit note's copy of a line."""
-    from tests.conftest import run_due_jobs
     from webapp import clock
     from webapp.models import Invoice
     from webapp.services.billing import credit_invoice
 
-    set_clock(2026, 3, 10, 9, 0)
-    log_in(client, DEMO_ADMIN)
-    set_clock(2026, 3, 11, 9, 0)
-    run_due_jobs()
+    at(2026, 3, 10, 9, 0)
+    log_in_demo(client, DEMO_ADMIN)
+    at(2026, 3, 11, 9, 0)
+    run_jobs()
     invoice = db.session.scalar(select(Invoice).order_by(Invoice.id))
     note = credit_invoice(invoice, "Feil antall brukere", clock.now())
     db.session.commit()

@@ -3,11 +3,11 @@ wizard (abandon, resume), delete refused, move in an htmx dialog, invite, re-inv
 import datetime as dt
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.partner_setup import ORG, agreement_with, company_named, invite, on, partner
-from tests.views.test_access_matrix import _log_in
 from webapp.extensions import db
 from webapp.models import Company, CompanyDraft, CompanyMove, CustomerAgreement
 
@@ -15,18 +15,22 @@ D = dt.date
 HTMX = {"HX-Request": "true"}
 
 
-def _partner_logged_in(client):
-    firm, admin = partner(D(2026, 1, 5))
-    _log_in(client, admin)
-    return firm, admin
+@pytest.fixture
+def partner_logged_in(log_in):
+    def _partner_logged_in(client):
+        firm, admin = partner(D(2026, 1, 5))
+        log_in(client, admin)
+        return firm, admin
+    return _partner_logged_in
 
 
 def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_r_agr_2_create_an_agreement_then_abandon_and_resume_the_company_wizard(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_r_agr_2_create_an_agreement_then_abandon_and_resume_the_company_wizard(
+        app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     created = client.post("/admin/agreements", data={"name": "Bakerkjeden",
                                                       "customer_number": "10001"})
     assert created.status_code == 303
@@ -72,8 +76,8 @@ def test_r_agr_2_create_an_agreement_then_abandon_and_resume_the_company_wizard(
         Company.name == "Baker Nord AS")) == 1
 
 
-def test_wizard_bad_input_is_explained_next_to_the_field_and_kept(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_wizard_bad_input_is_explained_next_to_the_field_and_kept(app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     wizard = client.post("/admin/agreements", data={"name": "Avtale"}).headers["Location"]
     response = client.post(wizard, data={"name": "Feil AS", "organisation_number": "123456789",
                                          "email": "ikke-epost", "action": "next"})
@@ -84,14 +88,15 @@ def test_wizard_bad_input_is_explained_next_to_the_field_and_kept(app, client):
     assert db.session.scalar(select(CompanyDraft.data))["name"] == "Feil AS"
 
 
-def test_r_agr_2_an_empty_name_is_refused_with_a_message(app, client):
-    _partner_logged_in(client)
+def test_r_agr_2_an_empty_name_is_refused_with_a_message(app, client, partner_logged_in):
+    partner_logged_in(client)
     response = client.post("/admin/agreements", data={"name": "", "customer_number": "5"})
     assert response.status_code == 422 and "Feltet må fylles ut" in _text(response)
 
 
-def test_r_agr_3_deleting_an_agreement_with_companies_is_refused_with_an_explanation(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_r_agr_3_deleting_an_agreement_with_companies_is_refused_with_an_explanation(
+        app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     full = agreement_with(firm, "Full", "Har selskap AS")
     empty = agreement_with(firm, "Tom")
     assert client.post(f"/admin/agreements/{full.id}/delete").status_code == 303
@@ -106,8 +111,8 @@ def test_r_agr_3_deleting_an_agreement_with_companies_is_refused_with_an_explana
     assert client.get(f"/admin/agreements/{empty.id}").status_code == 404
 
 
-def test_r_agr_4_move_a_company_in_an_htmx_dialog(app, client):
-    firm, admin = _partner_logged_in(client)
+def test_r_agr_4_move_a_company_in_an_htmx_dialog(app, client, partner_logged_in):
+    firm, admin = partner_logged_in(client)
     agreement_with(firm, "Gammel", "Flyttes AS")
     company = company_named("Flyttes AS")
     dialog = client.get(f"/admin/agreements/companies/{company.id}/move", headers=HTMX)
@@ -131,8 +136,9 @@ def test_r_agr_4_move_a_company_in_an_htmx_dialog(app, client):
     assert "Gammel" in history and "Egen avtale" in history and "Rita Revisor" in history
 
 
-def test_r_agr_4_moving_into_another_owners_agreement_changes_nothing(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_r_agr_4_moving_into_another_owners_agreement_changes_nothing(
+        app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     other, _ = partner(D(2026, 1, 5), name="Annet Byrå AS", org=ORG[1],
                        email="post@annet.example")
     agreement_with(firm, "Vår", "Vår kunde AS")
@@ -147,8 +153,9 @@ def test_r_agr_4_moving_into_another_owners_agreement_changes_nothing(app, clien
                        f"/move", data={"target": "new", "new_name": "x"}).status_code == 404
 
 
-def test_r_agr_1_inviting_one_person_to_two_companies_shows_one_licence(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_r_agr_1_inviting_one_person_to_two_companies_shows_one_licence(
+        app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     agreement = agreement_with(firm, "Kjeden", "Butikk En AS", "Butikk To AS")
     for name in ("Butikk En AS", "Butikk To AS"):
         response = client.post(f"/admin/agreements/{agreement.id}/invite", data={
@@ -164,8 +171,8 @@ def test_r_agr_1_inviting_one_person_to_two_companies_shows_one_licence(app, cli
     assert 'value="ola@example.com"' in _text(again)
 
 
-def test_reinvoicing_basis_page_and_excel_export(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_reinvoicing_basis_page_and_excel_export(app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     agreement_with(firm, "Butikken", "Butikk AS", customer_number="40001")
     invite(company_named("Butikk AS"), "eva@example.com", first_name="Eva")
     page = client.get("/admin/agreements/basis?month=2026-01")
@@ -181,8 +188,8 @@ def test_reinvoicing_basis_page_and_excel_export(app, client):
     assert bad.status_code == 422 and "2026-11" in _text(bad) and 'value="januar"' in _text(bad)
 
 
-def test_agreement_pages_in_english(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_agreement_pages_in_english(app, client, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     agreement = agreement_with(firm, "Kjeden", "Butikk AS")
     for url in ("/admin/agreements", f"/admin/agreements/{agreement.id}",
                 "/admin/agreements/basis"):
@@ -191,14 +198,15 @@ def test_agreement_pages_in_english(app, client):
         assert 'lang="en"' in _text(page) and "Customer agreement" in _text(page)
 
 
-def test_r_agr_1_one_login_works_in_every_company_it_was_invited_to(app, client):
-    firm, _ = _partner_logged_in(client)
+def test_r_agr_1_one_login_works_in_every_company_it_was_invited_to(
+        app, client, log_in, partner_logged_in):
+    firm, _ = partner_logged_in(client)
     agreement_with(firm, "Kjeden", "Butikk En AS", "Butikk To AS")
     ola, _ = invite(company_named("Butikk En AS"), "ola@example.com")
     invite(company_named("Butikk To AS"), "ola@example.com", group="administrators")
     stranger = agreement_with(firm, "Annen", "Fremmed AS").companies[0]
     client.post("/logout")
-    _log_in(client, ola)
+    log_in(client, ola)
     home = _text(client.get("/portal/"))
     assert "Butikk En AS" in home and 'id="acting-company"' in home
     two = company_named("Butikk To AS")

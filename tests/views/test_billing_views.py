@@ -5,36 +5,18 @@ import io
 from sqlalchemy import select
 
 from tests.bank_files import ocr_file
-from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at, invoices, walk
-from tests.views.test_operator import log_in_operator
 from webapp.extensions import db
-from webapp.models import Membership, User, UserGroup
+from webapp.models import Membership, UserGroup
 
 D = dt.date
 
 
-def customer_with_invoice(client, name="Bakeriet Lille AS", password="kunde-passord"):
-    subscription = active_customer(D(2026, 4, 20), name=name)
-    at(2026, 4, 21, 9, 0)
-    run_due_jobs()
-    user = db.session.scalar(select(User).join(User.company).where(
-        User.username == "user0", User.company_id == subscription.agreement.companies[0].id))
-    user.set_password(password)
-    db.session.commit()
-    return subscription, user
 
 
-def log_in_as(client, user, password="kunde-passord"):
-    response = client.post("/login", data={"login_id": user.company.login_id,
-                                           "username": user.username, "password": password})
-    assert response.status_code == 303
-
-
-def test_portal_lists_invoices_with_status_page_and_pdf(client):
+def test_portal_lists_invoices_with_status_page_and_pdf(client, customer_with_invoice, invoices,
+                                                        log_in):
     _subscription, user = customer_with_invoice(client)
-    log_in_as(client, user)
+    log_in(client, user)
     [invoice] = invoices()
     listing = client.get("/portal/invoices").get_data(as_text=True)
     assert f'id="invoice-{invoice.number}"' in listing and "Åpen" in listing
@@ -47,27 +29,30 @@ def test_portal_lists_invoices_with_status_page_and_pdf(client):
     assert pdf.data.startswith(b"%PDF")
 
 
-def test_portal_invoice_of_another_customer_is_not_found(client):
+def test_portal_invoice_of_another_customer_is_not_found(client, customer_with_invoice, invoices,
+                                                         log_in):
     _sub, user = customer_with_invoice(client)
     other, _other_user = customer_with_invoice(client, name="Andre AS")
-    log_in_as(client, user)
+    log_in(client, user)
     theirs = [i for i in invoices() if i.agreement_id == other.agreement_id][0]
     assert client.get(f"/portal/invoices/{theirs.id}").status_code == 404
     assert client.get(f"/portal/invoices/{theirs.id}.pdf").status_code == 404
 
 
-def test_portal_invoices_need_the_billing_permission(client):
+def test_portal_invoices_need_the_billing_permission(client, customer_with_invoice, log_in):
     _sub, user = customer_with_invoice(client)
     group = db.session.scalar(select(UserGroup).join(Membership,
                                                      Membership.user_group_id == UserGroup.id)
                               .where(Membership.user_id == user.id))
     group.can_billing = False
     db.session.commit()
-    log_in_as(client, user)
+    log_in(client, user)
     assert client.get("/portal/invoices").status_code == 403
 
 
-def test_operator_registers_a_payment_and_the_customer_sees_it_paid(client, app):
+def test_operator_registers_a_payment_and_the_customer_sees_it_paid(client, app,
+                                                                    customer_with_invoice, invoices,
+                                                                    log_in, log_in_operator):
     _sub, user = customer_with_invoice(client)
     [invoice] = invoices()
     log_in_operator(client)
@@ -80,11 +65,12 @@ def test_operator_registers_a_payment_and_the_customer_sees_it_paid(client, app)
                      data={"amount": amount, "paid_on": "2026-05-02", "kid": invoice.kid})
     assert ok.status_code == 303
     client.post("/logout")
-    log_in_as(client, user)
+    log_in(client, user)
     assert "Betalt" in client.get("/portal/invoices").get_data(as_text=True)
 
 
-def test_operator_credits_once_with_a_reason(client):
+def test_operator_credits_once_with_a_reason(client, customer_with_invoice, invoices,
+                                             log_in_operator):
     customer_with_invoice(client)
     [invoice] = invoices()
     log_in_operator(client)
@@ -97,7 +83,8 @@ def test_operator_credits_once_with_a_reason(client):
     assert [i.kind for i in invoices()] == ["invoice", "credit_note"]
 
 
-def test_r_pay_1_operator_imports_an_ocr_file_and_reconciles_it(client):
+def test_r_pay_1_operator_imports_an_ocr_file_and_reconciles_it(client, customer_with_invoice,
+                                                                invoices, log_in_operator):
     customer_with_invoice(client)
     [invoice] = invoices()
     log_in_operator(client)
@@ -121,7 +108,8 @@ def test_r_pay_1_operator_imports_an_ocr_file_and_reconciles_it(client):
     assert invoices()[0].paid_ore == 10_000
 
 
-def test_operator_dunning_queue_and_debt_collection_export(client):
+def test_operator_dunning_queue_and_debt_collection_export(client, customer_with_invoice,
+                                                           log_in_operator, walk):
     customer_with_invoice(client)
     walk(D(2026, 5, 5), D(2026, 6, 9), pay=False)
     log_in_operator(client)
@@ -132,13 +120,16 @@ def test_operator_dunning_queue_and_debt_collection_export(client):
     assert "Bakeriet Lille AS" in export.splitlines()[1]
 
 
-def test_r_pay_1_customer_asks_for_avtalegiro_and_operator_claims_by_file(client):
+def test_r_pay_1_customer_asks_for_avtalegiro_and_operator_claims_by_file(client,
+                                                                          customer_with_invoice,
+                                                                          invoices, log_in,
+                                                                          log_in_operator):
     import netsgiro
 
     from webapp.services import avtalegiro
 
     subscription, user = customer_with_invoice(client)
-    log_in_as(client, user)
+    log_in(client, user)
     page = client.get("/portal/avtalegiro").get_data(as_text=True)
     kid = avtalegiro.mandate_kid(subscription.agreement_id)
     assert kid in page

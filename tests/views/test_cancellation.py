@@ -2,27 +2,28 @@
 and an operator's undo."""
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at, invoices
-from tests.views.test_access_matrix import _admin_of, _log_in
-from tests.views.test_operator import log_in_operator
 from webapp.extensions import db
 from webapp.models import OutboxMail
 
 D = dt.date
 
 
-def test_r_bill_7_cancel_before_the_next_period_credits_it_and_closes_after_paid_end(client):
+def test_r_bill_7_cancel_before_the_next_period_credits_it_and_closes_after_paid_end(client,
+                                                                                     admin_of, at,
+                                                                                     invoices,
+                                                                                     log_in,
+                                                                                     run_jobs):
     subscription = active_customer(D(2026, 4, 20), "quarterly")
     for day in (21, 22):
         at(2026, 4, day, 9, 0)
-        run_due_jobs()
+        run_jobs()
     at(2026, 7, 11, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     page = client.get("/portal/cancel").get_data(as_text=True)
     assert "til og med 31.10.2026" in page and "Last ned fakturaer" in page
     at(2026, 7, 20, 9, 0)
@@ -35,27 +36,28 @@ def test_r_bill_7_cancel_before_the_next_period_credits_it_and_closes_after_paid
     home = client.get("/portal/").get_data(as_text=True)
     assert "Sagt opp, tilgang til" in home and "31.07.2026" in home
     at(2026, 8, 1, 9, 0)
-    run_due_jobs()
+    run_jobs()
     db.session.refresh(subscription)
     assert subscription.status == "cancelled"
     client.post("/logout")
-    user = _admin_of(subscription)
+    user = admin_of(subscription)
     refused = client.post("/login", data={"login_id": user.company.login_id,
                                           "username": user.username,
                                           "password": "passord-1234"})
     assert refused.status_code == 422
 
 
-def test_r_plan_3_monthly_plans_have_three_months_notice_and_free_none(client):
+def test_r_plan_3_monthly_plans_have_three_months_notice_and_free_none(client, admin_of, at,
+                                                                       log_in):
     basic = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-basic", addons=(),
                             name="Basic AS")
     free = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-free", addons=(),
                            name="Gratis AS")
     at(2026, 5, 12, 9, 0)
-    _log_in(client, _admin_of(basic))
+    log_in(client, admin_of(basic))
     client.post("/portal/cancel")
     client.post("/logout")
-    _log_in(client, _admin_of(free))
+    log_in(client, admin_of(free))
     client.post("/portal/cancel")
     db.session.refresh(basic)
     db.session.refresh(free)
@@ -63,13 +65,15 @@ def test_r_plan_3_monthly_plans_have_three_months_notice_and_free_none(client):
     assert free.cancel_on == D(2026, 5, 12)
 
 
-def test_operator_undoes_a_cancellation_and_the_period_is_invoiced_again(client):
+def test_operator_undoes_a_cancellation_and_the_period_is_invoiced_again(client, admin_of, at,
+                                                                         invoices, log_in,
+                                                                         log_in_operator, run_jobs):
     subscription = active_customer(D(2026, 4, 20), "quarterly")
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
+    run_jobs()
     at(2026, 7, 11, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     at(2026, 7, 20, 9, 0)
     client.post("/portal/cancel")
     client.post("/logout")
@@ -78,7 +82,7 @@ def test_operator_undoes_a_cancellation_and_the_period_is_invoiced_again(client)
     client.post("/operator/cancellations", data={"subscription_id": subscription.id})
     db.session.refresh(subscription)
     assert subscription.cancel_on is None
-    run_due_jobs()
+    run_jobs()
     august = [i for i in invoices() if i.period_start == D(2026, 8, 1)]
     assert [i.kind for i in august] == ["invoice", "credit_note", "invoice"]
     db.session.refresh(subscription)
@@ -100,27 +104,31 @@ def _model_credit_after_closing(start, closed_on):
     return [doc for doc in sub.documents if doc.kind == "credit_note"]
 
 
-def _invoiced_customer_at_closing(client):
-    """An annual customer invoiced through January next year; on 10 March the operator is
-    logged in to close its account."""
-    from webapp.models import Company
+@pytest.fixture
+def invoiced_customer_at_closing(at, run_jobs, log_in_operator):
+    def _invoiced_customer_at_closing(client):
+        """An annual customer invoiced through January next year; on 10 March the operator is
+        logged in to close its account."""
+        from webapp.models import Company
 
-    subscription = active_customer(D(2026, 1, 5), addons=("office-mobile",), quantity=3)
-    at(2026, 1, 6, 9, 0)
-    run_due_jobs()
-    company = db.session.scalar(select(Company).where(Company.name == "Bakeriet Lille AS"))
-    at(2026, 3, 10, 12, 0)
-    log_in_operator(client)
-    return subscription, company
+        subscription = active_customer(D(2026, 1, 5), addons=("office-mobile",), quantity=3)
+        at(2026, 1, 6, 9, 0)
+        run_jobs()
+        company = db.session.scalar(select(Company).where(Company.name == "Bakeriet Lille AS"))
+        at(2026, 3, 10, 12, 0)
+        log_in_operator(client)
+        return subscription, company
+    return _invoiced_customer_at_closing
 
 
-def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(client):
+def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(
+        client, at, invoices, run_jobs, invoiced_customer_at_closing):
     """Seed 001: every subscription ends on the day, the invoiced days after it are credited
     as the rules say, open invoices stay for dunning unless credited, nothing more is
     invoiced, and nothing is deleted."""
     from webapp.models import Invoice, LicenceSubscription
 
-    subscription, company = _invoiced_customer_at_closing(client)
+    subscription, company = invoiced_customer_at_closing(client)
     unknown = client.post("/operator/accounts/close", data={"login_id": "999999",
                                                             "reason": "bankrupt"})
     assert unknown.status_code == 422 and "Ingen kunde har denne kunde-ID-en." in \
@@ -140,15 +148,16 @@ def test_seed_001_operator_closes_the_account_of_a_bankrupt_company(client):
         "login_id": company.login_id, "reason": "bankrupt"})
     assert again.status_code == 422 and "allerede avsluttet" in again.get_data(as_text=True)
     at(2027, 1, 11, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert [i.kind for i in invoices() if i.subscription_id == subscription.id] == [
         "invoice", "credit_note"]  # nothing more
     assert db.session.get(LicenceSubscription, subscription.id).status != "active"
     assert db.session.get(Invoice, first.id) is not None  # kept
 
 
-def test_seed_001_closing_can_credit_the_open_invoices_too(client):
-    subscription, company = _invoiced_customer_at_closing(client)
+def test_seed_001_closing_can_credit_the_open_invoices_too(client, invoices,
+                                                           invoiced_customer_at_closing):
+    subscription, company = invoiced_customer_at_closing(client)
     assert client.post("/operator/accounts/close", data={
         "login_id": company.login_id, "reason": "dissolved",
         "credit_open": "y"}).status_code == 303

@@ -8,9 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
 from tests.partner_setup import ORG, on, partner
-from tests.views.test_access_matrix import _log_in
 from webapp.extensions import db
 from webapp.models import (
     ActionToken,
@@ -32,9 +30,9 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def firm(app, client):
+def firm(app, client, log_in):
     company, admin = partner(D(2026, 1, 5))
-    _log_in(client, admin)
+    log_in(client, admin)
     return company
 
 
@@ -61,16 +59,19 @@ def _client_admin(customer) -> User:
         User.company_id == customer.agreement.companies[0].id, User.username == "user0"))
 
 
-def _approve(client, link: str, approver: User, firm: Company):
-    """The client's administrator logs in and approves; then the firm's administrator is
-    logged in again."""
-    client.post("/logout")
-    _log_in(client, approver)
-    response = client.post(link, data={"accept": "y"})
-    client.post("/logout")
-    _log_in(client, db.session.scalar(select(User).where(User.company_id == firm.id,
-                                                         User.is_main_contact)))
-    return response
+@pytest.fixture
+def approve(log_in):
+    def _approve(client, link: str, approver: User, firm: Company):
+        """The client's administrator logs in and approves; then the firm's administrator is
+        logged in again."""
+        client.post("/logout")
+        log_in(client, approver)
+        response = client.post(link, data={"accept": "y"})
+        client.post("/logout")
+        log_in(client, db.session.scalar(select(User).where(User.company_id == firm.id,
+                                                             User.is_main_contact)))
+        return response
+    return _approve
 
 
 def _user_with_email(email: str) -> User:
@@ -110,7 +111,7 @@ def test_r_collab_1_no_collaboration_without_an_assignment(app, client, firm):
 
 
 def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_link(
-        app, client, firm):
+        app, client, firm, log_in, run_jobs):
     found = _add_client(client)
     page = _text(client.get(f"/partner/clients/{found.id}"))
     assert 'data-scenario="new_client"' in page
@@ -131,7 +132,7 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
     assert kinds == {"welcome", "collaboration_invitation"}
     # Nothing starts, nothing is billed, before the client approves.
     on(D(2026, 1, 7), 8)
-    run_due_jobs()
+    run_jobs()
     assert db.session.scalar(select(Collaboration.status)) == "invited"
     assert db.session.scalar(select(func.count()).select_from(LicenceSubscription).where(
         LicenceSubscription.kind == "service")) == 0
@@ -145,7 +146,7 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
     # Holding the link is not enough: the client's administrator logs in first.
     asked = client.get(link)
     assert asked.status_code == 303 and "/login?next=" in asked.headers["Location"]
-    _log_in(client, admin)
+    log_in(client, admin)
     shown = client.get(link)
     assert shown.status_code == 200 and "Kvitt Regnskap Smart" in _text(shown)
     refused = client.post(link)
@@ -162,7 +163,7 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
         LicenceSubscription.kind == "service")) == 1
     # The billing follows: the firm pays, from the morning after the approval.
     on(D(2026, 1, 8), 8)
-    run_due_jobs()
+    run_jobs()
     [invoice] = db.session.scalars(select(Invoice).where(
         Invoice.agreement_id == firm.agreement_id,
         Invoice.invoice_date == D(2026, 1, 8))).all()
@@ -175,7 +176,8 @@ def test_r_collab_4_new_client_contact_becomes_administrator_and_approves_by_lin
              3 * 34_900)]
 
 
-def test_r_collab_3_client_without_the_service_pays_itself_for_twelve_months(app, client, firm):
+def test_r_collab_3_client_without_the_service_pays_itself_for_twelve_months(
+        app, client, firm, approve):
     customer = active_customer(D(2026, 1, 5), name="Kunde Med Office AS")
     customer.agreement.companies[0].organisation_number = CLIENT_ORG
     db.session.commit()
@@ -186,7 +188,7 @@ def test_r_collab_3_client_without_the_service_pays_itself_for_twelve_months(app
                      period="12").status_code == 303
     # The invitation goes to the client company's own administrator, who logs in to approve.
     link = _approval_link("user0@example.com")
-    assert _approve(client, link, _client_admin(customer), firm).status_code == 200
+    assert approve(client, link, _client_admin(customer), firm).status_code == 200
     service = db.session.scalar(select(LicenceSubscription).where(
         LicenceSubscription.kind == "service"))
     assert (service.agreement_id, service.plan_code, service.billing_interval) == (
@@ -194,7 +196,7 @@ def test_r_collab_3_client_without_the_service_pays_itself_for_twelve_months(app
 
 
 def test_r_collab_2_client_already_subscribing_stays_recipient_and_pays_nothing_new(
-        app, client, firm):
+        app, client, firm, run_jobs, approve):
     customer = active_customer(D(2026, 1, 5), name="Har Regnskap AS")
     customer.agreement.companies[0].organisation_number = CLIENT_ORG
     db.session.add(LicenceSubscription(
@@ -210,10 +212,10 @@ def test_r_collab_2_client_already_subscribing_stays_recipient_and_pays_nothing_
     collaboration = db.session.scalar(select(Collaboration))
     assert (collaboration.variant_code, collaboration.invoice_recipient) == ("regnskap-pro",
                                                                              "client")
-    assert _approve(client, _approval_link("user0@example.com"), _client_admin(customer),
+    assert approve(client, _approval_link("user0@example.com"), _client_admin(customer),
                     firm).status_code == 200
     on(D(2026, 1, 9), 8)
-    run_due_jobs()
+    run_jobs()
     assert db.session.scalar(select(func.count()).select_from(LicenceSubscription).where(
         LicenceSubscription.kind == "service")) == 1
     # No fee until the client's own agreement renews: no Kvitt Regnskap line anywhere.
@@ -221,16 +223,16 @@ def test_r_collab_2_client_already_subscribing_stays_recipient_and_pays_nothing_
                 for line in invoice.lines if "Regnskap" in line.description]
 
 
-def test_r_collab_5_change_from_the_next_renewal_and_end(app, client, firm):
+def test_r_collab_5_change_from_the_next_renewal_and_end(app, client, firm, run_jobs, approve):
     found = _add_client(client)
     _activate(client, found, variant="regnskap-faktura", invoice_recipient="partner",
               period="3", contact_first_name="Kari", contact_last_name="Kafé",
               contact_email="kari@kafe.example")
-    assert _approve(client, _approval_link("kari@kafe.example"),
+    assert approve(client, _approval_link("kari@kafe.example"),
                     _user_with_email("kari@kafe.example"), firm).status_code == 200
     collaboration = db.session.scalar(select(Collaboration))
     on(D(2026, 1, 8), 8)
-    run_due_jobs()
+    run_jobs()
     listing = _text(client.get("/partner/collaborations"))
     assert "Aktiv" in listing and "Kafé Sentrum AS" in listing
     prefix = f"c{collaboration.id}"
@@ -244,7 +246,7 @@ def test_r_collab_5_change_from_the_next_renewal_and_end(app, client, firm):
                                                          firm.agreement_id)
     # ... which is invoiced on 11 April for May–July, to the client, in Pro.
     on(D(2026, 4, 11), 8)
-    run_due_jobs()
+    run_jobs()
     db.session.expire_all()
     client_agreement = collaboration.client_company.agreement_id
     [renewal] = db.session.scalars(select(Invoice).where(
@@ -277,7 +279,7 @@ def test_r_collab_5_an_approval_link_expires_and_cannot_be_forged(app, client, f
         ActionToken.purpose == "approve")) is None
 
 
-def test_a_partner_reaches_only_its_own_clients_and_collaborations(app, client, firm):
+def test_a_partner_reaches_only_its_own_clients_and_collaborations(app, client, firm, log_in):
     found = _add_client(client)
     _activate(client, found, variant="regnskap-smart", invoice_recipient="client", period="12",
               contact_first_name="Kari", contact_last_name="Kafé",
@@ -286,7 +288,7 @@ def test_a_partner_reaches_only_its_own_clients_and_collaborations(app, client, 
     client.post("/logout")
     _other, other_admin = partner(D(2026, 1, 5), name="Annet Byrå AS", org=ORG[1],
                                   email="post@annet.example")
-    _log_in(client, other_admin)
+    log_in(client, other_admin)
     for method, url in (("GET", f"/partner/clients/{found.id}"),
                         ("POST", f"/partner/clients/{found.id}/assignments"),
                         ("POST", f"/partner/clients/{found.id}/activate"),
@@ -299,14 +301,13 @@ def test_a_partner_reaches_only_its_own_clients_and_collaborations(app, client, 
     # A customer that is not a partner has no partner workspace.
     client.post("/logout")
     customer = active_customer(D(2026, 1, 5), name="Vanlig Kunde AS")
-    _log_in(client, db.session.scalar(select(User).where(
+    log_in(client, db.session.scalar(select(User).where(
         User.company_id == customer.agreement.companies[0].id)))
     assert client.get("/partner/clients").status_code == 404
 
 
-def test_operator_registers_a_partner_and_a_firm_signs_up_in_the_shop(app, client):
+def test_operator_registers_a_partner_and_a_firm_signs_up_in_the_shop(app, client, log_in_operator):
     from tests.shopping import order_through
-    from tests.views.test_operator import log_in_operator
 
     log_in_operator(client)
     data = {"company_name": "Tall og Tekst AS", "organisation_number": ORG[5],
@@ -336,7 +337,7 @@ def test_collaboration_pages_in_english(app, client, firm):
 
 
 
-def test_r_collab_5_a_firm_cannot_approve_for_an_existing_customer(app, client, firm):
+def test_r_collab_5_a_firm_cannot_approve_for_an_existing_customer(app, client, firm, run_jobs):
     """The hole: the firm types an existing customer's organisation number and its own e-mail
     address. The invitation goes to the customer's administrators only; the firm's own login
     cannot approve; nothing is invoiced to the customer."""
@@ -356,14 +357,14 @@ def test_r_collab_5_a_firm_cannot_approve_for_an_existing_customer(app, client, 
     client.post("/logout")
     assert client.post(link).status_code == 303  # to the login page, nothing approved
     on(D(2026, 1, 7), 8)
-    run_due_jobs()
+    run_jobs()
     assert db.session.scalar(select(Collaboration.status)) == "invited"
     assert not [line for invoice in db.session.scalars(select(Invoice))
                 for line in invoice.lines if "Regnskap" in line.description]
 
 
 def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_ends_it(
-        app, client, firm):
+        app, client, firm, log_in, run_jobs, approve):
     from webapp.models import AccessStretch, Membership
     from webapp.services.collaboration import TERMS_VERSION
 
@@ -372,7 +373,7 @@ def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_e
     company.organisation_number = CLIENT_ORG
     db.session.commit()
     on(D(2026, 1, 6), 8)
-    run_due_jobs()  # the client's own first invoice
+    run_jobs()  # the client's own first invoice
     [own_invoice] = db.session.scalars(select(Invoice).where(
         Invoice.agreement_id == customer.agreement_id)).all()
     found = _add_client(client, name="Kunde Med Office AS")
@@ -384,11 +385,11 @@ def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_e
     assert client.post("/company", data={"company_id": company.id}).status_code == 404
     link = _approval_link("user0@example.com")
     client.post("/logout")
-    _log_in(client, _client_admin(customer))
+    log_in(client, _client_admin(customer))
     asked = _text(client.get(link))
     assert firm_admin.full_name in asked and "Regnskapsfører" in asked
     assert f"versjon {TERMS_VERSION}" in asked
-    _approve(client, link, _client_admin(customer), firm)
+    approve(client, link, _client_admin(customer), firm)
     collaboration = db.session.scalar(select(Collaboration))
     assert (collaboration.approved_by_user_id, collaboration.terms_version) == (
         _client_admin(customer).id, TERMS_VERSION)
@@ -406,7 +407,7 @@ def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_e
     # The client sees the collaboration under Admin and ends it.
     on(D(2026, 2, 10), 9)
     client.post("/logout")
-    _log_in(client, _client_admin(customer))
+    log_in(client, _client_admin(customer))
     listed = _text(client.get("/portal/collaborations"))
     assert "Regnskapshuset AS" in listed and firm_admin.full_name in listed
     ended = client.post(f"/portal/collaborations/{collaboration.id}/end")
@@ -414,7 +415,7 @@ def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_e
     assert "har ikke lenger tilgang" in _text(client.get("/portal/collaborations"))
     # The firm's user is back in its own company at once and cannot switch in again.
     client.post("/logout")
-    _log_in(client, firm_admin)
+    log_in(client, firm_admin)
     assert client.post("/company", data={"company_id": company.id}).status_code == 404
     db.session.refresh(stretch)
     assert stretch.last_day == D(2026, 2, 9)
@@ -424,7 +425,7 @@ def test_r_collab_6_the_firms_users_share_the_clients_company_until_the_client_e
 
 
 def test_r_collab_7_only_the_clients_administrators_see_and_end_its_collaborations(
-        app, client, firm):
+        app, client, firm, log_in):
     customer = active_customer(D(2026, 1, 5), name="Kunde Med Office AS", users=2)
     company = customer.agreement.companies[0]
     company.organisation_number = CLIENT_ORG
@@ -436,7 +437,7 @@ def test_r_collab_7_only_the_clients_administrators_see_and_end_its_collaboratio
     # administrator cannot see the page.
     assert client.post(f"/portal/collaborations/{collaboration.id}/end").status_code == 404
     client.post("/logout")
-    _log_in(client, db.session.scalar(select(User).where(User.username == "user1")))
+    log_in(client, db.session.scalar(select(User).where(User.username == "user1")))
     assert client.get("/portal/collaborations").status_code == 403
     assert client.post(f"/portal/collaborations/{collaboration.id}/end").status_code == 403
     assert db.session.scalar(select(Collaboration.status)) == "invited"

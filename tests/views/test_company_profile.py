@@ -5,15 +5,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.billing_setup import active_customer
-from tests.views.test_access_matrix import _admin_of, _log_in
 from webapp.extensions import db
 from webapp.models import Company
 
 
 @pytest.fixture
-def admin_client(client):
+def admin_client(client, admin_of, log_in):
     subscription = active_customer(dt.date(2026, 4, 20))
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     return client
 
 

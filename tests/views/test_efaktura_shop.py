@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from tests.billing_model import EXTRA_LICENCE, PLANS, VAT, Model, percent
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
 from tests.shopping import (
     ADMIN,
     SECOND,
@@ -20,9 +19,6 @@ from tests.shopping import (
     start_order,
     step_url,
 )
-from tests.views.test_access_matrix import _admin_of, _log_in
-from tests.views.test_activation import activate, link_in, mails
-from tests.views.test_support import _operator
 from webapp.extensions import db
 from webapp.models import Invoice, LicenceSubscription, Order, SupportRequest
 from webapp.services.demo import seed_demo_data
@@ -98,8 +94,9 @@ def test_r_plan_5_free_has_one_user_plans_have_no_trial_and_no_addons(client, da
     assert re.search(rf'<input checked[^>]*value="{data["product"]}"', _text(answer))
 
 
-def test_r_plan_5_basic_is_ordered_activated_and_invoiced_monthly(client, set_clock):
-    set_clock(2026, 3, 2, 10, 0)
+def test_r_plan_5_basic_is_ordered_activated_and_invoiced_monthly(client, at, activate, mails,
+                                                                  run_jobs):
+    at(2026, 3, 2, 10, 0)
     public_id = start_order(client)
     post_product(client, public_id, product="efaktura-basic", users=3)
     company_page = _text(client.get(step_url(public_id, "company")))
@@ -119,8 +116,8 @@ def test_r_plan_5_basic_is_ordered_activated_and_invoiced_monthly(client, set_cl
     subscription = db.session.scalar(select(LicenceSubscription))
     assert (subscription.plan_code, subscription.quantity, subscription.billing_interval,
             subscription.status) == ("efaktura-basic", 3, "monthly", "active")
-    set_clock(2026, 3, 3, 6, 0)
-    run_due_jobs()
+    at(2026, 3, 3, 6, 0)
+    run_jobs()
     # The rules' model: the rest of March and April, the plan and one licence beyond two.
     model = Model(dt.date(2026, 3, 2), "efaktura-basic", 3, "monthly", [], users=2)
     model.morning(dt.date(2026, 3, 3))
@@ -130,8 +127,9 @@ def test_r_plan_5_basic_is_ordered_activated_and_invoiced_monthly(client, set_cl
         expected.net + expected.vat, expected.first, expected.last)
 
 
-def test_r_plan_5_free_needs_no_invoice_address_and_is_never_invoiced(client, set_clock):
-    set_clock(2026, 3, 2, 10, 0)
+def test_r_plan_5_free_needs_no_invoice_address_and_is_never_invoiced(client, at, link_in, mails,
+                                                                      run_jobs):
+    at(2026, 3, 2, 10, 0)
     order = _order_plan(client, "efaktura-free", 1)
     path = link_in(mails("order_confirmation")[0], "/activate/")
     page = _text(client.get(path))
@@ -139,8 +137,8 @@ def test_r_plan_5_free_needs_no_invoice_address_and_is_never_invoiced(client, se
     assert client.post(path, data={}).status_code == 303
     db.session.refresh(order)
     assert db.session.scalar(select(LicenceSubscription.status)) == "active"
-    set_clock(2026, 5, 3, 6, 0)
-    run_due_jobs()
+    at(2026, 5, 3, 6, 0)
+    run_jobs()
     assert db.session.scalar(select(Invoice)) is None
 
 
@@ -173,7 +171,8 @@ def test_r_plan_5_a_quote_request_with_bad_input_is_refused_at_the_field(client,
     assert db.session.scalar(select(SupportRequest)) is None
 
 
-def test_r_plan_5_a_visitor_asks_for_a_quote_and_the_operator_answers_by_mail(client):
+def test_r_plan_5_a_visitor_asks_for_a_quote_and_the_operator_answers_by_mail(client, log_in, mails,
+                                                                              operator_user):
     seed_demo_data()
     sent = client.post("/quote", data=QUOTE)
     assert sent.status_code == 200 and "kari@lager.example" in _text(sent)
@@ -181,7 +180,7 @@ def test_r_plan_5_a_visitor_asks_for_a_quote_and_the_operator_answers_by_mail(cl
     assert "Hei Kari" in receipt and "ERP-systemet" in receipt and "/portal/" not in receipt
 
     asked = db.session.scalar(select(SupportRequest))
-    _log_in(client, _operator())
+    log_in(client, operator_user())
     queue = _text(client.get("/operator/support"))
     assert "Lager og Logistikk AS (ikke kunde) – Kari Nordmann" in queue
     page = _text(client.get(f"/operator/support/{asked.id}"))
@@ -192,9 +191,9 @@ def test_r_plan_5_a_visitor_asks_for_a_quote_and_the_operator_answers_by_mail(cl
     assert "Vi sender et tilbud i morgen." in answer and "/portal/" not in answer
 
 
-def test_r_plan_5_a_customer_asks_for_a_quote_from_the_portal(client):
-    admin = _admin_of(active_customer(dt.date(2026, 1, 5), name="Kunde AS"))
-    _log_in(client, admin)
+def test_r_plan_5_a_customer_asks_for_a_quote_from_the_portal(client, admin_of, log_in):
+    admin = admin_of(active_customer(dt.date(2026, 1, 5), name="Kunde AS"))
+    log_in(client, admin)
     moved = client.get("/quote")
     assert moved.status_code == 303 and "/portal/support?category=quote" in moved.location
     form = _text(client.get(moved.location))

@@ -5,12 +5,7 @@ import datetime as dt
 from lxml import etree
 from sqlalchemy import select
 
-from tests.billing_setup import make_seller, sales_subscription
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at
-from tests.services.test_invoice_documents import sales_invoices
-from tests.views.test_billing_views import customer_with_invoice, log_in_as
-from tests.views.test_operator import log_in, log_in_operator
+from tests.billing_setup import make_seller, sales_invoices, sales_subscription
 from webapp.extensions import db
 from webapp.models import Company, Customer, Invoice, User
 from webapp.services.demo import DEMO_ADMIN
@@ -23,9 +18,10 @@ PROFILE = {"name": "Fjordkaffe AS", "organisation_number": "916 000 006",
            "delivery": "email", "peppol_id": "", "buyer_reference": ""}
 
 
-def test_r_doc_1_the_profile_refuses_a_bad_account_at_the_field_and_keeps_the_rest(app, client):
+def test_r_doc_1_the_profile_refuses_a_bad_account_at_the_field_and_keeps_the_rest(app, client, at,
+                                                                                   log_in_demo):
     at(2026, 1, 5, 9, 0)
-    log_in(client, DEMO_ADMIN)
+    log_in_demo(client, DEMO_ADMIN)
     bad = client.post("/portal/company", data={**PROFILE, "bank_account": "1206.00.00017",
                                                "peppol_id": "0192:123"})
     page = bad.get_data(as_text=True)
@@ -45,9 +41,9 @@ def test_r_doc_1_the_profile_refuses_a_bad_account_at_the_field_and_keeps_the_re
             company.agreement.buyer_reference) == ("12060000016", "Netto 14 dager", "both", "Kari")
 
 
-def test_r_doc_1_sales_pages_say_what_the_profile_lacks(app, client):
+def test_r_doc_1_sales_pages_say_what_the_profile_lacks(app, client, at, log_in_demo):
     at(2026, 1, 5, 9, 0)
-    log_in(client, DEMO_ADMIN)
+    log_in_demo(client, DEMO_ADMIN)
     company = db.session.scalar(select(Company).where(Company.name == "Fjordkaffe AS"))
     company.bank_account = None
     db.session.commit()
@@ -56,9 +52,9 @@ def test_r_doc_1_sales_pages_say_what_the_profile_lacks(app, client):
     assert 'href="/portal/company"' in page
 
 
-def test_r_doc_1_customer_register_takes_the_buyers_delivery(app, client):
+def test_r_doc_1_customer_register_takes_the_buyers_delivery(app, client, at, log_in_demo):
     at(2026, 1, 5, 9, 0)
-    log_in(client, DEMO_ADMIN)
+    log_in_demo(client, DEMO_ADMIN)
     customer = {"name": "Kafé Nord AS", "email": "nord@example.com", "address_line": "",
                 "postal_code": "", "organisation_number": "", "delivery": "ehf",
                 "peppol_id": "", "buyer_reference": "PO-7"}
@@ -71,16 +67,18 @@ def test_r_doc_1_customer_register_takes_the_buyers_delivery(app, client):
     assert (saved.delivery, saved.vat_registered, saved.buyer_reference) == ("ehf", True, "PO-7")
 
 
-def test_r_doc_2_the_customer_downloads_pdf_and_ehf_of_its_invoice(app, client):
+def test_r_doc_2_the_customer_downloads_pdf_and_ehf_of_its_invoice(app, client, at,
+                                                                   customer_with_invoice, log_in,
+                                                                   run_jobs):
     subscription, user = customer_with_invoice(client)
     [invoice] = db.session.scalars(select(Invoice)).all()
-    log_in_as(client, user)
+    log_in(client, user)
     page = client.get(f"/portal/invoices/{invoice.id}").get_data(as_text=True)
     assert "Ingen EHF: kjøperen har ikke organisasjonsnummer." in page
     assert client.get(f"/portal/invoices/{invoice.id}.xml").status_code == 404
     make_seller(subscription.agreement.companies[0])
     at(2027, 4, 11, 9, 0)
-    run_due_jobs()
+    run_jobs()
     renewal = db.session.scalars(select(Invoice).order_by(Invoice.id.desc())).first()
     page = client.get(f"/portal/invoices/{renewal.id}").get_data(as_text=True)
     assert "Last ned EHF (XML)" in page and "8601.11.17947" in page
@@ -95,7 +93,9 @@ def test_r_doc_2_the_customer_downloads_pdf_and_ehf_of_its_invoice(app, client):
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
-def test_r_doc_3_operator_credits_chosen_lines_then_refuses_more_than_is_left(app, client):
+def test_r_doc_3_operator_credits_chosen_lines_then_refuses_more_than_is_left(app, client,
+                                                                              customer_with_invoice,
+                                                                              log_in_operator):
     customer_with_invoice(client)
     [invoice] = db.session.scalars(select(Invoice)).all()
     log_in_operator(client)
@@ -125,14 +125,14 @@ def test_r_doc_3_operator_credits_chosen_lines_then_refuses_more_than_is_left(ap
     assert f"Kreditnota {note.number}" in note_page or "Kreditnota" in note_page
 
 
-def test_r_doc_3_a_company_credits_its_own_sales_invoice(app, client):
+def test_r_doc_3_a_company_credits_its_own_sales_invoice(app, client, at, log_in_demo, run_jobs):
     at(2026, 1, 5, 9, 0)
-    log_in(client, DEMO_ADMIN)
+    log_in_demo(client, DEMO_ADMIN)
     admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN["username"]))
     company = admin.company
     sales_subscription(company, [("Kaffe", 2, 50_000, 15, "S")], D(2026, 1, 10))
     at(2026, 1, 10, 9, 0)
-    run_due_jobs()
+    run_jobs()
     [invoice] = sales_invoices(company)
     assert invoice.total_ore == 115_000
     credited = client.post(f"/admin/sales/invoices/{invoice.id}/credit", data={

@@ -2,9 +2,6 @@
 or a view, whatever host the request named (a forged Host header cannot send a customer's
 password link elsewhere)."""
 import jobs
-from tests.services.test_billing import at
-from tests.views.test_activation import mails
-from tests.views.test_trials_and_accounts import trial_customer
 from webapp.links import external
 
 PUBLIC = "https://kvitt.example.no/kvitt"
@@ -16,7 +13,7 @@ def test_links_are_built_from_public_url_without_a_request(app, monkeypatch):
     assert external("portal.support", category="trial") == f"{PUBLIC}/portal/support?category=trial"
 
 
-def test_a_job_writes_links_at_public_url(client, app, monkeypatch):
+def test_a_job_writes_links_at_public_url(client, app, monkeypatch, at, mails, trial_customer):
     trial_customer(client)  # ordered 20 April: the trial ends 20 May
     monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC)
     at(2026, 5, 10, 9, 0)  # ten days left: the first upgrade mail
@@ -27,7 +24,8 @@ def test_a_job_writes_links_at_public_url(client, app, monkeypatch):
     assert f"{PUBLIC}/portal/support?category=trial" in mail.body_text
 
 
-def test_a_forged_host_header_does_not_move_the_password_link(client, app, monkeypatch):
+def test_a_forged_host_header_does_not_move_the_password_link(client, app, monkeypatch, mails,
+                                                              trial_customer):
     order = trial_customer(client)
     monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC)
     response = client.post("/password/forgot", headers={"Host": "evil.example"},

@@ -60,13 +60,8 @@ def small(app):
     return _counts(app, 3)
 
 
-def test_list_pages_run_as_many_statements_with_80_rows_as_with_3(app, small):
-    from tests.conftest import _empty_all_tables
-    from webapp.services.catalog import load_catalog
-
-    _empty_all_tables()
-    load_catalog()
-    db.session.commit()
+def test_list_pages_run_as_many_statements_with_80_rows_as_with_3(app, small, empty_database):
+    empty_database()
     large = _counts(app, 80)
     assert large == small
     assert max(large.values()) <= STATEMENT_LIMIT, large

@@ -1,28 +1,11 @@
 """Operator console: orders, the mail log with readable messages; customers are kept out."""
-from sqlalchemy import select
 
 from tests.shopping import order_through
 from webapp.extensions import db
-from webapp.models import Company, User
-from webapp.services.demo import DEMO_ADMIN, OPERATOR, seed_demo_data
+from webapp.services.demo import DEMO_ADMIN
 
 
-def log_in(client, who):
-    """Log in as a demo user (the demo data is seeded first; ids depend on what exists)."""
-    seed_demo_data()
-    db.session.commit()
-    login_id = db.session.scalar(select(Company.login_id).join(
-        User, User.company_id == Company.id).where(User.username == who["username"]))
-    response = client.post("/login", data={**who, "login_id": login_id})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response
-
-
-def log_in_operator(client):
-    return log_in(client, OPERATOR)
-
-
-def test_operator_sees_orders_and_reads_the_activation_mail(app, client):
+def test_operator_sees_orders_and_reads_the_activation_mail(app, client, log_in_operator):
     order_through(client)
     log_in_operator(client)
     orders = client.get("/operator/").get_data(as_text=True)
@@ -35,15 +18,15 @@ def test_operator_sees_orders_and_reads_the_activation_mail(app, client):
     assert '<a href="http://kvitt.test/activate/' in message
 
 
-def test_customers_and_strangers_do_not_reach_the_operator_console(app, client):
+def test_customers_and_strangers_do_not_reach_the_operator_console(app, client, log_in_demo):
     assert client.get("/operator/").status_code == 302  # to login
-    log_in(client, DEMO_ADMIN)
+    log_in_demo(client, DEMO_ADMIN)
     for url in ("/operator/", "/operator/mail", "/operator/clock", "/operator/mail/1"):
         assert client.get(url).status_code == 404
     assert client.post("/operator/clock", data={"advance": "3d"}).status_code == 404
 
 
-def test_operator_pages_work_in_english(app, client):
+def test_operator_pages_work_in_english(app, client, log_in_operator):
     log_in_operator(client)
     client.get("/?lang=en")
     page = client.get("/operator/").get_data(as_text=True)

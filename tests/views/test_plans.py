@@ -5,20 +5,18 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.billing_setup import active_customer
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at, invoices
-from tests.views.test_access_matrix import _admin_of, _log_in
 from webapp.extensions import db
 from webapp.models import Invoice, SubscriptionAddOn
 
 D = dt.date
 
 
-def test_upgrade_now_is_invoiced_pro_rata_the_next_morning(client):
+def test_upgrade_now_is_invoiced_pro_rata_the_next_morning(client, admin_of, at, invoices, log_in,
+                                                           run_jobs):
     subscription = active_customer(D(2026, 4, 20), "quarterly", addons=())
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     at(2026, 6, 16, 12, 0)
     response = client.post("/portal/plan", data={"plan": "office-enterprise",
                                                  "interval": "quarterly"})
@@ -33,12 +31,13 @@ def test_upgrade_now_is_invoiced_pro_rata_the_next_morning(client):
     assert upgrade.lines[0].description == "Oppgradering til Enterprise"
 
 
-def test_downgrade_and_interval_take_effect_from_the_next_period(client):
+def test_downgrade_and_interval_take_effect_from_the_next_period(client, admin_of, at, invoices,
+                                                                 log_in, run_jobs):
     subscription = active_customer(D(2026, 4, 20), "quarterly",
                                    addons=("office-mobile", "office-ehf"))
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     at(2026, 6, 1, 12, 0)
     client.post("/portal/plan", data={"plan": "office-invoicing", "interval": "annual",
                                       "addons": ["office-mobile"]})
@@ -48,7 +47,7 @@ def test_downgrade_and_interval_take_effect_from_the_next_period(client):
     assert subscription.next_billing_interval == "annual"
     assert len(invoices()) == 1  # nothing to invoice now
     at(2026, 7, 11, 9, 0)
-    run_due_jobs()
+    run_jobs()
     renewal = invoices()[-1]
     assert (renewal.period_start, renewal.period_end) == (D(2026, 8, 1), D(2027, 7, 31))
     descriptions = [line.description for line in renewal.lines]
@@ -59,19 +58,20 @@ def test_downgrade_and_interval_take_effect_from_the_next_period(client):
         SubscriptionAddOn.addon_code == "office-ehf")) == D(2026, 8, 1)
 
 
-def test_efaktura_free_to_basic_and_free_is_never_invoiced(client):
+def test_efaktura_free_to_basic_and_free_is_never_invoiced(client, admin_of, at, invoices, log_in,
+                                                           run_jobs):
     subscription = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-free", addons=(),
                                    quantity=1)
     for day in (21, 30):
         at(2026, 4, day, 9, 0)
-        run_due_jobs()
+        run_jobs()
     assert invoices() == []
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     client.post("/portal/plan", data={"plan": "efaktura-basic"})
     db.session.refresh(subscription)
     assert subscription.plan_code == "efaktura-basic"
     at(2026, 5, 1, 9, 0)
-    run_due_jobs()
+    run_jobs()
     [first] = db.session.scalars(select(Invoice)).all()
     assert first.lines[0].description == "Kvitt eFaktura Basic"
     # Billing starts with the upgrade on 30 April: the first invoice the next day.
@@ -79,16 +79,16 @@ def test_efaktura_free_to_basic_and_free_is_never_invoiced(client):
         D(2026, 5, 1), D(2026, 4, 30), D(2026, 5, 31))
 
 
-def test_a_plan_of_another_product_is_refused(client):
+def test_a_plan_of_another_product_is_refused(client, admin_of, log_in):
     subscription = active_customer(D(2026, 4, 20), "quarterly")
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     client.post("/portal/plan", data={"plan": "efaktura-premium", "interval": "quarterly"})
     db.session.refresh(subscription)
     assert subscription.plan_code == "office-professional"
 
 
-def test_operator_sets_enterprise_terms_and_they_are_invoiced(client):
-    from tests.views.test_operator import log_in_operator
+def test_operator_sets_enterprise_terms_and_they_are_invoiced(
+        client, at, invoices, run_jobs, log_in_operator):
 
     subscription = active_customer(D(2026, 4, 20), "monthly", plan="efaktura-basic",
                                    addons=(), quantity=3)
@@ -101,19 +101,20 @@ def test_operator_sets_enterprise_terms_and_they_are_invoiced(client):
         "login_id": login_id, "monthly_price": "2500", "licences": "40"})
     assert response.status_code == 303
     at(2026, 5, 11, 9, 0)
-    run_due_jobs()
+    run_jobs()
     renewal = [i for i in invoices() if i.period_start == D(2026, 6, 1)][0]
     assert [(ln.description, ln.amount_ore) for ln in renewal.lines] == [
         ("Kvitt eFaktura Enterprise", 250_000)]
 
 
-def test_the_plan_page_shows_what_saving_costs_before_it_is_saved(client):
+def test_the_plan_page_shows_what_saving_costs_before_it_is_saved(client, admin_of, at, invoices,
+                                                                  log_in, run_jobs):
     """The preview is the engine's own answer in a savepoint that is undone: the same invoice
     the save then writes, and nothing kept meanwhile."""
     subscription = active_customer(D(2026, 4, 20), "quarterly", addons=())
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     at(2026, 6, 16, 12, 0)
     page = client.get("/portal/plan").get_data(as_text=True)
     assert "Slik det står nå, kommer neste faktura 11.07.2026" in page
@@ -136,7 +137,8 @@ def test_the_plan_page_shows_what_saving_costs_before_it_is_saved(client):
     assert unknown.status_code == 200 and len(invoices()) == 2
 
 
-def test_r_plan_6_more_licences_at_once_fewer_from_the_next_period(client):
+def test_r_plan_6_more_licences_at_once_fewer_from_the_next_period(client, admin_of, at, invoices,
+                                                                   log_in, run_jobs):
     """R-PLAN-6: the customer raises its licence count, sees in advance what the next
     morning's invoice will be (the model's figure), and is invoiced exactly that; a lower
     count waits for the next period; never fewer than the users in use."""
@@ -145,8 +147,8 @@ def test_r_plan_6_more_licences_at_once_fewer_from_the_next_period(client):
 
     subscription = active_customer(D(2026, 1, 5), quantity=3, users=2)
     at(2026, 1, 6, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     at(2026, 3, 10, 12, 0)
     page = client.get("/portal/plan").get_data(as_text=True)
     assert "3 lisenser, 2 brukere i bruk." in page
@@ -169,7 +171,7 @@ def test_r_plan_6_more_licences_at_once_fewer_from_the_next_period(client):
     assert refused.headers["HX-Retarget"] == "#licences"
     assert client.post("/portal/licences", data={"licences": "5"}).status_code == 303
     at(2026, 3, 11, 9, 0)
-    run_due_jobs()
+    run_jobs()
     difference = invoices()[-1]
     assert (difference.invoice_date, difference.period_start, difference.period_end,
             difference.total_ore) == (D(2026, 3, 11), D(2026, 3, 10), D(2027, 1, 31), total)
@@ -180,7 +182,7 @@ def test_r_plan_6_more_licences_at_once_fewer_from_the_next_period(client):
     assert "Fra neste periode: 4." in client.get("/portal/plan").get_data(as_text=True)
     assert db.session.get(LicenceSubscription, subscription.id).quantity == 5
     at(2027, 1, 11, 9, 0)
-    run_due_jobs()
+    run_jobs()
     renewal = invoices()[-1]
     assert renewal.period_start == D(2027, 2, 1)
     assert [line.quantity for line in renewal.lines if "brukere" in line.description] == [4]

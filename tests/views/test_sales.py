@@ -6,9 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at
-from tests.views.test_operator import log_in
+from tests.selling import LAST_FRIDAY_6, WEEKLY_FRIDAY, post_frequency, post_subscription
 from webapp.extensions import db
 from webapp.models import (
     Company,
@@ -22,28 +20,19 @@ from webapp.models import (
 from webapp.services.demo import DEMO_ADMIN
 
 D = dt.date
-WEEKLY_FRIDAY = {"kind": "weekly", "interval": "2", "weekdays": ["4"], "day_mode": "date",
-                 "month_day": "", "ordinal": "1", "weekday": "0", "month": "1",
-                 "start_date": "2026-01-02", "end_kind": "never", "count": "", "until": ""}
-LAST_FRIDAY_6 = {"kind": "monthly", "interval": "2", "day_mode": "weekday", "ordinal": "-1",
-                 "weekday": "4", "month": "1", "month_day": "", "start_date": "2026-01-01",
-                 "end_kind": "count", "count": "6", "until": ""}
 
 
 @pytest.fixture
-def admin(client, set_clock):
-    set_clock(2026, 1, 1, 9, 0)
-    log_in(client, DEMO_ADMIN)
+def admin(client, at, log_in_demo):
+    at(2026, 1, 1, 9, 0)
+    log_in_demo(client, DEMO_ADMIN)
     return db.session.scalar(select(User).where(User.username == DEMO_ADMIN["username"]))
 
 
-def create(client, data, **extra):
-    return client.post("/admin/sales/frequencies/new", data={**data, **extra})
-
 
 def test_r_freq_3_a_new_frequency_is_named_from_its_pattern(client, admin):
-    assert create(client, WEEKLY_FRIDAY).status_code == 303
-    assert create(client, LAST_FRIDAY_6, name="Kvartalsvask").status_code == 303
+    assert post_frequency(client, WEEKLY_FRIDAY).status_code == 303
+    assert post_frequency(client, LAST_FRIDAY_6, name="Kvartalsvask").status_code == 303
     names = db.session.scalars(select(Frequency.name).order_by(Frequency.id)).all()
     assert names == ["Hver 2. uke på fredag", "Kvartalsvask"]
     frequency = db.session.scalar(select(Frequency).where(Frequency.name == "Kvartalsvask"))
@@ -69,7 +58,7 @@ def test_r_freq_3_a_new_frequency_is_named_from_its_pattern(client, admin):
 def test_r_freq_1_impossible_patterns_get_a_message_and_nothing_is_saved(client, admin,
                                                                          change, field,
                                                                          message):
-    response = create(client, {**WEEKLY_FRIDAY, **change}, name="Beholdes")
+    response = post_frequency(client, {**WEEKLY_FRIDAY, **change}, name="Beholdes")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html.split(f'id="field-{field}"')[1].split("</fieldset>")[0] \
@@ -83,7 +72,7 @@ def _seed_list(client):
     for data, name in [(WEEKLY_FRIDAY, "B ukentlig"), (LAST_FRIDAY_6, "A siste fredag"),
                        ({**WEEKLY_FRIDAY, "weekdays": ["0"], "start_date": "2026-03-02"},
                         "C mars")]:
-        assert create(client, data, name=name).status_code == 303
+        assert post_frequency(client, data, name=name).status_code == 303
 
 
 def test_r_freq_4_list_filters_sorts_and_exports_as_shown(client, admin):
@@ -116,7 +105,7 @@ def test_r_freq_5_created_inside_the_subscription_dialog(client, admin):
     form = client.get("/admin/sales/frequencies/new?context=dialog",
                       headers={"HX-Request": "true"}).get_data(as_text=True)
     assert form.lstrip().startswith('<form id="frequency-form"') and 'hx-post=' in form
-    response = create(client, LAST_FRIDAY_6, context="dialog")
+    response = post_frequency(client, LAST_FRIDAY_6, context="dialog")
     assert response.status_code == 200
     assert response.headers["HX-Retarget"] == "#field-frequency_id"
     html = response.get_data(as_text=True)
@@ -132,36 +121,20 @@ def _customer(name, email):
     return customer
 
 
-def _subscription(client, frequency_id, customers, end_dates=(), start_dates=(), **extra):
-    data = {"name": "Kaffeavtale", "frequency_id": str(frequency_id), "action": "save",
-            "active": "y", **extra,
-            "lines-0-product_text": "Kaffebønner 1 kg", "lines-0-quantity": "2",
-            "lines-0-unit_price": "249,50", "lines-0-vat_percent": "15",
-            "lines-1-product_text": "Service", "lines-1-quantity": "1",
-            "lines-1-unit_price": "400", "lines-1-vat_percent": "25"}
-    for index, customer in enumerate(customers):
-        data[f"subscribers-{index}-customer_id"] = str(customer.id)
-        data[f"subscribers-{index}-end_date"] = end_dates[index] if index < len(end_dates) \
-            else ""
-        data[f"subscribers-{index}-start_date"] = start_dates[index] \
-            if index < len(start_dates) else ""
-        data[f"subscribers-{index}-active"] = "y"
-    return client.post("/admin/sales/subscriptions/new", data=data)
 
-
-def test_subscription_invoices_every_subscriber_on_every_occurrence(client, admin):
-    create(client, LAST_FRIDAY_6)
+def test_subscription_invoices_every_subscriber_on_every_occurrence(client, admin, at, run_jobs):
+    post_frequency(client, LAST_FRIDAY_6)
     frequency = db.session.scalar(select(Frequency))
     first = _customer("Kafé Nord", "nord@example.com")
     second = _customer("Kafé Sør", "sor@example.com")
-    assert _subscription(client, frequency.id, [first, second],
+    assert post_subscription(client, frequency.id, [first, second],
                          end_dates=("", "2026-04-30")).status_code == 303
     assert "1" in client.get("/admin/sales/frequencies").get_data(as_text=True)
     at(2026, 1, 30, 9, 0)
-    run_due_jobs()
-    run_due_jobs()
+    run_jobs()
+    run_jobs()
     at(2026, 6, 1, 9, 0)  # catching up after downtime: 27 March and 29 May
-    run_due_jobs()
+    run_jobs()
     issued = db.session.scalars(select(Invoice).where(Invoice.customer_id.is_not(None))
                                 .order_by(Invoice.invoice_date, Invoice.buyer_name)).all()
     assert [(i.buyer_name, i.invoice_date) for i in issued] == [
@@ -177,37 +150,37 @@ def test_subscription_invoices_every_subscriber_on_every_occurrence(client, admi
     assert {m for m in db.session.scalars(select(Invoice.sent_at))} != {None}
 
 
-def test_subscription_invoices_are_marked_in_a_trial(client, admin):
+def test_subscription_invoices_are_marked_in_a_trial(client, admin, at, run_jobs):
     subscription = db.session.scalar(select(LicenceSubscription))
     subscription.status = "trial"
     db.session.commit()
-    create(client, WEEKLY_FRIDAY)
-    _subscription(client, db.session.scalar(select(Frequency.id)),
+    post_frequency(client, WEEKLY_FRIDAY)
+    post_subscription(client, db.session.scalar(select(Frequency.id)),
                   [_customer("Kafé Nord", "nord@example.com")])
     at(2026, 1, 2, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert db.session.scalar(select(Invoice.is_trial).where(Invoice.customer_id.is_not(None)))
 
 
 def test_r_freq_4_a_frequency_in_use_cannot_be_deactivated_and_inactive_cannot_be_chosen(
         client, admin):
-    create(client, WEEKLY_FRIDAY)
-    create(client, LAST_FRIDAY_6)
+    post_frequency(client, WEEKLY_FRIDAY)
+    post_frequency(client, LAST_FRIDAY_6)
     used, spare = db.session.scalars(select(Frequency).order_by(Frequency.id)).all()
-    _subscription(client, used.id, [_customer("Kafé Nord", "nord@example.com")])
+    post_subscription(client, used.id, [_customer("Kafé Nord", "nord@example.com")])
     response = client.post(f"/admin/sales/frequencies/{used.id}/active", data={"active": "0"})
     assert response.status_code == 303
     assert db.session.get(Frequency, used.id).active
     client.post(f"/admin/sales/frequencies/{spare.id}/active", data={"active": "0"})
     form = client.get("/admin/sales/subscriptions/new").get_data(as_text=True)
     assert spare.name not in form.split('id="frequency_id"')[1].split("</select>")[0]
-    refused = _subscription(client, spare.id, [])
+    refused = post_subscription(client, spare.id, [])
     assert refused.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1
 
 
 def test_subscription_form_refuses_bad_lines_and_keeps_them(client, admin):
-    create(client, WEEKLY_FRIDAY)
+    post_frequency(client, WEEKLY_FRIDAY)
     response = client.post("/admin/sales/subscriptions/new", data={
         "name": "", "frequency_id": str(db.session.scalar(select(Frequency.id))),
         "action": "save", "lines-0-product_text": "Kaffe", "lines-0-quantity": "0",
@@ -219,7 +192,7 @@ def test_subscription_form_refuses_bad_lines_and_keeps_them(client, admin):
 
 
 def test_sales_of_another_company_are_not_found(client, admin, app):
-    create(client, WEEKLY_FRIDAY)
+    post_frequency(client, WEEKLY_FRIDAY)
     frequency = db.session.scalar(select(Frequency))
     frequency.company_id = db.session.scalar(select(Company.id).where(Company.kind == "vendor"))
     db.session.commit()
@@ -228,12 +201,13 @@ def test_sales_of_another_company_are_not_found(client, admin, app):
                        data={"active": "0"}).status_code == 404
 
 
-def test_the_company_sees_its_own_sales_invoices_and_no_one_else_does(client, admin):
-    create(client, WEEKLY_FRIDAY)
-    _subscription(client, db.session.scalar(select(Frequency.id)),
+def test_the_company_sees_its_own_sales_invoices_and_no_one_else_does(
+        client, admin, at, run_jobs, log_in_operator):
+    post_frequency(client, WEEKLY_FRIDAY)
+    post_subscription(client, db.session.scalar(select(Frequency.id)),
                   [_customer("Kafé Nord", "nord@example.com")])
     at(2026, 1, 2, 9, 0)
-    run_due_jobs()
+    run_jobs()
     invoice = db.session.scalar(select(Invoice).where(Invoice.customer_id.is_not(None)))
     listing = client.get("/admin/sales/invoices").get_data(as_text=True)
     assert "Kafé Nord" in listing and "02.01.2026" in listing
@@ -241,7 +215,6 @@ def test_the_company_sees_its_own_sales_invoices_and_no_one_else_does(client, ad
     assert "Fjordkaffe AS" in client.get(f"/admin/sales/invoices/{invoice.id}").get_data(
         as_text=True)
     client.post("/logout")
-    from tests.views.test_operator import log_in_operator
 
     log_in_operator(client)
     assert client.get(f"/operator/invoices/{invoice.id}").status_code == 404
@@ -249,7 +222,7 @@ def test_the_company_sees_its_own_sales_invoices_and_no_one_else_does(client, ad
 
 @pytest.mark.parametrize("action", ["remove:lines", "remove:x:y:z", "add-nothing", "remove:"])
 def test_odd_form_actions_never_break_the_subscription_form(client, admin, action):
-    create(client, WEEKLY_FRIDAY)
+    post_frequency(client, WEEKLY_FRIDAY)
     response = client.post("/admin/sales/subscriptions/new", data={
         "name": "Kaffe", "frequency_id": str(db.session.scalar(select(Frequency.id))),
         "action": action, "lines-x-product_text": "Kaffe", "lines-0-product_text": "Te"})
@@ -266,29 +239,29 @@ def _sales_invoices(customer=None):
     return [i.invoice_date for i in db.session.scalars(query.order_by(Invoice.invoice_date))]
 
 
-def test_r_freq_6_a_subscriber_is_invoiced_from_the_day_it_is_added(client, admin):
+def test_r_freq_6_a_subscriber_is_invoiced_from_the_day_it_is_added(client, admin, at, run_jobs):
     """The frequency began in September; a subscriber added on 1 January is not invoiced for
     the autumn: its first occurrence is the first on or after the day it was added."""
-    create(client, EVERY_2ND_FRIDAY_FROM_SEPTEMBER)
+    post_frequency(client, EVERY_2ND_FRIDAY_FROM_SEPTEMBER)
     frequency = db.session.scalar(select(Frequency))
     nord = _customer("Kafé Nord", "nord@example.com")
-    assert _subscription(client, frequency.id, [nord]).status_code == 303
+    assert post_subscription(client, frequency.id, [nord]).status_code == 303
     subscriber = db.session.scalar(select(Subscription)).subscribers[0]
     assert subscriber.start_date == D(2026, 1, 1)
     at(2026, 1, 1, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert _sales_invoices() == []
     at(2026, 1, 23, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert _sales_invoices() == [D(2026, 1, 9), D(2026, 1, 23)]
 
 
-def test_r_freq_6_an_earlier_start_is_saved_only_when_its_invoices_are_confirmed(client,
-                                                                                admin):
-    create(client, EVERY_2ND_FRIDAY_FROM_SEPTEMBER)
+def test_r_freq_6_an_earlier_start_is_saved_only_when_its_invoices_are_confirmed(
+        client, admin, at, run_jobs):
+    post_frequency(client, EVERY_2ND_FRIDAY_FROM_SEPTEMBER)
     frequency = db.session.scalar(select(Frequency))
     nord = _customer("Kafé Nord", "nord@example.com")
-    refused = _subscription(client, frequency.id, [nord], start_dates=("2025-12-01",))
+    refused = post_subscription(client, frequency.id, [nord], start_dates=("2025-12-01",))
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     # 12 and 26 December: two invoices at once, said next to the start date.
@@ -296,26 +269,26 @@ def test_r_freq_6_an_earlier_start_is_saved_only_when_its_invoices_are_confirmed
         or "Med start 01.12.2025 lages 2 fakturaer med en gang" in html
     assert 'value="2025-12-01"' in html and 'name="confirm_past"' in html
     assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
-    saved = _subscription(client, frequency.id, [nord], start_dates=("2025-12-01",),
+    saved = post_subscription(client, frequency.id, [nord], start_dates=("2025-12-01",),
                           confirm_past="y")
     assert saved.status_code == 303
     at(2026, 1, 1, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert _sales_invoices() == [D(2025, 12, 12), D(2025, 12, 26)]
 
 
-def test_r_freq_2_after_n_occurrences_counts_per_subscriber(client, admin):
-    create(client, LAST_FRIDAY_6)
+def test_r_freq_2_after_n_occurrences_counts_per_subscriber(client, admin, at, run_jobs):
+    post_frequency(client, LAST_FRIDAY_6)
     frequency = db.session.scalar(select(Frequency))
     nord, sor = _customer("Kafé Nord", "nord@example.com"), _customer("Kafé Sør", "sor@example.com")
-    _subscription(client, frequency.id, [nord])
+    post_subscription(client, frequency.id, [nord])
     at(2026, 5, 1, 9, 0)
-    run_due_jobs()
+    run_jobs()
     subscription = db.session.scalar(select(Subscription))
     edited = _subscription_edit(client, subscription, [nord, sor])
     assert edited.status_code == 303
     at(2027, 12, 31, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert _sales_invoices(nord) == [D(2026, 1, 30), D(2026, 3, 27), D(2026, 5, 29),
                                      D(2026, 7, 31), D(2026, 9, 25), D(2026, 11, 27)]
     # Sør's six begin at its own start, 1 May.
@@ -339,13 +312,13 @@ def _subscription_edit(client, subscription, customers, active=(), running=True)
 
 
 def test_r_freq_2_deactivated_subscribers_and_subscriptions_issue_nothing_and_keep_history(
-        client, admin):
-    create(client, WEEKLY_FRIDAY)
+        client, admin, at, run_jobs):
+    post_frequency(client, WEEKLY_FRIDAY)
     frequency = db.session.scalar(select(Frequency))
     nord, sor = _customer("Kafé Nord", "nord@example.com"), _customer("Kafé Sør", "sor@example.com")
-    _subscription(client, frequency.id, [nord, sor])
+    post_subscription(client, frequency.id, [nord, sor])
     at(2026, 1, 2, 9, 0)
-    run_due_jobs()
+    run_jobs()
     subscription = db.session.scalar(select(Subscription))
     # Removing an invoiced subscriber is refused with a message, not a 500; nothing is lost.
     refused = _subscription_edit(client, subscription, [nord])
@@ -356,46 +329,45 @@ def test_r_freq_2_deactivated_subscribers_and_subscriptions_issue_nothing_and_ke
     assert _subscription_edit(client, subscription, [nord, sor],
                               active=(True, False)).status_code == 303
     at(2026, 1, 16, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert _sales_invoices(nord) == [D(2026, 1, 2), D(2026, 1, 16)]
     assert _sales_invoices(sor) == [D(2026, 1, 2)]
     # A deactivated subscription issues nothing more; it cannot be deleted after invoicing.
     assert _subscription_edit(client, subscription, [nord, sor], active=(True, False),
                               running=False).status_code == 303
     at(2026, 1, 30, 9, 0)
-    run_due_jobs()
+    run_jobs()
     assert _sales_invoices(nord) == [D(2026, 1, 2), D(2026, 1, 16)]
     response = client.post(f"/admin/sales/subscriptions/{subscription.id}/delete")
     assert response.status_code == 303
     assert db.session.get(Subscription, subscription.id) is not None
     # One that never invoiced anything is deleted.
-    _subscription(client, frequency.id, [])
+    post_subscription(client, frequency.id, [])
     unused = db.session.scalars(select(Subscription.id).order_by(Subscription.id)).all()[-1]
     assert client.post(f"/admin/sales/subscriptions/{unused}/delete").status_code == 303
     assert db.session.scalar(select(Subscription.id).where(Subscription.id == unused)) is None
 
 
 def test_a_customer_twice_on_one_subscription_is_refused_with_a_message(client, admin):
-    create(client, LAST_FRIDAY_6)
+    post_frequency(client, LAST_FRIDAY_6)
     frequency = db.session.scalar(select(Frequency))
     customer = _customer("Kafé Nord", "nord@example.com")
-    response = _subscription(client, frequency.id, [customer, customer])
+    response = post_subscription(client, frequency.id, [customer, customer])
     assert response.status_code == 422
     assert "En kunde kan bare stå én gang på abonnementet." in response.get_data(as_text=True)
 
 
-def test_r_freq_4_mine_is_what_i_created_or_changed_last(client, admin):
-    from tests.views.test_access_matrix import _log_in
+def test_r_freq_4_mine_is_what_i_created_or_changed_last(client, admin, log_in):
     from webapp.services.accounts import add_user
 
-    create(client, LAST_FRIDAY_6, name="Laget av Kari")
+    post_frequency(client, LAST_FRIDAY_6, name="Laget av Kari")
     colleague = add_user(admin.company, admin.created_at, first_name="Ola", last_name="Berg",
                          email="ola@fjordkaffe.example", username="olaberg",
                          group_key="administrators")
     db.session.commit()
     client.post("/logout")
-    _log_in(client, colleague)
-    create(client, WEEKLY_FRIDAY, name="Laget av Ola")
+    log_in(client, colleague)
+    post_frequency(client, WEEKLY_FRIDAY, name="Laget av Ola")
     mine = client.get("/admin/sales/frequencies?show=mine").get_data(as_text=True)
     assert "Laget av Ola" in mine and "Laget av Kari" not in mine
     karis = db.session.scalar(select(Frequency).where(Frequency.name == "Laget av Kari"))
@@ -405,6 +377,6 @@ def test_r_freq_4_mine_is_what_i_created_or_changed_last(client, admin):
     mine = client.get("/admin/sales/frequencies?show=mine").get_data(as_text=True)
     assert "Laget av Ola" in mine and "Endret av Ola" in mine
     client.post("/logout")
-    _log_in(client, admin)
+    log_in(client, admin)
     mine = client.get("/admin/sales/frequencies?show=mine").get_data(as_text=True)
     assert "Endret av Ola" in mine and "Laget av Ola" not in mine

@@ -10,12 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at
-from tests.views.test_activation import link_in
-from tests.views.test_operator import log_in as log_in_demo
-from tests.views.test_operator import log_in_operator
-from tests.views.test_trials_and_accounts import PASSWORD, log_in, trial_customer
+from tests.shopping import PASSWORD, log_in_orderer
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Frequency, Order, OutboxMail, Throttle, User
@@ -38,7 +33,8 @@ def _guess(client, login_id, username="ingrid", password="feil-passord", address
 
 # --- login ---------------------------------------------------------------------------------
 
-def test_login_guesses_lock_out_the_guesser_not_the_owners_own_browser(app, client):
+def test_login_guesses_lock_out_the_guesser_not_the_owners_own_browser(app, client, at,
+                                                                       trial_customer):
     order = trial_customer(client)  # this browser has logged in to the account before
     at(2026, 4, 21, 10, 0)
     login_id = order.company.login_id
@@ -48,14 +44,14 @@ def test_login_guesses_lock_out_the_guesser_not_the_owners_own_browser(app, clie
     refused = _guess(attacker, login_id, password=PASSWORD)  # even the right password
     assert refused.status_code == 422 and THROTTLED in _text(refused)
     # The owner's browser, known to the account, is not locked out by the guesses.
-    assert log_in(client, order).status_code == 303
+    assert log_in_orderer(client, order).status_code == 303
     client.post("/logout")
     # A new browser waits out the 15 minutes, then gets in.
     at(2026, 4, 21, 10, 16)
     assert _guess(app.test_client(), login_id, password=PASSWORD).status_code == 303
 
 
-def test_login_limit_per_client_address(app, client):
+def test_login_limit_per_client_address(app, client, at, trial_customer):
     order = trial_customer(client)
     at(2026, 4, 21, 10, 0)
     guesser = app.test_client()
@@ -69,7 +65,7 @@ def test_login_limit_per_client_address(app, client):
     assert other_address.status_code == 303
 
 
-def test_60_parallel_wrong_passwords_are_all_counted(app, client):
+def test_60_parallel_wrong_passwords_are_all_counted(app, client, at, trial_customer):
     """Each attempt is counted in one statement before its password is checked: 60 at once
     are 60 in the counter, and no more than the limit are ever checked."""
     order = trial_customer(client)
@@ -90,7 +86,8 @@ def test_60_parallel_wrong_passwords_are_all_counted(app, client):
     assert db.session.scalar(select(Throttle.hits).where(Throttle.key == key)) == 60
 
 
-def test_an_unknown_user_and_a_wrong_password_look_and_take_the_same(app, client):
+def test_an_unknown_user_and_a_wrong_password_look_and_take_the_same(app, client, at,
+                                                                     trial_customer):
     order = trial_customer(client)
     at(2026, 4, 21, 10, 0)
     login_id = order.company.login_id
@@ -122,10 +119,10 @@ def test_an_unknown_user_and_a_wrong_password_look_and_take_the_same(app, client
 
 # --- sessions ------------------------------------------------------------------------------
 
-def test_a_session_cookie_used_after_logout_is_refused(app, client):
+def test_a_session_cookie_used_after_logout_is_refused(app, client, at, trial_customer):
     order = trial_customer(client)
     at(2026, 4, 21, 10, 0)
-    assert log_in(client, order).status_code == 303
+    assert log_in_orderer(client, order).status_code == 303
     captured = client.get_cookie("session", domain="kvitt.test").value
     assert client.post("/logout").status_code == 303
     thief = app.test_client()
@@ -136,9 +133,9 @@ def test_a_session_cookie_used_after_logout_is_refused(app, client):
 
 @pytest.mark.parametrize("idle_minutes, since_login_hours", [(61, 1), (5, 13)])
 def test_a_session_expires_when_idle_and_after_its_lifetime(client, idle_minutes,
-                                                            since_login_hours):
+                                                            since_login_hours, trial_customer):
     order = trial_customer(client)
-    assert log_in(client, order).status_code == 303
+    assert log_in_orderer(client, order).status_code == 303
     assert client.get("/portal/").status_code == 200
     now = clock.wall_clock().timestamp()
     with client.session_transaction() as session:
@@ -151,28 +148,31 @@ def test_a_session_expires_when_idle_and_after_its_lifetime(client, idle_minutes
 
 # --- links ---------------------------------------------------------------------------------
 
-def _reset_links(client, order, count=2):
-    for _ in range(count):
-        client.post("/password/forgot", data={"login_id": order.company.login_id,
-                                              "username": "ingrid"})
-    return [link_in(mail, "/password/set/") for mail in db.session.scalars(
-        select(OutboxMail).where(OutboxMail.kind == "password_reset")
-        .order_by(OutboxMail.id)).all()]
+@pytest.fixture
+def reset_links(link_in):
+    def _reset_links(client, order, count=2):
+        for _ in range(count):
+            client.post("/password/forgot", data={"login_id": order.company.login_id,
+                                                  "username": "ingrid"})
+        return [link_in(mail, "/password/set/") for mail in db.session.scalars(
+            select(OutboxMail).where(OutboxMail.kind == "password_reset")
+            .order_by(OutboxMail.id)).all()]
+    return _reset_links
 
 
-def test_an_older_reset_link_dies_when_a_newer_one_is_used(client):
+def test_an_older_reset_link_dies_when_a_newer_one_is_used(client, trial_customer, reset_links):
     order = trial_customer(client)
-    older, newer = _reset_links(client, order)
+    older, newer = reset_links(client, order)
     client.post(newer, data={"password": "et-nytt-langt-passord", "confirm":
                              "et-nytt-langt-passord"})
     client.post("/logout")
     response = client.post(older, data={"password": "angriper-passord-99",
                                         "confirm": "angriper-passord-99"})
     assert response.status_code == 410
-    assert log_in(client, order, "angriper-passord-99").status_code == 422
+    assert log_in_orderer(client, order, "angriper-passord-99").status_code == 422
 
 
-def test_the_welcome_link_dies_once_a_password_is_set(client):
+def test_the_welcome_link_dies_once_a_password_is_set(client, link_in, trial_customer):
     """trial_customer sets the password from the welcome link (valid 14 days): it may not
     set another one."""
     trial_customer(client)
@@ -181,9 +181,9 @@ def test_the_welcome_link_dies_once_a_password_is_set(client):
     assert client.get(welcome).status_code == 410
 
 
-def test_a_deactivated_users_link_sets_nothing(client):
+def test_a_deactivated_users_link_sets_nothing(client, trial_customer, reset_links):
     order = trial_customer(client)
-    [link] = _reset_links(client, order, count=1)
+    [link] = reset_links(client, order, count=1)
     user = db.session.scalar(select(User).where(User.username == "ingrid"))
     user.active = False
     db.session.commit()
@@ -192,7 +192,7 @@ def test_a_deactivated_users_link_sets_nothing(client):
                                    "confirm": "et-nytt-langt-passord"}).status_code == 404
 
 
-def test_reset_mails_are_limited_per_account_and_per_address(app, client):
+def test_reset_mails_are_limited_per_account_and_per_address(app, client, at, trial_customer):
     order = trial_customer(client)
     for _ in range(10):
         response = client.post("/password/forgot", data={
@@ -214,17 +214,18 @@ def test_reset_mails_are_limited_per_account_and_per_address(app, client):
 
 @pytest.mark.parametrize("weak", ["aaaaaaaaaa", "1234567890", "passord123", "qwertyuiop",
                                   "Sommer2026!", "ingrid12345", "Hansen1985", "bakeriet2026"])
-def test_weak_passwords_are_refused_with_a_message(client, weak):
+def test_weak_passwords_are_refused_with_a_message(client, weak, trial_customer, reset_links):
     order = trial_customer(client)
-    [link] = _reset_links(client, order, count=1)
+    [link] = reset_links(client, order, count=1)
     response = client.post(link, data={"password": weak, "confirm": weak})
     assert response.status_code == 422
     assert "lett å gjette" in _text(response)
 
 
-def test_the_operators_mail_log_does_not_hand_out_live_links(app, client):
+def test_the_operators_mail_log_does_not_hand_out_live_links(app, client, log_in_operator,
+                                                             trial_customer, reset_links):
     order = trial_customer(client)
-    [link] = _reset_links(client, order, count=1)
+    [link] = reset_links(client, order, count=1)
     mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "password_reset"))
     log_in_operator(client)
     page = _text(client.get(f"/operator/mail/{mail.id}"))
@@ -241,8 +242,8 @@ def test_the_operators_mail_log_does_not_hand_out_live_links(app, client):
 FORMULA = "=cmd|' /C calc'!A0"
 
 
-def test_exported_formulas_open_as_text(client, set_clock):
-    set_clock(2026, 3, 2, 9, 0)
+def test_exported_formulas_open_as_text(client, at, log_in_demo):
+    at(2026, 3, 2, 9, 0)
     log_in_demo(client, DEMO_ADMIN)
     client.post("/admin/sales/frequencies/new", data={
         "name": FORMULA, "kind": "monthly", "interval": "1", "day_mode": "date",
@@ -261,7 +262,7 @@ def test_exported_formulas_open_as_text(client, set_clock):
                       ("Bakeriet AS", "s"), (42, "n")]
 
 
-def test_the_debt_collection_csv_keeps_formulas_as_text(client, set_clock):
+def test_the_debt_collection_csv_keeps_formulas_as_text(client, at):
     from webapp.services import export
 
     content = export.csv_text(["customer", "amount"], [[FORMULA, 12], ["@SUM(A1)", 3],
@@ -273,11 +274,11 @@ def test_the_debt_collection_csv_keeps_formulas_as_text(client, set_clock):
 
 # --- headers -------------------------------------------------------------------------------
 
-def test_every_response_carries_the_security_headers(app, client, set_clock):
-    set_clock(2026, 3, 2, 9, 0)
+def test_every_response_carries_the_security_headers(app, client, at, log_in_demo, run_jobs):
+    at(2026, 3, 2, 9, 0)
     log_in_demo(client, DEMO_ADMIN)
-    set_clock(2026, 3, 3, 9, 0)
-    run_due_jobs()
+    at(2026, 3, 3, 9, 0)
+    run_jobs()
     invoice_id = db.session.scalar(text("SELECT min(id) FROM invoice"))
     for path in ("/", "/login", "/portal/", f"/portal/invoices/{invoice_id}.pdf",
                  "/admin/agreements/basis.xlsx", "/admin/sales/frequencies/export.xlsx",
@@ -336,7 +337,7 @@ def test_autosave_is_bounded(client):
     assert len(saved["company_name"]) == 500 and saved["comment"] == "linje 1\nlinje 2"
 
 
-def test_abandoned_drafts_are_removed_after_30_days(client):
+def test_abandoned_drafts_are_removed_after_30_days(client, at, run_jobs):
     from tests.shopping import order_through, start_order
 
     at(2026, 4, 1, 10, 0)
@@ -345,7 +346,7 @@ def test_abandoned_drafts_are_removed_after_30_days(client):
     at(2026, 4, 20, 10, 0)
     start_order(client)  # touched recently
     at(2026, 5, 2, 10, 0)
-    counts = run_due_jobs()
+    counts = run_jobs()
     assert counts["remove_abandoned"] == 1
     statuses = sorted(db.session.scalars(select(Order.status)).all())
     assert statuses == ["draft", "expired"]
@@ -353,7 +354,7 @@ def test_abandoned_drafts_are_removed_after_30_days(client):
 
 # --- failures -------------------------------------------------------------------------------
 
-def test_a_database_failure_gives_the_translated_error_page(app, client, caplog):
+def test_a_database_failure_gives_the_translated_error_page(app, client, caplog, log_in_demo):
     """The request's transaction is rolled back before the error page is drawn, so the page
     (which reads the user's companies) still works on PostgreSQL."""
     log_in_demo(client, DEMO_ADMIN)
@@ -376,8 +377,8 @@ def test_a_database_failure_gives_the_translated_error_page(app, client, caplog)
 
 # --- the review's own examples of a 500 ---------------------------------------------------
 
-def test_the_reviews_examples_of_a_500_are_answered(app, client, set_clock):
-    set_clock(2026, 3, 2, 9, 0)
+def test_the_reviews_examples_of_a_500_are_answered(app, client, at, log_in_demo, log_in_operator):
+    at(2026, 3, 2, 9, 0)
     anonymous = app.test_client()
     nul_login = anonymous.post("/login", data={"login_id": "100002", "username": "ka\x00ri",
                                                "password": "x"})

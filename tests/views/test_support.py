@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.billing_setup import active_customer
-from tests.views.test_access_matrix import _admin_of, _log_in
 from webapp.domain.support import SupportStatus, SupportTransitionError, after
 from webapp.extensions import db
 from webapp.models import OutboxMail, SupportRequest, User
-from webapp.services.demo import OPERATOR, seed_demo_data
+from webapp.services.demo import seed_demo_data
 
 D = dt.date
 
@@ -20,9 +19,6 @@ D = dt.date
 def _text(response) -> str:
     return response.get_data(as_text=True)
 
-
-def _operator() -> User:
-    return db.session.scalar(select(User).where(User.username == OPERATOR["username"]))
 
 
 @pytest.fixture
@@ -33,9 +29,9 @@ def customer(client):
 
 
 def test_r_support_1_asked_in_the_portal_answered_by_the_operator_read_in_the_portal(
-        client, customer):
-    admin = _admin_of(customer)
-    _log_in(client, admin)
+        client, customer, admin_of, log_in, operator_user):
+    admin = admin_of(customer)
+    log_in(client, admin)
     empty = client.post("/portal/support", data={"category": "users", "text": "  ",
                                                  "page": "/admin/users"})
     assert empty.status_code == 422 and "Skriv hva du trenger" in _text(empty)
@@ -51,7 +47,7 @@ def test_r_support_1_asked_in_the_portal_answered_by_the_operator_read_in_the_po
         receipt.body_text
     client.post("/logout")
 
-    _log_in(client, _operator())
+    log_in(client, operator_user())
     queue = _text(client.get("/operator/support"))
     assert "Spør Oss AS" in queue and "Brukere og lisenser" in queue
     assert client.post(f"/operator/support/{request.id}",
@@ -68,7 +64,7 @@ def test_r_support_1_asked_in_the_portal_answered_by_the_operator_read_in_the_po
         mail.body_text
     client.post("/logout")
 
-    _log_in(client, admin)
+    log_in(client, admin)
     page = _text(client.get(f"/portal/support/{request.id}"))
     assert "Gjort: dere har nå fem lisenser." in page and "Besvart" in page
     # The customer writes again: the request waits for the vendor again.
@@ -76,50 +72,51 @@ def test_r_support_1_asked_in_the_portal_answered_by_the_operator_read_in_the_po
                        data={"text": "Takk! Og én ting til."}).status_code == 303
     assert db.session.get(SupportRequest, request.id).status == "new"
     client.post("/logout")
-    _log_in(client, _operator())
+    log_in(client, operator_user())
     client.post(f"/operator/support/{request.id}", data={"action": "answer_close",
                                                          "text": "Ordnet."})
     assert db.session.get(SupportRequest, request.id).status == "closed"
     client.post("/logout")
-    _log_in(client, admin)
+    log_in(client, admin)
     closed = client.post(f"/portal/support/{request.id}", data={"text": "Hei igjen"})
     assert closed.status_code == 422 and "send en ny" in _text(closed)
 
 
 def test_r_support_1_requests_are_seen_by_their_sender_and_the_administrators_only(
-        client, customer):
-    admin = _admin_of(customer)
+        client, customer, admin_of, log_in):
+    admin = admin_of(customer)
     colleague = db.session.scalar(select(User).where(User.username == "user1"))
-    _log_in(client, colleague)
+    log_in(client, colleague)
     assert client.post("/portal/support", data={"category": "error",
                                                 "text": "Fakturaen vises ikke."}).status_code \
         == 303
     request = db.session.scalar(select(SupportRequest))
     client.post("/logout")
-    _log_in(client, admin)
+    log_in(client, admin)
     assert client.get(f"/portal/support/{request.id}").status_code == 200  # administrator
     assert client.post("/portal/support", data={"category": "other",
                                                 "text": "Bare admin."}).status_code == 303
     own = db.session.scalars(select(SupportRequest).order_by(SupportRequest.id)).all()[-1]
     client.post("/logout")
-    _log_in(client, colleague)
+    log_in(client, colleague)
     assert client.get(f"/portal/support/{own.id}").status_code == 404
-    stranger = _admin_of(active_customer(D(2026, 1, 5), name="Fremmed AS"))
+    stranger = admin_of(active_customer(D(2026, 1, 5), name="Fremmed AS"))
     client.post("/logout")
-    _log_in(client, stranger)
+    log_in(client, stranger)
     assert client.get(f"/portal/support/{request.id}").status_code == 404
     assert client.get("/operator/support").status_code == 404
 
 
-def test_r_support_1_an_ended_trial_can_still_ask_for_more_days(client, customer, set_clock):
+def test_r_support_1_an_ended_trial_can_still_ask_for_more_days(client, customer, at, admin_of,
+                                                                log_in):
     from webapp.models import LicenceSubscription
 
     subscription = db.session.get(LicenceSubscription, customer.id)
     subscription.is_trial, subscription.trial_ends_on = True, D(2026, 2, 3)
     subscription.status = "deactivated"  # what the trial-expiry job leaves behind
     db.session.commit()
-    set_clock(2026, 2, 10, 9, 0)
-    _log_in(client, _admin_of(customer))
+    at(2026, 2, 10, 9, 0)
+    log_in(client, admin_of(customer))
     assert client.get("/portal/invoices").status_code == 303  # only buying, or asking
     page = client.get("/portal/support?category=trial")
     assert page.status_code == 200 and '<option selected value="trial">' in _text(page)

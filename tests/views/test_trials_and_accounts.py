@@ -4,60 +4,43 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.conftest import run_due_jobs
-from tests.services.test_billing import at
-from tests.shopping import order_through
-from tests.views.test_activation import link_in, mails
-from tests.views.test_operator import log_in_operator
+from tests.shopping import log_in_orderer
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Invoice, LicenceSubscription, OutboxMail, User
 
 D = dt.date
-PASSWORD = "ingrid-passord"
 
 
-def trial_customer(client):
-    at(2026, 4, 20, 10, 0)
-    order = order_through(client, trial=True)
-    client.post(link_in(mails("order_confirmation")[0], "/activate/"), data={})
-    set_path = link_in(mails("welcome", to="ingrid@bakeriet.example")[0], "/password/set/")
-    client.post(set_path, data={"password": PASSWORD, "confirm": PASSWORD})
-    client.post("/logout")
-    return order
 
 
-def log_in(client, order, password=PASSWORD):
-    return client.post("/login", data={"login_id": order.company.login_id,
-                                       "username": "ingrid", "password": password})
-
-
-def test_r_trial_1_upgrade_mails_during_the_trial_then_deactivation(client):
+def test_r_trial_1_upgrade_mails_during_the_trial_then_deactivation(client, at, mails, run_jobs,
+                                                                    trial_customer):
     order = trial_customer(client)
     for day in range(21, 31):
         at(2026, 4, day, 9, 0)
-        run_due_jobs()
+        run_jobs()
     for day in range(1, 22):
         at(2026, 5, day, 9, 0)
-        run_due_jobs()
-        run_due_jobs()
+        run_jobs()
+        run_jobs()
     upgrade = mails("trial_upgrade")
     assert [m.created_at.astimezone(clock.OSLO).date() for m in upgrade] == [
         D(2026, 5, 10), D(2026, 5, 17)]
     assert "/portal/buy" in upgrade[0].body_text
     subscription = db.session.scalar(select(LicenceSubscription))
     assert subscription.status == "deactivated"
-    response = log_in(client, order)
+    response = log_in_orderer(client, order)
     assert response.status_code == 303 and response.headers["Location"] == "/portal/buy"
     elsewhere = client.get("/portal/invoices")  # everything else leads to buying
     assert elsewhere.status_code == 303 and elsewhere.headers["Location"] == "/portal/buy"
     assert "prøveperioden er over" in client.get("/portal/buy").get_data(as_text=True)
 
 
-def test_r_trial_1_support_extends_a_trial(client):
+def test_r_trial_1_support_extends_a_trial(client, at, log_in_operator, run_jobs, trial_customer):
     trial_customer(client)
     at(2026, 5, 25, 9, 0)
-    run_due_jobs()
+    run_jobs()
     subscription = db.session.scalar(select(LicenceSubscription))
     assert subscription.status == "deactivated"
     log_in_operator(client)
@@ -71,10 +54,11 @@ def test_r_trial_1_support_extends_a_trial(client):
     assert subscription.trial_ends_on == D(2026, 6, 8)
 
 
-def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
+def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client, at, run_jobs,
+                                                                   trial_customer):
     order = trial_customer(client)
     at(2026, 5, 2, 12, 0)
-    log_in(client, order)
+    log_in_orderer(client, order)
     # Seed 000: "Buy now" top left on every page of a trial.
     for path in ("/portal/", "/portal/invoices", "/admin/users", "/portal/support"):
         header = client.get(path).get_data(as_text=True).split("</header>")[0]
@@ -101,13 +85,13 @@ def test_r_trial_2_buy_now_checks_the_details_and_keeps_everything(client):
     assert "buy-now" not in client.get("/portal/").get_data(as_text=True)  # bought
     assert db.session.scalar(select(User).where(User.username == "per")) is not None
     at(2026, 5, 3, 8, 30)
-    run_due_jobs()
+    run_jobs()
     [invoice] = db.session.scalars(select(Invoice)).all()
     assert (invoice.period_start, invoice.period_end) == (D(2026, 5, 2), D(2026, 8, 31))
     assert invoice.buyer_email == "faktura@bakeriet.example"
 
 
-def test_a_forgotten_password_is_set_again_from_an_emailed_link(client):
+def test_a_forgotten_password_is_set_again_from_an_emailed_link(client, link_in, trial_customer):
     order = trial_customer(client)
     unknown = client.post("/password/forgot", data={"login_id": "999999",
                                                     "username": "nobody"})
@@ -119,15 +103,15 @@ def test_a_forgotten_password_is_set_again_from_an_emailed_link(client):
     path = link_in(mail, "/password/set/")
     client.post(path, data={"password": "et-nytt-passord", "confirm": "et-nytt-passord"})
     client.post("/logout")
-    assert log_in(client, order).status_code == 422
-    assert log_in(client, order, "et-nytt-passord").status_code == 303
+    assert log_in_orderer(client, order).status_code == 422
+    assert log_in_orderer(client, order, "et-nytt-passord").status_code == 303
 
 
-def test_a_new_password_logs_out_every_other_session(client, app):
+def test_a_new_password_logs_out_every_other_session(client, app, at, link_in, trial_customer):
     order = trial_customer(client)
     at(2026, 4, 21, 10, 0)
     other_browser = app.test_client()
-    assert log_in(other_browser, order).status_code == 303
+    assert log_in_orderer(other_browser, order).status_code == 303
     assert other_browser.get("/portal/").status_code == 200
     client.post("/password/forgot", data={"login_id": order.company.login_id,
                                           "username": "ingrid"})
@@ -139,7 +123,8 @@ def test_a_new_password_logs_out_every_other_session(client, app):
     assert client.get("/portal/").status_code == 200  # the browser that changed it stays in
 
 
-def test_r_plan_5_terms_of_service_are_accepted_per_user_and_version(client, monkeypatch):
+def test_r_plan_5_terms_of_service_are_accepted_per_user_and_version(client, monkeypatch,
+                                                                     trial_customer):
     """The person ordering accepts the terms of service with the order; a user added later
     reads and accepts them at the first login; a new version is shown at the next login until
     accepted; each acceptance is recorded with its version."""
@@ -150,10 +135,10 @@ def test_r_plan_5_terms_of_service_are_accepted_per_user_and_version(client, mon
     ingrid = db.session.scalar(select(User).where(User.username == "ingrid"))
     assert [(a.user_id, a.version) for a in db.session.scalars(select(TermsAcceptance))] \
         == [(ingrid.id, terms.TERMS_OF_SERVICE_VERSION)]
-    assert log_in(client, order).headers["Location"] == "/portal/"
+    assert log_in_orderer(client, order).headers["Location"] == "/portal/"
     client.post("/logout")
     monkeypatch.setattr(terms, "TERMS_OF_SERVICE_VERSION", "2027-01")
-    asked = log_in(client, order)
+    asked = log_in_orderer(client, order)
     assert asked.headers["Location"].startswith("/terms/accept?next=")
     page = client.get(asked.headers["Location"])
     assert "Bruksvilkår (versjon 2027-01)" in page.get_data(as_text=True)
@@ -166,4 +151,4 @@ def test_r_plan_5_terms_of_service_are_accepted_per_user_and_version(client, mon
         TermsAcceptance.user_id == ingrid.id))}
     assert versions == {"2026-11", "2027-01"}
     client.post("/logout")
-    assert log_in(client, order).headers["Location"] == "/portal/"  # once per version
+    assert log_in_orderer(client, order).headers["Location"] == "/portal/"  # once per version

@@ -5,7 +5,6 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.billing_setup import active_customer
-from tests.views.test_access_matrix import _admin_of, _log_in
 from webapp.extensions import db
 from webapp.models import Employee, OutboxMail, User
 
@@ -13,9 +12,10 @@ NEW = {"first_name": "Per", "last_name": "Olsen", "email": "per@example.com",
        "username": "per", "user_group": "users"}
 
 
-def test_r_plan_2_an_administrator_adds_a_user_who_gets_the_login_by_email(client):
+def test_r_plan_2_an_administrator_adds_a_user_who_gets_the_login_by_email(client, admin_of,
+                                                                           log_in):
     subscription = active_customer(dt.date(2026, 4, 20), quantity=1)
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     response = client.post("/admin/users", data=NEW)
     assert response.status_code == 303
     page = client.get("/admin/users").get_data(as_text=True)
@@ -28,20 +28,21 @@ def test_r_plan_2_an_administrator_adds_a_user_who_gets_the_login_by_email(clien
     assert again.status_code == 422 and "allerede i bruk" in again.get_data(as_text=True)
 
 
-def test_r_plan_1_free_must_upgrade_before_adding_users(client):
+def test_r_plan_1_free_must_upgrade_before_adding_users(client, admin_of, log_in):
     subscription = active_customer(dt.date(2026, 4, 20), "monthly", plan="efaktura-free",
                                    addons=())
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     response = client.post("/admin/users", data=NEW)
     assert response.status_code == 422
     assert "Oppgrader til Basic" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "per")) is None
 
 
-def test_r_plan_2_deactivate_and_delete_keep_the_employee_and_one_administrator(client):
+def test_r_plan_2_deactivate_and_delete_keep_the_employee_and_one_administrator(client, admin_of,
+                                                                                log_in):
     subscription = active_customer(dt.date(2026, 4, 20), users=2)
-    admin = _admin_of(subscription)
-    _log_in(client, admin)
+    admin = admin_of(subscription)
+    log_in(client, admin)
     other = db.session.scalar(select(User).where(User.username == "user1",
                                                  User.company_id == admin.company_id))
     assert client.post(f"/admin/users/{other.id}/delete").status_code == 303
@@ -59,11 +60,11 @@ def test_r_plan_2_deactivate_and_delete_keep_the_employee_and_one_administrator(
         "<table")[1]
 
 
-def test_r_plan_2_users_of_another_company_are_not_found(client):
+def test_r_plan_2_users_of_another_company_are_not_found(client, admin_of, log_in):
     mine = active_customer(dt.date(2026, 4, 20))
     theirs = active_customer(dt.date(2026, 4, 20), name="Andre AS", users=2)
-    _log_in(client, _admin_of(mine))
-    target = _admin_of(theirs)
+    log_in(client, admin_of(mine))
+    target = admin_of(theirs)
     assert client.post(f"/admin/users/{target.id}/deactivate").status_code == 404
     employee = db.session.scalar(select(Employee).where(Employee.user_id == target.id))
     assert client.post(f"/admin/employees/{employee.id}/employed",
@@ -72,10 +73,10 @@ def test_r_plan_2_users_of_another_company_are_not_found(client):
     assert target.active
 
 
-def test_a_custom_group_without_sales_loses_the_sales_pages(client):
+def test_a_custom_group_without_sales_loses_the_sales_pages(client, admin_of, log_in):
     subscription = active_customer(dt.date(2026, 4, 20), users=2)
-    admin = _admin_of(subscription)
-    _log_in(client, admin)
+    admin = admin_of(subscription)
+    log_in(client, admin)
     assert client.post("/admin/groups", data={"name": "Regnskap", "can_billing": "y",
                                                "can_reports": "y"}).status_code == 303
     duplicate = client.post("/admin/groups", data={"name": "regnskap"})
@@ -89,17 +90,17 @@ def test_a_custom_group_without_sales_loses_the_sales_pages(client):
     assert client.post(f"/admin/users/{member.id}/group",
                        data={"group_id": group.id}).status_code == 303
     client.post("/logout")
-    _log_in(client, member)
+    log_in(client, member)
     home = client.get("/portal/").get_data(as_text=True)
     assert "/portal/invoices" in home and "/admin/sales/frequencies" not in home
     assert client.get("/admin/sales/frequencies").status_code == 403
     assert client.get("/portal/invoices").status_code == 200
 
 
-def test_administrators_keep_the_admin_module(client):
+def test_administrators_keep_the_admin_module(client, admin_of, log_in):
     subscription = active_customer(dt.date(2026, 4, 20))
-    admin = _admin_of(subscription)
-    _log_in(client, admin)
+    admin = admin_of(subscription)
+    log_in(client, admin)
     from webapp.models import UserGroup
 
     administrators = db.session.scalar(select(UserGroup).where(
@@ -113,10 +114,10 @@ def test_administrators_keep_the_admin_module(client):
     assert client.get("/admin/users").status_code == 200  # still an administrator
 
 
-def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client):
+def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client, admin_of, log_in):
     subscription = active_customer(dt.date(2026, 4, 20), users=2)
-    admin = _admin_of(subscription)
-    _log_in(client, admin)
+    admin = admin_of(subscription)
+    log_in(client, admin)
     other = db.session.scalar(select(User).where(User.username == "user1",
                                                  User.company_id == admin.company_id))
     page = client.get(f"/admin/users/{other.id}/edit").get_data(as_text=True)
@@ -132,14 +133,13 @@ def test_r_plan_2_an_administrator_edits_a_user_and_the_employee_follows(client)
     assert (employee.first_name, employee.email) == ("Kari", "kari@example.com")
 
 
-def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
-    from tests.conftest import run_due_jobs
-    from tests.services.test_billing import at
+def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client, admin_of, log_in,
+                                                                    run_jobs, at):
 
     subscription = active_customer(dt.date(2026, 4, 20), "quarterly", quantity=1)
     at(2026, 4, 21, 9, 0)
-    run_due_jobs()
-    _log_in(client, _admin_of(subscription))
+    run_jobs()
+    log_in(client, admin_of(subscription))
     at(2026, 6, 1, 9, 0)
 
     def next_invoice():
@@ -161,11 +161,11 @@ def test_r_bill_6_a_user_beyond_the_licence_raises_the_next_invoice(client):
     assert amount(after) - amount(before) == 62_493
 
 
-def test_one_set_of_username_rules_in_the_shop_and_the_portal(client):
+def test_one_set_of_username_rules_in_the_shop_and_the_portal(client, admin_of, log_in):
     """Seed 000: the portal refuses what the shop refuses, suggests a username from the first
     name (one not taken) and warns about æ, ø, å, as the shop does."""
     subscription = active_customer(dt.date(2026, 4, 20), quantity=3)
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     for refused in ("kåre!", "li se"):
         response = client.post("/admin/users", data={**NEW, "username": refused})
         text = response.get_data(as_text=True)
@@ -184,17 +184,16 @@ def test_one_set_of_username_rules_in_the_shop_and_the_portal(client):
     assert client.get("/admin/users/username?username=x").status_code == 303
 
 
-def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_new(client):
+def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_new(
+        client, admin_of, log_in, run_jobs, at):
     """Seed 000: e-mail is the most important channel; an administrator changes the main
     contact and the invoice e-mail and address, and the old and the new addresses are told.
     The next invoice goes to the new address."""
-    from tests.conftest import run_due_jobs
-    from tests.services.test_billing import at
     from webapp.models import CustomerAgreement, Invoice
     from webapp.services.accounts import add_user
 
     subscription = active_customer(dt.date(2026, 1, 5), quantity=3)
-    admin = _admin_of(subscription)
+    admin = admin_of(subscription)
     company = admin.company
     second = add_user(company, admin.created_at, first_name="Ola", last_name="Berg",
                       email="ola@bakeriet.example", username="ola",
@@ -202,7 +201,7 @@ def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_ne
     guest = add_user(company, admin.created_at, first_name="Gro", last_name="Gjest",
                      email="gro@bakeriet.example", username="gro", group_key="guests")
     db.session.commit()
-    _log_in(client, admin)
+    log_in(client, admin)
     page = client.get("/portal/contact").get_data(as_text=True)
     assert "faktura@bakeriet.example" in page and "Ola Berg" in page and "Gro Gjest" not in page
     bad = client.post("/portal/contact", data={"contact_id": str(guest.id),
@@ -229,17 +228,17 @@ def test_r_plan_6_main_contact_and_invoice_email_changed_with_word_to_old_and_ne
     assert db.session.get(User, second.id).is_main_contact and not \
         db.session.get(User, admin.id).is_main_contact
     at(2026, 1, 6, 9, 0)
-    run_due_jobs()
+    run_jobs()
     invoice = db.session.scalar(select(Invoice).where(Invoice.agreement_id == agreement.id))
     assert (invoice.buyer_email, invoice.buyer_address_line, invoice.buyer_city) == (
         "regnskap@bakeriet.example", "Kirkegata 2", "TRONDHEIM")
 
 
-def test_admin_is_one_area_under_admin_with_its_pages_in_one_row(client):
+def test_admin_is_one_area_under_admin_with_its_pages_in_one_row(client, admin_of, log_in):
     """Users, user groups and customer agreements live under /admin, each page shows the
     area's tabs with its own marked; the old /portal addresses lead there."""
     subscription = active_customer(dt.date(2026, 4, 20))
-    _log_in(client, _admin_of(subscription))
+    log_in(client, admin_of(subscription))
     for page, tab in (("/admin/users", "Ansatte og brukere"), ("/admin/groups", "Brukergrupper"),
                       ("/admin/agreements", "Kundeavtaler")):
         html = client.get(page).get_data(as_text=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,12 @@ from ..extensions import Model, db
 from .types import UTCDateTime
 
 DEFAULT_GROUPS = ("administrators", "privileged", "users", "guests")
+
+
+def password_method() -> str:
+    """How passwords are hashed: werkzeug's scrypt, unless the configuration names another
+    (PASSWORD_HASH_METHOD: the test suite's many logins use a cheaper pbkdf2)."""
+    return str(current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt")
 
 
 class Company(Model):
@@ -124,7 +131,7 @@ class User(UserMixin, Model):
         return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_method())
         self.session_version += 1
 
     def check_password(self, password: str) -> bool:

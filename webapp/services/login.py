@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain import usernames
 from ..models import User
+from ..models.accounts import password_method
 from . import throttle
 from .accounts import find_login_user
 
@@ -35,14 +36,14 @@ def account_id(login_id: str, username: str) -> str:
 
 
 @cache
-def _dummy_hash() -> str:
-    return generate_password_hash("no account has this password")
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
 
 
 def password_matches(user: User | None, password: str) -> bool:
     """Check the password, spending the same time when there is no user or no password."""
     stored = user.password_hash if user is not None and user.password_hash else None
-    matches = check_password_hash(stored or _dummy_hash(), password)
+    matches = check_password_hash(stored or _dummy_hash(password_method()), password)
     return matches and stored is not None
 
 
