@@ -17,7 +17,7 @@ from ..services import users as users_service
 from ..services.accounts import group_label
 from .access import PERMISSIONS, acting_company, acting_company_id, get_owned, require_permission
 from .auth import ended_trial
-from .common import is_htmx_fragment_request, number_from, paginated, refuse, render
+from .common import act, is_htmx_fragment_request, number_from, paginated, refuse, render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -99,16 +99,10 @@ def user_action(user_id: int, action: str):
     user = get_owned(User, user_id)
     if action not in ("deactivate", "delete") or not EmptyForm().validate_on_submit():
         abort(404)
-    try:
-        if action == "deactivate":
-            users_service.deactivate_user(acting_company(), user, clock.now())
-        else:
-            users_service.delete_user(acting_company(), user, clock.now())
-        db.session.commit()
-        flash(_("Done: %(name)s.", name=user.full_name))
-    except users_service.UserAdminError as error:
-        db.session.rollback()
-        flash(error.message)
+    change = users_service.deactivate_user if action == "deactivate" \
+        else users_service.delete_user
+    act(lambda: change(acting_company(), user, clock.now()),
+        lambda _done: _("Done: %(name)s.", name=user.full_name))
     return redirect(url_for("admin.users"), 303)
 
 
@@ -152,14 +146,9 @@ def groups():
 def group_permissions(group_id: int):
     group = get_owned(UserGroup, group_id)
     if EmptyForm().validate_on_submit():
-        try:
-            users_service.set_group_permissions(group, {
-                p for p in PERMISSIONS if request.form.get(p) == "y"})
-            db.session.commit()
-            flash(_("The permissions of %(name)s are saved.", name=group.name))
-        except users_service.UserAdminError as error:
-            db.session.rollback()
-            flash(error.message)
+        act(lambda: users_service.set_group_permissions(group, {
+            p for p in PERMISSIONS if request.form.get(p) == "y"}),
+            lambda _done: _("The permissions of %(name)s are saved.", name=group.name))
     return redirect(url_for("admin.groups"), 303)
 
 
@@ -168,15 +157,10 @@ def user_group(user_id: int):
     user = get_owned(User, user_id)
     group = get_owned(UserGroup, number_from(request.form, "group_id") or 0)
     if EmptyForm().validate_on_submit():
-        try:
-            users_service.move_to_group(acting_company(), user, group)
-            db.session.commit()
-            flash(_("%(name)s is now in the group %(group)s.", name=user.full_name,
-                    group=group_label(group.key) if not group.key.startswith("custom")
-                    else group.name))
-        except users_service.UserAdminError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        act(lambda: users_service.move_to_group(acting_company(), user, group),
+            lambda _done: _("%(name)s is now in the group %(group)s.", name=user.full_name,
+                        group=group_label(group.key) if not group.key.startswith("custom")
+                        else group.name))
     return redirect(url_for("admin.users"), 303)
 
 

@@ -24,7 +24,7 @@ from ..forms.agreements import (
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
 from .access import acting_company, acting_company_id, require_permission
-from .common import is_htmx_fragment_request, paginated, refuse, render
+from .common import act, is_htmx_fragment_request, paginated, refuse, render
 
 bp = Blueprint("agreements", __name__, url_prefix="/admin/agreements")
 
@@ -125,14 +125,8 @@ def delete(agreement_id: int):
     agreement = _agreement(agreement_id)
     if not EmptyForm().validate():
         abort(400)
-    try:
-        service.delete_agreement(agreement, clock.now())
-    except service.AgreementError as error:
-        db.session.rollback()
-        flash(error.message)
-        return redirect(url_for("agreements.index"), 303)
-    db.session.commit()
-    flash(_("The agreement %(name)s is deleted.", name=agreement.name))
+    act(lambda: service.delete_agreement(agreement, clock.now()),
+        lambda _done: _("The agreement %(name)s is deleted.", name=agreement.name))
     return redirect(url_for("agreements.index"), 303)
 
 
@@ -285,15 +279,9 @@ def remove_access(membership_id: int):
     company = _company(membership.company_id)
     if not EmptyForm().validate():
         abort(400)
-    try:
-        service.remove_access(membership, current_user, clock.now())
-    except service.AgreementError as error:
-        db.session.rollback()
-        flash(error.message)
-    else:
-        db.session.commit()
-        flash(_("%(name)s no longer has access to %(company)s.",
-                name=membership.user.full_name, company=company.name))
+    act(lambda: service.remove_access(membership, current_user, clock.now()),
+        lambda _done: _("%(name)s no longer has access to %(company)s.",
+                        name=membership.user.full_name, company=company.name))
     return redirect(url_for("agreements.show", agreement_id=company.agreement_id), 303)
 
 

@@ -1,10 +1,16 @@
 """View helpers: fragment-or-page rendering and the htmx request checks."""
 from __future__ import annotations
 
-from flask import render_template, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import flash, render_template, request
 from flask_babel import get_locale
 
 from ..domain.refusals import Refusal
+from ..extensions import db
+
+T = TypeVar("T")
 
 
 def is_htmx_fragment_request() -> bool:
@@ -56,6 +62,23 @@ def refuse(error: Refusal, field, form=None) -> None:
     named = getattr(form, error.field, None) if form is not None and error.field else None
     target = named if named is not None else field
     target.errors = [*target.errors, error.message]
+
+
+def act(change: Callable[[], T], done: Callable[[T], str | None]) -> bool:
+    """A button's action, which has no field to show a refusal at: run the service call in
+    the request's transaction, then commit and say what was done (`done` gets the call's
+    result), or roll back and show the refusal in the error banner. True when it was done."""
+    try:
+        result = change()
+    except Refusal as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    message = done(result)
+    if message:
+        flash(message)
+    return True
 
 
 def invoice_download(invoice, extension: str):

@@ -65,6 +65,7 @@ from ..services import support as support_service
 from ..services.billing import INVOICE_FILTERS, licence_invoices
 from ..templating import job_label, local_date, local_datetime, support_status_label
 from .common import (
+    act,
     credit_from_form,
     invoice_download,
     locale,
@@ -336,12 +337,8 @@ def match(payment_id: int):
     else:
         flash(_("Write the invoice number."))
     if target is not None:
-        try:
-            payments.match_payment(payment, target)
-            db.session.commit()
-            flash(_("The payment is matched to invoice %(n)s.", n=target.number))
-        except payments.PaymentError as error:
-            flash(str(error))
+        act(lambda: payments.match_payment(payment, target),
+            lambda _done: _("The payment is matched to invoice %(n)s.", n=target.number))
     if payment.import_id is not None:
         return redirect(url_for("operator.payment_import", import_id=payment.import_id), 303)
     return redirect(url_for("operator.payments_page"), 303)
@@ -457,15 +454,9 @@ def trials_page():
     if request.method == "POST" and EmptyForm().validate_on_submit():
         subscription = db.get_or_404(LicenceSubscription, number_from(request.form,
                                                                       "subscription_id"))
-        try:
-            ends = trials.extend_trial(subscription, number_from(request.form, "days"),
-                                       clock.now())
-        except trials.TrialError as error:
-            db.session.rollback()
-            flash(error.message)
-        else:
-            db.session.commit()
-            flash(_("The trial now ends %(date)s.", date=local_date(ends)))
+        act(lambda: trials.extend_trial(subscription, number_from(request.form, "days") or 0,
+                                        clock.now()),
+            lambda ends: _("The trial now ends %(date)s.", date=local_date(ends)))
         return redirect(url_for("operator.trials_page"), 303)
     rows = db.session.execute(
         select(LicenceSubscription, Company.name)

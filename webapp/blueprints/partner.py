@@ -14,7 +14,7 @@ from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
 from ..templating import local_date
 from .access import acting_company, acting_company_id, get_owned, require_permission
-from .common import locale, refuse, render
+from .common import act, locale, refuse, render
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -156,15 +156,9 @@ def change(collaboration_id: int):
     form = ChangeCollaborationForm(prefix=f"c{found.id}", variants=service.variants(),
                                    locale=locale())
     if form.validate():
-        try:
-            service.change(found, variant=form.variant.data,
-                           recipient=form.invoice_recipient.data)
-        except service.CollaborationError as error:
-            db.session.rollback()
-            flash(error.message)
-        else:
-            db.session.commit()
-            flash(_("Saved. The change takes effect from the next renewal."))
+        act(lambda: service.change(found, variant=form.variant.data,
+                                   recipient=form.invoice_recipient.data),
+            lambda _done: _("Saved. The change takes effect from the next renewal."))
     else:
         flash(_("Choose a variant and who pays."))
     return redirect(url_for("partner.collaborations", _anchor=f"c{found.id}"), 303)
@@ -175,16 +169,8 @@ def end(collaboration_id: int):
     found = _collaboration(collaboration_id)
     if not EmptyForm().validate():
         abort(400)
-    try:
-        last_day = service.end(found, clock.now(), by=current_user)
-    except service.CollaborationError as error:
-        db.session.rollback()
-        flash(error.message)
-    else:
-        db.session.commit()
-        if last_day is not None:
-            flash(_("The collaboration has ended. The service runs until and including "
-                    "%(date)s.", date=local_date(last_day)))
-        else:
-            flash(_("The collaboration has ended."))
+    act(lambda: service.end(found, clock.now(), by=current_user),
+        lambda last_day: _("The collaboration has ended.") if last_day is None else
+        _("The collaboration has ended. The service runs until and including %(date)s.",
+          date=local_date(last_day)))
     return redirect(url_for("partner.collaborations"), 303)

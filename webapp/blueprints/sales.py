@@ -25,6 +25,7 @@ from ..services.invoicing import missing_seller_details
 from ..templating import local_date
 from .access import acting_company, acting_company_id, get_owned, require_permission
 from .common import (
+    act,
     credit_from_form,
     invoice_download,
     is_htmx_fragment_request,
@@ -149,17 +150,12 @@ def toggle_frequency(frequency_id: int):
     frequency = get_frequency(frequency_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        active = request.form.get("active") == "1"
-        sales.set_frequency_active(frequency, active, current_user, clock.now())
-        db.session.commit()
-        name = frequency.display_name(locale())
-        flash(_("The frequency %(name)s is active again.", name=name) if active else
-              _("The frequency %(name)s is deactivated: no subscription can choose it now.",
-                name=name))
-    except sales.SalesError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    active = request.form.get("active") == "1"
+    name = frequency.display_name(locale())
+    act(lambda: sales.set_frequency_active(frequency, active, current_user, clock.now()),
+        lambda _done: _("The frequency %(name)s is active again.", name=name) if active else
+        _("The frequency %(name)s is deactivated: no subscription can choose it now.",
+          name=name))
     shown: dict[str, Any] = request.args.to_dict()  # the list as it was: filter and order
     return redirect(url_for("sales.frequencies", **shown), 303)
 
@@ -358,15 +354,10 @@ def delete_subscription(subscription_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        name = subscription.name
-        sales.delete_subscription(subscription)
-    except sales.SalesError as error:
-        db.session.rollback()
-        flash(str(error))
+    name = subscription.name
+    if not act(lambda: sales.delete_subscription(subscription),
+               lambda _done: _("The subscription %(name)s is deleted.", name=name)):
         return redirect(url_for("sales.edit_subscription", subscription_id=subscription_id), 303)
-    db.session.commit()
-    flash(_("The subscription %(name)s is deleted.", name=name))
     return redirect(url_for("sales.subscriptions"), 303)
 
 
