@@ -14,7 +14,6 @@ from .. import clock
 from ..cli import parse_delta
 from ..domain.statuses import (
     LICENCE_TRIAL,
-    LICENCE_USABLE,
     ClaimStatus,
     OrderStatus,
     PaymentStatus,
@@ -58,6 +57,7 @@ from ..services import (
     export,
     outbox,
     payments,
+    plans,
     trials,
 )
 from ..services import collaboration as collaboration_service
@@ -527,19 +527,13 @@ def enterprise_terms():
     form = EnterpriseTermsForm()
     if request.method == "POST":
         if form.validate():
-            company = db.session.scalar(select(Company).where(
-                Company.login_id == form.login_id.data.strip()))
-            subscription = company and db.session.scalar(select(LicenceSubscription).where(
-                LicenceSubscription.agreement_id == company.agreement_id,
-                LicenceSubscription.kind == "licence",
-                LicenceSubscription.status.in_(LICENCE_USABLE)))
-            if subscription is None:
-                form.login_id.errors.append(_("No active customer with this customer id."))
+            try:
+                company = plans.set_enterprise_terms(form.login_id.data, form.monthly_ore,
+                                                     form.licences.data)
+            except plans.PlanError as error:
+                db.session.rollback()
+                refuse(error, form.login_id, form)
             else:
-                subscription.plan_code = "efaktura-enterprise"
-                subscription.custom_monthly_ore = form.monthly_ore
-                subscription.quantity = form.licences.data
-                subscription.next_plan_code = None
                 db.session.commit()
                 flash(_("Enterprise terms are set for %(name)s.", name=company.name))
                 return redirect(url_for("operator.enterprise_terms"), 303)

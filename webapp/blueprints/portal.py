@@ -22,14 +22,13 @@ from ..forms.portal import (
 from ..forms.shop import BuyNowForm
 from ..models import (
     Collaboration,
-    Company,
     CustomerAgreement,
     Invoice,
     LicenceSubscription,
     SupportRequest,
     User,
 )
-from ..services import avtalegiro, cancellation, catalog, plans, trials
+from ..services import accounts, avtalegiro, cancellation, catalog, plans, trials
 from ..services import collaboration as collaboration_service
 from ..services import contacts as contacts_service
 from ..services import support as support_service
@@ -231,32 +230,17 @@ def company_profile():
     if request.method == "POST":
         status = 422
         if form.validate():
-            taken = form.organisation_number.data and db.session.scalar(
-                select(Company.id).where(Company.organisation_number ==
-                                         form.organisation_number.data,
-                                         Company.id != company.id))
-            if taken:
-                form.organisation_number.errors.append(_(
-                    "Organisation number %(number)s is already registered in Kvitt for "
-                    "another account. Perhaps a colleague has ordered already; ask support "
-                    "to move it to this account if it belongs here.",
-                    number=form.organisation_number.data))
+            fields = ("name", "organisation_number", "address_line", "postal_code",
+                      "vat_registered", "business_register", "bank_account", "iban", "bic",
+                      "invoice_email", "payment_terms", "buyer_reference", "peppol_id",
+                      "delivery")
+            try:
+                accounts.save_company_profile(company, **{
+                    name: getattr(form, name).data for name in fields})
+            except accounts.ProfileError as error:
+                db.session.rollback()
+                refuse(error, form.organisation_number, form)
             else:
-                company.name = form.name.data.strip()
-                company.organisation_number = form.organisation_number.data or None
-                company.address_line = form.address_line.data or None
-                company.postal_code = form.postal_code.data or None
-                company.city = city_for(form.postal_code.data or "") or None
-                # R-DOC-1: the seller on the company's own invoices.
-                for name in ("vat_registered", "business_register"):
-                    setattr(company, name, getattr(form, name).data)
-                for name in ("bank_account", "iban", "bic", "invoice_email", "payment_terms"):
-                    setattr(company, name, (getattr(form, name).data or "").strip() or None)
-                # How Kvitt's own invoices reach the company.
-                if agreement is not None and agreement.owner_company_id == company.id:
-                    agreement.buyer_reference = form.buyer_reference.data or None
-                    agreement.peppol_id = form.peppol_id.data or None
-                    agreement.delivery = form.delivery.data
                 db.session.commit()
                 flash(_("The company profile is saved."))
                 return redirect(url_for("portal.company_profile"), 303)

@@ -9,6 +9,8 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..domain import usernames
+from ..domain.postal import city_for
+from ..domain.refusals import Refusal
 from ..extensions import db
 from ..models import (
     AccessStretch,
@@ -145,3 +147,46 @@ def is_administrator(user: User, company_id: int) -> bool:
         select(UserGroup.can_admin).join(Membership, Membership.user_group_id == UserGroup.id)
         .where(Membership.user_id == user.id, Membership.company_id == company_id,
                Membership.active)) is True
+
+
+# --- the company profile (R-PLAN-4, R-DOC-1) -----------------------------------------------
+
+class ProfileError(Refusal):
+    """A refusal of the company profile."""
+
+    fields = {"organisation_number_taken": "organisation_number"}
+
+
+def save_company_profile(company: Company, *, name: str, organisation_number: str | None,
+                         address_line: str | None, postal_code: str | None,
+                         vat_registered: bool, business_register: bool,
+                         bank_account: str | None, iban: str | None, bic: str | None,
+                         invoice_email: str | None, payment_terms: str | None,
+                         buyer_reference: str | None, peppol_id: str | None,
+                         delivery: str) -> None:
+    """The company's name, number and address, what its own invoices say about it as the
+    seller (R-DOC-1) and how Kvitt's invoices reach it (its own agreement's EHF details). An
+    organisation number another account has is refused with what to do about it."""
+    number = organisation_number or None
+    if number and db.session.scalar(select(Company.id).where(
+            Company.organisation_number == number, Company.id != company.id)):
+        raise ProfileError("organisation_number_taken", message=_(
+            "Organisation number %(number)s is already registered in Kvitt for another "
+            "account. Perhaps a colleague has ordered already; ask support to move it to this "
+            "account if it belongs here.", number=number))
+    company.name = name.strip()
+    company.organisation_number = number
+    company.address_line = address_line or None
+    company.postal_code = postal_code or None
+    company.city = city_for(postal_code or "") or None
+    company.vat_registered, company.business_register = vat_registered, business_register
+    for column, value in (("bank_account", bank_account), ("iban", iban), ("bic", bic),
+                          ("invoice_email", invoice_email), ("payment_terms", payment_terms)):
+        setattr(company, column, (value or "").strip() or None)
+    agreement = company.agreement
+    if agreement is not None and agreement.owner_company_id == company.id:
+        agreement.buyer_reference = buyer_reference or None
+        agreement.peppol_id = peppol_id or None
+        agreement.delivery = delivery
+    db.session.flush()
+

@@ -14,7 +14,14 @@ from ..domain import billing as rules
 from ..domain.refusals import Refusal
 from ..domain.statuses import LICENCE_USABLE
 from ..extensions import db
-from ..models import Invoice, LicenceSubscription, PlanChange, QuantityChange, SubscriptionAddOn
+from ..models import (
+    Company,
+    Invoice,
+    LicenceSubscription,
+    PlanChange,
+    QuantityChange,
+    SubscriptionAddOn,
+)
 from . import catalog
 from .billing import Terms, renewal_threshold, subscription_tariff, terms_of, write_licence_invoice
 
@@ -31,7 +38,9 @@ class PlanError(Refusal):
         "unknown_plan": lambda: _("Choose from the lists."),
         "unknown_addon": lambda: _("Choose from the lists."),
         "unknown_interval": lambda: _("Choose from the lists."),
+        "no_active_customer": lambda: _("No active customer with this customer id."),
     }
+    fields = {"no_active_customer": "login_id"}
 
 
 def monthly_ore(subscription: LicenceSubscription, plan_code: str | None = None,
@@ -319,3 +328,24 @@ def _undone(subscription: LicenceSubscription, change) -> Preview:
     finally:
         savepoint.rollback()
     return Preview(outcome, total, period, upcoming)
+
+
+def set_enterprise_terms(login_id: str, monthly_ore: int, licences: int) -> Company:
+    """Kvitt eFaktura Enterprise by contract: the operator sets the customer's monthly price
+    and licences (the customer found by the customer id it logs in with); a plan change
+    waiting for the next period is dropped. Returns the company."""
+    company = db.session.scalar(select(Company).where(Company.login_id == login_id.strip()))
+    subscription = None if company is None else db.session.scalar(
+        select(LicenceSubscription).where(
+            LicenceSubscription.agreement_id == company.agreement_id,
+            LicenceSubscription.kind == "licence",
+            LicenceSubscription.status.in_(LICENCE_USABLE)))
+    if company is None or subscription is None:
+        raise PlanError("no_active_customer")
+    subscription.plan_code = "efaktura-enterprise"
+    subscription.custom_monthly_ore = monthly_ore
+    subscription.quantity = licences
+    subscription.next_plan_code = None
+    db.session.flush()
+    return company
+
