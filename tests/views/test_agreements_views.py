@@ -123,6 +123,15 @@ def test_r_agr_4_move_a_company_in_an_htmx_dialog(app, client, partner_logged_in
                           data={"target": "new", "new_name": "", "new_customer_number": "9"})
     assert missing.status_code == 422 and "Gi den nye avtalen et navn" in _text(missing)
     assert 'value="9"' in _text(missing)
+    # A customer number another agreement of the owner has: said at that field.
+    agreement_with(firm, "Nummer sju", "Annen AS", customer_number="7")
+    taken = client.post(f"/admin/agreements/companies/{company.id}/move", headers=HTMX,
+                        data={"target": "new", "new_name": "Egen avtale",
+                              "new_customer_number": "7"})
+    assert taken.status_code == 422
+    assert ('id="err-new_customer_number">En annen av avtalene deres har dette '
+            'kundenummeret.</p>') in _text(taken)
+    assert company_named("Flyttes AS").agreement.name == "Gammel"
     moved = client.post(f"/admin/agreements/companies/{company.id}/move", headers=HTMX,
                         data={"target": "new", "new_name": "Egen avtale",
                               "new_customer_number": "9"})

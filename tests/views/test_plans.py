@@ -82,7 +82,10 @@ def test_efaktura_free_to_basic_and_free_is_never_invoiced(client, admin_of, at,
 def test_a_plan_of_another_product_is_refused(client, admin_of, log_in):
     subscription = active_customer(D(2026, 4, 20), "quarterly")
     log_in(client, admin_of(subscription))
-    client.post("/portal/plan", data={"plan": "efaktura-premium", "interval": "quarterly"})
+    refused = client.post("/portal/plan", data={"plan": "efaktura-premium",
+                                                "interval": "quarterly"})
+    # The plan page again, saying why, with nothing changed.
+    assert refused.status_code == 422 and "Velg fra listene." in refused.get_data(as_text=True)
     db.session.refresh(subscription)
     assert subscription.plan_code == "office-professional"
 

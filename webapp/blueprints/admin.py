@@ -17,7 +17,7 @@ from ..services import users as users_service
 from ..services.accounts import group_label
 from .access import PERMISSIONS, acting_company, acting_company_id, get_owned, require_permission
 from .auth import ended_trial
-from .common import act, is_htmx_fragment_request, number_from, paginated, refuse, render
+from .common import act, is_htmx_fragment_request, number_from, paginated, render, submit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,17 +61,13 @@ def users():
     if request.method == "POST":
         status = 422
         if form.validate():
-            try:
-                user, beyond = users_service.create_user(
-                    company, clock.now(), first_name=form.first_name.data,
-                    last_name=form.last_name.data, email=form.email.data,
-                    username=form.username.data, group_key=form.user_group.data)
-            except users_service.UserAdminError as error:
-                db.session.rollback()
-                field = form.username if error.code == "username_taken" else form.first_name
-                refuse(error, field)
-            else:
-                db.session.commit()
+            done = submit(lambda: users_service.create_user(
+                company, clock.now(), first_name=form.first_name.data,
+                last_name=form.last_name.data, email=form.email.data,
+                username=form.username.data, group_key=form.user_group.data),
+                form.first_name, form)
+            if done is not None:
+                user, beyond = done.value
                 used, licensed = users_service.licensed_users(company)
                 flash(_("%(name)s is added and gets the login by e-mail.", name=user.full_name))
                 if beyond:
@@ -170,16 +166,10 @@ def edit_user(user_id: int):
     form = EditUserForm(obj=user if request.method == "GET" else None)
     if request.method == "POST":
         if form.validate():
-            try:
-                users_service.update_user(user, first_name=form.first_name.data.strip(),
-                                          last_name=form.last_name.data.strip(),
-                                          email=form.email.data,
-                                          username=form.username.data.strip())
-            except users_service.UserAdminError as error:
-                db.session.rollback()
-                refuse(error, form.username)
-            else:
-                db.session.commit()
+            if submit(lambda: users_service.update_user(
+                    user, first_name=form.first_name.data.strip(),
+                    last_name=form.last_name.data.strip(), email=form.email.data,
+                    username=form.username.data.strip()), form.username, form):
                 flash(_("%(name)s is saved.", name=user.full_name))
                 return redirect(url_for("admin.users"), 303)
         return render("admin/edit_user.html", form=form, user=user, status=422)

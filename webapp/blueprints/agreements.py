@@ -24,7 +24,7 @@ from ..forms.agreements import (
 from ..models import Company, CompanyDraft, CustomerAgreement, Membership, UserGroup
 from ..services import agreements as service
 from .access import acting_company, acting_company_id, require_permission
-from .common import act, is_htmx_fragment_request, paginated, refuse, render
+from .common import act, is_htmx_fragment_request, paginated, render, submit
 
 bp = Blueprint("agreements", __name__, url_prefix="/admin/agreements")
 
@@ -85,18 +85,16 @@ def _index(form: AgreementForm, status: int = 200):
 def create():
     """R-AGR-2: create, then straight on into the new-company wizard."""
     form = AgreementForm()
+    def create_with_draft():
+        agreement = service.create_agreement(acting_company(), clock.now(),
+                                             name=form.name.data,
+                                             customer_number=form.customer_number.data)
+        return agreement, service.start_draft(agreement, current_user, clock.now())
+
     if form.validate():
-        try:
-            agreement = service.create_agreement(acting_company(), clock.now(),
-                                                 name=form.name.data,
-                                                 customer_number=form.customer_number.data)
-        except service.AgreementError as error:
-            db.session.rollback()
-            refuse(error, form.customer_number if error.code == "customer_number_taken"
-                        else form.name)
-        else:
-            draft = service.start_draft(agreement, current_user, clock.now())
-            db.session.commit()
+        done = submit(create_with_draft, form.name, form)
+        if done is not None:
+            agreement, draft = done.value
             flash(_("The agreement %(name)s is created. Now create its first company, or "
                     "continue later.", name=agreement.name))
             return redirect(url_for("agreements.wizard", draft_id=draft.id, step="company"), 303)
@@ -220,16 +218,11 @@ def move(company_id: int):
         target = None
         if form.target.data != "new":
             target = db.session.get(CustomerAgreement, int(form.target.data))
-        try:
-            moved = service.move_company(company, target, current_user, clock.now(),
-                                         new_name=form.new_name.data,
-                                         new_customer_number=form.new_customer_number.data)
-        except service.AgreementError as error:
-            db.session.rollback()
-            refuse(error, form.new_customer_number if error.code == "customer_number_taken"
-                        else form.target)
-        else:
-            db.session.commit()
+        done = submit(lambda: service.move_company(
+            company, target, current_user, clock.now(), new_name=form.new_name.data,
+            new_customer_number=form.new_customer_number.data), form.target, form)
+        if done is not None:
+            moved = done.value
             flash(_("%(company)s is moved to %(agreement)s from today.", company=company.name,
                     agreement=moved.to_agreement.name))
             destination = url_for("agreements.show", agreement_id=moved.to_agreement_id)
@@ -252,16 +245,13 @@ def invite(agreement_id: int):
     company = _company(form.company_id.data)
     group = db.session.scalar(select(UserGroup).where(UserGroup.company_id == company.id,
                                                       UserGroup.key == form.user_group.data))
-    try:
-        user, created = service.invite_user(
-            company, current_user, clock.now(), first_name=form.first_name.data,
-            last_name=form.last_name.data, email=form.email.data,
-            group_id=group.id if group else 0)
-    except service.AgreementError as error:
-        db.session.rollback()
-        refuse(error, form.email)
+    done = submit(lambda: service.invite_user(
+        company, current_user, clock.now(), first_name=form.first_name.data,
+        last_name=form.last_name.data, email=form.email.data,
+        group_id=group.id if group else 0), form.email)
+    if done is None:
         return _show(agreement, form, status=422)
-    db.session.commit()
+    user, created = done.value
     if created:
         flash(_("%(name)s has access to %(company)s and gets an invitation by e-mail.",
                 name=user.full_name, company=company.name))

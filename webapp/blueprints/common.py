@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask import flash, render_template, request
 from flask_babel import get_locale
@@ -64,6 +65,26 @@ def refuse(error: Refusal, field, form=None) -> None:
     target.errors = [*target.errors, error.message]
 
 
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A form's change that was made, with what the service call returned."""
+    value: T
+
+
+def submit(change: Callable[[], T], field, form=None) -> Done[T] | None:
+    """A form's change: run the service call in the request's transaction, then commit and
+    return Done(its result); or roll back, show the refusal at its field (`refuse`) and return
+    None, after which the view answers the form again with status 422."""
+    try:
+        result = change()
+    except Refusal as error:
+        db.session.rollback()
+        refuse(error, field, form)
+        return None
+    db.session.commit()
+    return Done(result)
+
+
 def act(change: Callable[[], T], done: Callable[[T], str | None]) -> bool:
     """A button's action, which has no field to show a refusal at: run the service call in
     the request's transaction, then commit and say what was done (`done` gets the call's
@@ -109,18 +130,14 @@ def credit_from_form(invoice, form, show_page, page_endpoint: str):
     from flask_babel import gettext as _
 
     from .. import clock
-    from ..extensions import db
-    from ..services.billing import BillingError, credit_invoice
+    from ..services.billing import credit_invoice
 
     if not form.validate():
         return show_page(invoice, credit_form=form, status=422)
-    try:
-        note = credit_invoice(invoice, form.reason.data, clock.now(), **form.credit_arguments())
-    except BillingError as error:
-        db.session.rollback()
-        refuse(error, form.reason, form)
+    done = submit(lambda: credit_invoice(invoice, form.reason.data, clock.now(),
+                                         **form.credit_arguments()), form.reason, form)
+    if done is None:
         return show_page(db.session.get(type(invoice), invoice.id), credit_form=form,
                          status=422)
-    db.session.commit()
-    flash(_("Credit note %(number)s is issued.", number=note.number))
-    return redirect(url_for(page_endpoint, invoice_id=note.id), 303)
+    flash(_("Credit note %(number)s is issued.", number=done.value.number))
+    return redirect(url_for(page_endpoint, invoice_id=done.value.id), 303)

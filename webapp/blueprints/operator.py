@@ -72,8 +72,8 @@ from .common import (
     number_from,
     page_number,
     paginated,
-    refuse,
     render,
+    submit,
 )
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -242,13 +242,10 @@ def register_invoice_payment(invoice_id: int):
     form = PaymentForm()
     if not form.validate():
         return _invoice_page(found, payment_form=form, status=422)
-    try:
-        payments.register_payment(form.kid.data or found.kid or "", form.amount_ore,
-                                  form.paid_on.data, clock.now(), user_id=current_user.id)
-    except payments.PaymentError as error:
-        form.amount.errors.append(str(error))
+    if not submit(lambda: payments.register_payment(
+            form.kid.data or found.kid or "", form.amount_ore, form.paid_on.data, clock.now(),
+            user_id=current_user.id), form.amount, form):
         return _invoice_page(found, payment_form=form, status=422)
-    db.session.commit()
     flash(_("The payment is registered."))
     return redirect(url_for("operator.invoice", invoice_id=invoice_id), 303)
 
@@ -294,14 +291,12 @@ def import_payments():
     if not form.validate_on_submit():
         return _payments_page(form, status=422)
     upload = form.file.data
-    try:
-        record = bank_files.import_bank_file(upload.read(), upload.filename or "", clock.now(),
-                                             current_user.id)
-    except bank_files.BankFileError as error:
-        db.session.rollback()
-        form.file.errors = [str(error)]
+    done = submit(lambda: bank_files.import_bank_file(upload.read(), upload.filename or "",
+                                                      clock.now(), current_user.id),
+                  form.file, form)
+    if done is None:
         return _payments_page(form, status=422)
-    db.session.commit()
+    record = done.value
     flash(_("%(n)s transactions read: %(m)s matched, %(u)s without an invoice.",
             n=record.transactions, m=record.matched, u=record.unmatched))
     return redirect(url_for("operator.payment_import", import_id=record.id), 303)
@@ -505,18 +500,14 @@ def close_account():
         if company is None:
             form.login_id.errors = [_("No customer has this customer id.")]
         else:
-            try:
-                done = cancellation.close_account(company, form.reason.data,
-                                                  form.note.data or "", clock.now(),
-                                                  credit_open=form.credit_open.data)
-            except cancellation.CancellationError as error:
-                db.session.rollback()
-                refuse(error, form.login_id, form)
-            else:
-                db.session.commit()
+            done = submit(lambda: cancellation.close_account(
+                company, form.reason.data, form.note.data or "", clock.now(),
+                credit_open=form.credit_open.data), form.login_id, form)
+            if done is not None:
                 flash(_("The account of %(company)s is closed: %(n)s subscriptions end today, "
                         "%(c)s open invoices credited. Invoices and credit notes are kept.",
-                        company=company.name, n=done["subscriptions"], c=done["credited"]))
+                        company=company.name, n=done.value["subscriptions"],
+                        c=done.value["credited"]))
                 return redirect(url_for("operator.cancellations"), 303)
     return _cancellations_page(form, status=422)
 
@@ -527,15 +518,10 @@ def enterprise_terms():
     form = EnterpriseTermsForm()
     if request.method == "POST":
         if form.validate():
-            try:
-                company = plans.set_enterprise_terms(form.login_id.data, form.monthly_ore,
-                                                     form.licences.data)
-            except plans.PlanError as error:
-                db.session.rollback()
-                refuse(error, form.login_id, form)
-            else:
-                db.session.commit()
-                flash(_("Enterprise terms are set for %(name)s.", name=company.name))
+            done = submit(lambda: plans.set_enterprise_terms(
+                form.login_id.data, form.monthly_ore, form.licences.data), form.login_id, form)
+            if done is not None:
+                flash(_("Enterprise terms are set for %(name)s.", name=done.value.name))
                 return redirect(url_for("operator.enterprise_terms"), 303)
         return render("operator/enterprise.html", form=form, status=422)
     return render("operator/enterprise.html", form=form)
@@ -591,23 +577,18 @@ def support_request(request_id: int):
     status = 200
     if request.method == "POST":
         action = request.form.get("action")
-        try:
-            if action in ("take", "close") and EmptyForm().validate_on_submit():
-                (support_service.take if action == "take" else support_service.close)(
-                    found, clock.now())
-                db.session.commit()
+        if action in ("take", "close") and EmptyForm().validate_on_submit():
+            step = support_service.take if action == "take" else support_service.close
+            if submit(lambda: step(found, clock.now()), form.text, form):
                 flash(_("Request %(number)s: %(status)s.", number=found.id,
                         status=support_status_label(found.status)))
                 return redirect(url_for("operator.support_request", request_id=found.id), 303)
-            if action in ("answer", "answer_close") and form.validate():
-                support_service.answer(found, current_user, form.text.data, clock.now(),
-                                       close=action == "answer_close")
-                db.session.commit()
+        elif action in ("answer", "answer_close") and form.validate():
+            if submit(lambda: support_service.answer(found, current_user, form.text.data,
+                                                     clock.now(), close=action == "answer_close"),
+                      form.text, form):
                 flash(_("The answer is sent to %(address)s.", address=found.reply_to))
                 return redirect(url_for("operator.support_queue"), 303)
-        except support_service.SupportError as error:
-            db.session.rollback()
-            refuse(error, form.text, form)
         status = 422
     return render("operator/support_request.html", request_=found, form=form,
                   action_form=EmptyForm(), status=status)

@@ -14,7 +14,7 @@ from ..models import Collaboration, PartnerClient
 from ..services import collaboration as service
 from ..templating import local_date
 from .access import acting_company, acting_company_id, get_owned, require_permission
-from .common import act, locale, refuse, render
+from .common import act, locale, render, submit
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -41,17 +41,12 @@ def _collaboration(collaboration_id: int) -> Collaboration:
 def clients():
     form = ClientForm()
     if request.method == "POST" and form.validate():
-        try:
-            client = service.add_client(acting_company(), clock.now(),
-                                        name=form.name.data,
-                                        organisation_number=form.organisation_number.data,
-                                        email=form.email.data,
-                                        customer_number=form.customer_number.data)
-        except service.CollaborationError as error:
-            db.session.rollback()
-            refuse(error, form.organisation_number)
-        else:
-            db.session.commit()
+        done = submit(lambda: service.add_client(
+            acting_company(), clock.now(), name=form.name.data,
+            organisation_number=form.organisation_number.data, email=form.email.data,
+            customer_number=form.customer_number.data), form.organisation_number)
+        if done is not None:
+            client = done.value
             flash(_("%(name)s is in your client list. Add an assignment to work with it.",
                     name=client.name))
             return redirect(url_for("partner.client", client_id=client.id), 303)
@@ -107,26 +102,19 @@ def activate(client_id: int):
     found = _client(client_id)
     form = _activate_form(found)
     if form.validate():
-        try:
-            collaboration = service.activate(
-                acting_company(), found, current_user, clock.now(),
-                assignment_id=form.assignment_id.data, variant=form.variant.data,
-                recipient=form.invoice_recipient.data,
-                period_months=int(form.period.data) if form.period.data else None,
-                contact={"first_name": (form.contact_first_name.data or "").strip(),
-                         "last_name": (form.contact_last_name.data or "").strip(),
-                         "email": (form.contact_email.data or "").strip(),
-                         "phone": (form.contact_phone.data or "").strip()},
-                member_ids=form.members.data, access_group=form.access_group.data)
-        except service.CollaborationError as error:
-            db.session.rollback()
-            field = {"no_assignment": form.assignment_id, "no_variant": form.variant,
-                     "no_recipient": form.invoice_recipient, "no_period": form.period,
-                     "no_contact": form.contact_first_name, "no_members": form.members,
-                     "no_access_group": form.access_group}.get(error.code, form.assignment_id)
-            refuse(error, field)
-        else:
-            db.session.commit()
+        done = submit(lambda: service.activate(
+            acting_company(), found, current_user, clock.now(),
+            assignment_id=form.assignment_id.data, variant=form.variant.data,
+            recipient=form.invoice_recipient.data,
+            period_months=int(form.period.data) if form.period.data else None,
+            contact={"first_name": (form.contact_first_name.data or "").strip(),
+                     "last_name": (form.contact_last_name.data or "").strip(),
+                     "email": (form.contact_email.data or "").strip(),
+                     "phone": (form.contact_phone.data or "").strip()},
+            member_ids=form.members.data, access_group=form.access_group.data),
+            form.assignment_id, form)
+        if done is not None:
+            collaboration = done.value
             flash(_("The collaboration waits for %(client)s to approve it: their "
                     "administrators have been asked by e-mail. It starts when they do.",
                     client=found.name))

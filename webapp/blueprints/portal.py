@@ -53,11 +53,13 @@ from .access import (
 )
 from .auth import ended_trial
 from .common import (
+    act,
     invoice_download,
     locale,
     paginated,
     refuse,
     render,
+    submit,
 )
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -234,14 +236,9 @@ def company_profile():
                       "vat_registered", "business_register", "bank_account", "iban", "bic",
                       "invoice_email", "payment_terms", "buyer_reference", "peppol_id",
                       "delivery")
-            try:
-                accounts.save_company_profile(company, **{
-                    name: getattr(form, name).data for name in fields})
-            except accounts.ProfileError as error:
-                db.session.rollback()
-                refuse(error, form.organisation_number, form)
-            else:
-                db.session.commit()
+            if submit(lambda: accounts.save_company_profile(company, **{
+                    name: getattr(form, name).data for name in fields}),
+                    form.organisation_number, form):
                 flash(_("The company profile is saved."))
                 return redirect(url_for("portal.company_profile"), 303)
     return render("portal/company.html", form=form, status=status)
@@ -274,25 +271,18 @@ def contact():
         form.invoice_email.data = agreement.invoice_email
         form.address_line.data = agreement.invoice_address_line
         form.postal_code.data = agreement.invoice_postal_code
-    elif form.validate():
-        try:
-            changed = contacts_service.change(
-                company, current_user, clock.now(), contact_id=form.contact_id.data,
-                invoice_email=form.invoice_email.data, address_line=form.address_line.data,
-                postal_code=form.postal_code.data)
-        except contacts_service.ContactError as error:
-            db.session.rollback()
-            refuse(error, form.contact_id, form)
-            status = 422
-        else:
-            db.session.commit()
-            for what in changed:
-                flash(CONTACT_MESSAGES[what]())
-            if not changed:
-                flash(_("Nothing changed."), "info")
-            return redirect(url_for("portal.contact"), 303)
     else:
         status = 422
+        done = form.validate() and submit(lambda: contacts_service.change(
+            company, current_user, clock.now(), contact_id=form.contact_id.data,
+            invoice_email=form.invoice_email.data, address_line=form.address_line.data,
+            postal_code=form.postal_code.data), form.contact_id, form)
+        if done:
+            for what in done.value:
+                flash(CONTACT_MESSAGES[what]())
+            if not done.value:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("portal.contact"), 303)
     return render("portal/contact.html", form=form, agreement=agreement, status=status)
 
 
@@ -350,20 +340,20 @@ def plan():
             return ({(a.addon_code, a.removed_from) for a in subscription.addons},
                     subscription.next_billing_interval)
 
-        before = extras()
-        try:
+        def change():  # the plan, and for an edition its add-ons and interval
             outcome = plans.change_plan(subscription, request.form.get("plan", ""), clock.now())
             if current is not None and current.kind == "edition":
                 plans.set_addons(subscription, set(request.form.getlist("addons")), clock.now())
                 plans.change_interval(subscription, request.form.get("interval", ""))
-        except plans.PlanError as error:
-            db.session.rollback()
-            flash(error.message)
-            return redirect(url_for("portal.plan"), 303)
-        if outcome == "unchanged" and extras() != before:
-            outcome = "extras"
-        db.session.commit()
-        flash(PLAN_MESSAGES[outcome]())
+            return outcome
+
+        before = extras()
+        # The choices are the page's own lists: a refusal (a choice not on them) is shown over
+        # the page as it is, with status 422.
+        if not act(change, lambda outcome: PLAN_MESSAGES[
+                "extras" if outcome == "unchanged" and extras() != before else outcome]()):
+            return render("portal/plan.html", preview=None, status=422,
+                          **_plan_context(subscription))
         return redirect(url_for("portal.plan"), 303)
     return render("portal/plan.html", preview=None, **_plan_context(subscription))
 
@@ -391,16 +381,12 @@ def licences():
     fewer from the next period; never fewer than the users in use."""
     subscription = _active_subscription()
     form = LicenceForm()
-    if form.validate_on_submit():
-        try:
-            outcome = plans.change_quantity(subscription, form.licences.data, clock.now())
-        except plans.PlanError as error:
-            db.session.rollback()
-            refuse(error, form.licences, form)
-        else:
-            db.session.commit()
-            flash(LICENCE_MESSAGES[outcome]())
-            return redirect(url_for("portal.plan"), 303)
+    done = form.validate_on_submit() and submit(
+        lambda: plans.change_quantity(subscription, form.licences.data, clock.now()),
+        form.licences, form)
+    if done:
+        flash(LICENCE_MESSAGES[done.value]())
+        return redirect(url_for("portal.plan"), 303)
     body, status = render("portal/plan.html", "portal/_licence_form.html", preview=None,
                           status=422, **_plan_context(subscription, form))
     # A refusal replaces the licence form only, and the address stays the plan page's.
@@ -507,22 +493,15 @@ def support():
     if request.method == "GET":
         form.category.data = request.args.get("category") or ""
         form.page.data = (request.args.get("from") or request.referrer or "")[:300]
-    elif form.validate():
-        try:
-            created = support_service.create_request(
-                acting_company(), current_user, clock.now(),
-                category=form.category.data, text=form.text.data, page=form.page.data)
-        except support_service.SupportError as error:
-            db.session.rollback()
-            refuse(error, form.text, form)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Thank you: request %(number)s is sent. We answer by e-mail and here.",
-                    number=created.id))
-            return redirect(url_for("portal.support_request", request_id=created.id), 303)
     else:
         status = 422
+        done = form.validate() and submit(lambda: support_service.create_request(
+            acting_company(), current_user, clock.now(), category=form.category.data,
+            text=form.text.data, page=form.page.data), form.text, form)
+        if done:
+            flash(_("Thank you: request %(number)s is sent. We answer by e-mail and here.",
+                    number=done.value.id))
+            return redirect(url_for("portal.support_request", request_id=done.value.id), 303)
     pagination = paginated(support_service.visible_requests(
         acting_company_id(), current_user, _sees_all_requests()))
     return render("portal/support.html", form=form, pagination=pagination, status=status)
@@ -537,15 +516,8 @@ def support_request(request_id: int):
     status = 200
     if request.method == "POST":
         status = 422
-        if form.validate():
-            try:
-                support_service.customer_writes(found, current_user, form.text.data,
-                                                clock.now())
-            except support_service.SupportError as error:
-                db.session.rollback()
-                refuse(error, form.text, form)
-            else:
-                db.session.commit()
-                flash(_("Your message is sent."))
-                return redirect(url_for("portal.support_request", request_id=found.id), 303)
+        if form.validate() and submit(lambda: support_service.customer_writes(
+                found, current_user, form.text.data, clock.now()), form.text, form):
+            flash(_("Your message is sent."))
+            return redirect(url_for("portal.support_request", request_id=found.id), 303)
     return render("portal/support_request.html", request_=found, form=form, status=status)

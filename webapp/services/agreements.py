@@ -51,6 +51,8 @@ INVITATION_LINK_LIFETIME = dt.timedelta(days=14)
 class AgreementError(Refusal):
     """A refusal of an agreement, company move or access change."""
 
+    fields = {"customer_number_taken": "customer_number"}
+
     messages = {
         "customer_number_taken": lambda: _("Another of your agreements has this customer number."),
         "no_licence": lambda: _("Your own licence must be active before you create agreements."),
@@ -282,8 +284,13 @@ def move_company(company: Company, target: CustomerAgreement | None, user: User,
     if source is None:
         raise AgreementError("no_agreement")
     if target is None:
-        target = create_agreement(source.owner, now, name=new_name or company.name,
-                                  customer_number=new_customer_number)
+        try:
+            target = create_agreement(source.owner, now, name=new_name or company.name,
+                                      customer_number=new_customer_number)
+        except AgreementError as error:  # said of this call's own argument
+            if error.code == "customer_number_taken":
+                raise AgreementError(error.code, "new_customer_number") from error
+            raise
     if target.owner_company_id != source.owner_company_id or target.deleted_at is not None:
         raise AgreementError("other_owner")
     if target.id == source.id:

@@ -45,6 +45,10 @@ class BankFileError(Refusal):
             return self.reason
         return _("Line %(n)s: %(reason)s", n=self.line, reason=self.reason)
 
+    @property
+    def message(self) -> str:
+        return str(self)
+
 
 @dataclass(frozen=True)
 class BankTransaction:

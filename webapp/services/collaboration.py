@@ -81,6 +81,11 @@ class CollaborationError(Refusal):
         "no_members": lambda: _("Choose at least one of your users."),
         "no_access_group": lambda: _("Choose a user group."),
     }
+    # The activation form's fields (the contact's first name stands for the whole contact).
+    fields = {"no_assignment": "assignment_id", "no_variant": "variant",
+              "no_recipient": "invoice_recipient", "no_period": "period",
+              "no_contact": "contact_first_name", "no_members": "members",
+              "no_access_group": "access_group"}
 
 
 def variants() -> list:

@@ -23,6 +23,8 @@ WELCOME_LINK_LIFETIME = dt.timedelta(days=14)
 class UserAdminError(Refusal):
     """A refusal of a change to users, their access or groups."""
 
+    fields = {"username_taken": "username"}
+
     messages = {
         "upgrade_first": lambda: _("Kvitt eFaktura Free includes one user. Upgrade to Basic "
                                    "before you add users."),
