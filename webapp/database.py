@@ -1,4 +1,5 @@
 """Database helpers: write intent (SQLite takes its write lock at BEGIN) and idempotent inserts."""
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -24,6 +25,21 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         end_write_intent(token)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch job builds and writes many
+    thousands of short-lived rows: they are freed by reference counting as always, and the
+    collector's passes over them cost a job that issues 100 000 invoices about a tenth of its
+    time. It runs again (as before) when the block ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -239,15 +239,23 @@ def excess_lines(spans: list[tuple[dt.date, dt.date | None]], window: Period,
     return result
 
 
-# Luhn: each digit in an odd place from the right of the body, doubled, digit sum taken.
+# Luhn: each digit in an odd place from the right of the body, doubled, digit sum taken. The
+# sums of every three-digit group, the group's last digit doubled or not (a group has three
+# digits, so the next group to the left starts the other way).
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+_GROUP_SUMS = (
+    tuple(_DOUBLED[n % 10] + n // 10 % 10 + _DOUBLED[n // 100] for n in range(1000)),
+    tuple(n % 10 + _DOUBLED[n // 10 % 10] + n // 100 for n in range(1000)),
+)
 
 
 def kid_for(number: int, length: int = 10) -> str:
     """KID payment reference: the invoice number padded, with a MOD10 (Luhn) check digit.
-    (The MOD10 of python-stdnum's `luhn` and of NS 4102, in the few operations an issuing
-    run of 100 000 invoices can afford; the tests hold it to stdnum's.)"""
-    body = str(number).zfill(length - 1)
-    total = sum(_DOUBLED[int(digit)] for digit in body[::-1][::2]) \
-        + sum(int(digit) for digit in body[::-1][1::2])
-    return body + str(-total % 10)
+    (The MOD10 of python-stdnum's `luhn` and of NS 4102, three digits at a time: an issuing
+    run of 100 000 invoices computes one each; the tests hold it to stdnum's.)"""
+    total, rest, doubled = 0, number, 0
+    while rest:
+        total += _GROUP_SUMS[doubled][rest % 1000]
+        rest //= 1000
+        doubled ^= 1
+    return str(number).zfill(length - 1) + str(-total % 10)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.no import kontonr
 
 from .. import clock
-from ..database import among, rowcount
+from ..database import among, collector_paused, rowcount
 from ..domain import billing as rules
 from ..domain.documents import STANDARD, vat_total
 from ..domain.money import VAT_PERCENT, format_nok, percent_of
@@ -46,20 +46,21 @@ from ..models import (
 )
 from . import catalog
 from .invoicing import (
-    Buyer,
     agreement_buyer,
+    buyer_columns,
     driver_marks,
     driver_rows,
-    insert_invoices,
-    insert_rows,
+    driver_values,
+    insert_invoice_columns,
     invoice_row,
     line_row,
     seller_identity,
     take_numbers,
     write_invoice,
+    write_values,
 )
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 
 
 class BillingError(Refusal):
@@ -218,11 +219,15 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
     query = (
         select(s.id, s.agreement_id, s.kind, s.plan_code, s.quantity, s.billing_interval,
                s.activated_on, s.billed_through, s.excess_billed_through,
-               s.custom_monthly_ore, s.cancel_on, s.label, a.name, a.customer_number,
-               a.invoice_email,
-               a.invoice_address_line, a.invoice_postal_code, a.invoice_city,
-               a.buyer_reference, a.peppol_id, a.delivery, c.organisation_number,
-               c.vat_registered)
+               s.custom_monthly_ore, s.cancel_on, s.label,
+               # the buyer's columns (`invoicing.Buyer`), by their names on the invoice
+               a.name.label("buyer_name"), a.invoice_email.label("buyer_email"),
+               c.organisation_number.label("buyer_organisation_number"),
+               c.vat_registered.label("buyer_vat_registered"),
+               a.invoice_address_line.label("buyer_address_line"),
+               a.invoice_postal_code.label("buyer_postal_code"),
+               a.invoice_city.label("buyer_city"), a.customer_number, a.buyer_reference,
+               a.peppol_id.label("buyer_peppol_id"), a.delivery)
         .join(a, a.id == s.agreement_id)
         .join(c, c.id == a.invoice_recipient_id)
         .where(s.status == LicenceStatus.ACTIVE, s.id > after_id, s.plan_code.not_in(free),
@@ -232,7 +237,7 @@ def _due_subscriptions(today: dt.date, after_id: int, limit: int):
                    s.cancel_on > s.billed_through))
         .order_by(s.id).limit(limit)
     )
-    return db.session.execute(query).all()
+    return db.session.connection().execute(query).all()  # plain rows, no ORM on the way
 
 
 @dataclass
@@ -330,21 +335,22 @@ def terms_of(subscriptions) -> dict[int, Terms]:
     if not found:
         return found
     ids = list(found)
-    for sid, effective_on, previous, plan_code in db.session.execute(
+    read = db.session.connection().execute  # plain rows, no ORM on the way
+    for sid, effective_on, previous, plan_code in read(
             select(PlanChange.subscription_id, PlanChange.effective_on,
                    PlanChange.previous_plan_code, PlanChange.plan_code)
             .where(among(PlanChange.subscription_id, ids))
             .order_by(PlanChange.effective_on, PlanChange.id)):
         if sid in found:
             found[sid].changes.append((effective_on, previous, plan_code))
-    for sid, code, added_on, removed_from in db.session.execute(
+    for sid, code, added_on, removed_from in read(
             select(SubscriptionAddOn.subscription_id, SubscriptionAddOn.addon_code,
                    SubscriptionAddOn.added_on, SubscriptionAddOn.removed_from)
             .where(among(SubscriptionAddOn.subscription_id, ids))
             .order_by(SubscriptionAddOn.id)):
         if sid in found:
             found[sid].addons.append((code, added_on, removed_from))
-    for sid, effective_on, was, quantity in db.session.execute(
+    for sid, effective_on, was, quantity in read(
             select(QuantityChange.subscription_id, QuantityChange.effective_on,
                    QuantityChange.previous_quantity, QuantityChange.quantity)
             .where(among(QuantityChange.subscription_id, ids))
@@ -440,33 +446,39 @@ def user_spans_by_user(agreement_ids: list[int]) -> dict[int, dict[int, list]]:
             for agreement_id, users in found.items()}
 
 
+ONE_DAY = dt.timedelta(days=1)
+
+
 def _plan_invoice(row, today: dt.date, terms: Terms | None, spans, cache: dict):
-    """Return (schedule, amounts, excess_through) for one due subscription, or None."""
-    if row.billed_through is None:
-        first = True
-        addons = terms.addons_on(row.activated_on) if terms else ()
-    else:
-        first = False
-        addons = terms.addons_on(row.billed_through + dt.timedelta(days=1)) if terms else ()
+    """Return (schedule, amounts, excess_through) for one due subscription, or None. What
+    many subscriptions share (tariffs, schedules, amounts) is computed once, in `cache`."""
+    first = row.billed_through is None
+    day = row.activated_on if first else row.billed_through + ONE_DAY
+    addons = terms.addons_on(day) if terms is not None and terms.addons else ()
     key = (row.plan_code, row.quantity, addons, row.billing_interval, row.custom_monthly_ore,
            row.label)
-    if key not in cache:
-        cache[key] = tariff(*key)
-    rate = cache[key]
-    schedule = rules.first_invoice(row.activated_on, rate.months) if first \
-        else rules.next_invoice(row.billed_through, rate.months)
+    rate = cache.get(key)
+    if rate is None:
+        rate = cache[key] = tariff(*key)
+    when = (first, day, rate.months, row.cancel_on)
+    schedule = cache.get(when)
+    if schedule is None:
+        schedule = rules.first_invoice(row.activated_on, rate.months) if first \
+            else rules.next_invoice(row.billed_through, rate.months)
+        if row.cancel_on is not None:
+            schedule = rules.cut_at(schedule, row.cancel_on)
+        cache[when] = schedule
     if schedule.invoice_date > today:
         return None
-    if row.cancel_on is not None:
-        schedule = rules.cut_at(schedule, row.cancel_on)
     extra: list[rules.Line] = []
     excess_through = row.excess_billed_through
     if not first and terms is not None:
-        window = rules.Period((row.excess_billed_through or row.activated_on
-                               - dt.timedelta(days=1)) + dt.timedelta(days=1),
-                              schedule.invoice_date - dt.timedelta(days=1))
-        extra = excess_invoice_lines(terms, spans, window)
-        excess_through = max(window.end, excess_through or window.end)
+        window_end = schedule.invoice_date - ONE_DAY
+        if spans:
+            window = rules.Period((row.excess_billed_through or row.activated_on - ONE_DAY)
+                                  + ONE_DAY, window_end)
+            extra = excess_invoice_lines(terms, spans, window)
+        excess_through = max(window_end, excess_through or window_end)
     amounts_key = (key, schedule.periods)
     amounts = None if extra else cache.get(amounts_key)
     if amounts is None:
@@ -503,11 +515,13 @@ def issue_due_invoices(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
     db.session.commit()
     issued = 0
     cache: dict[tuple, Any] = {}  # tariffs and amounts, the same for many subscriptions
-    while True:
-        progress, count = _issue_round(today, now, (seller_id, identity_id), batch_size, cache)
-        issued += count
-        if not progress:
-            break
+    with collector_paused():
+        while True:
+            progress, count = _issue_round(today, now, (seller_id, identity_id), batch_size,
+                                           cache)
+            issued += count
+            if not progress:
+                break
     return issued + issue_final_invoices(today, now, (seller_id, identity_id))
 
 
@@ -627,63 +641,88 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
             planned[row.id] = (row, *plan)
     if not planned:
         return 0, 0
-    claimed = claim_periods([
-        {"subscription_id": sid, "period_start": schedule.start, "period_end": schedule.end}
-        for sid, (_row, schedule, _amounts, _excess) in planned.items()])
+    schedules = [schedule for _row, schedule, _amounts, _excess in planned.values()]
+    claimed = claim_periods({"subscription_id": list(planned),
+                             "period_start": [schedule.start for schedule in schedules],
+                             "period_end": [schedule.end for schedule in schedules]})
     if not claimed:
         return 0, 0
     # A period that costs nothing (an agreement without users yet) is claimed, not invoiced.
-    charged = [(sid, bid) for sid, bid in claimed if planned[sid][2].total_ore]
-    first_number = take_invoice_numbers(seller_id, len(charged)) if charged else 0
-    invoice_rows, order = [], []
-    for offset, (subscription_id, billed_id) in enumerate(charged):
-        row, schedule, amounts, _excess = planned[subscription_id]
-        number = first_number + offset
-        order.append((subscription_id, billed_id))
-        buyer = Buyer(buyer_name=row.name, buyer_email=row.invoice_email,
-                      buyer_organisation_number=row.organisation_number,
-                      buyer_vat_registered=row.vat_registered,
-                      buyer_address_line=row.invoice_address_line,
-                      buyer_postal_code=row.invoice_postal_code, buyer_city=row.invoice_city,
-                      customer_number=row.customer_number, buyer_reference=row.buyer_reference,
-                      buyer_peppol_id=row.peppol_id, delivery=row.delivery)
-        invoice_rows.append(invoice_row(
-            seller_id=seller_id, identity_id=identity_id, number=number,
-            buyer=buyer.columns(), invoice_date=schedule.invoice_date,
-            due_date=schedule.due_date, period=(schedule.start, schedule.end),
-            send_at=send_moment(schedule.invoice_date), net_ore=amounts.net_ore,
-            vat_ore=amounts.vat_ore, now=now, agreement_id=row.agreement_id,
-            subscription_id=subscription_id))
-    invoice_ids = insert_invoices(invoice_rows) if invoice_rows else []
-    line_rows = []
-    for (subscription_id, _billed_id), invoice_id in zip(order, invoice_ids, strict=True):
-        line_rows.extend(licence_line_rows(invoice_id, planned[subscription_id][2]))
-    insert_rows(InvoiceLine.__table__, line_rows)
+    charged = [planned[sid] for sid, _bid in claimed if planned[sid][2].total_ore]
+    if charged:
+        _write_batch(charged, now, seller)
     # One executemany moves every claimed subscription's billed-through day to its period end
     # (and its extra users' day), from values already at hand.
-    columns, values = driver_rows(LicenceSubscription.__table__, [
-        {"billed_through": planned[sid][1].end, "excess_billed_through": planned[sid][3],
-         "id": sid} for sid, _ in claimed])
+    won = [planned[sid] for sid, _bid in claimed]
+    columns, values = driver_values(LicenceSubscription.__table__, {
+        "billed_through": [schedule.end for _row, schedule, _amounts, _excess in won],
+        "excess_billed_through": [excess for _row, _schedule, _amounts, excess in won],
+        "id": [row.id for row, _schedule, _amounts, _excess in won]}, len(won))
     mark = driver_marks(1)
     db.session.connection().exec_driver_sql(
         f"UPDATE licence_subscription SET billed_through = {mark}, "
         f"excess_billed_through = {mark} WHERE id = {mark}", values)
-    return len(claimed), len(invoice_ids)
+    return len(claimed), len(charged)
+
+
+def _write_batch(charged: list[tuple], now: dt.datetime, seller) -> None:
+    """The invoices of a batch and their lines, column by column: one invoice's columns
+    (`invoice_row`) that the whole batch shares, and beside them the columns that differ."""
+    seller_id, identity_id = seller
+    count = len(charged)
+    first_number = take_invoice_numbers(seller_id, count)
+    numbers = list(range(first_number, first_number + count))
+    rows = [row for row, _schedule, _amounts, _excess in charged]
+    by_name = dict(zip(rows[0]._fields, zip(*rows, strict=True), strict=True))  # by column
+    schedules = [schedule for _row, schedule, _amounts, _excess in charged]
+    amounts = [amounts for _row, _schedule, amounts, _excess in charged]
+    sending = {day: send_moment(day) for day in {s.invoice_date for s in schedules}}
+    columns = invoice_row(seller_id=seller_id, identity_id=identity_id, number=first_number,
+                          buyer=buyer_columns(by_name), invoice_date=schedules[0].invoice_date,
+                          due_date=schedules[0].due_date, period=None,
+                          send_at=sending[schedules[0].invoice_date], net_ore=0, vat_ore=0,
+                          now=now)
+    columns.update(
+        number=numbers, kid=[rules.kid_for(number) for number in numbers],
+        agreement_id=list(by_name["agreement_id"]), subscription_id=list(by_name["id"]),
+        invoice_date=[s.invoice_date for s in schedules], due_date=[s.due_date for s in schedules],
+        period_start=[s.start for s in schedules], period_end=[s.end for s in schedules],
+        send_at=[sending[s.invoice_date] for s in schedules],
+        net_ore=[a.net_ore for a in amounts], vat_ore=[a.vat_ore for a in amounts],
+        total_ore=[a.net_ore + a.vat_ore for a in amounts])
+    invoice_ids = insert_invoice_columns(columns, count)
+    # Invoices of the same tariff and periods share their amounts: their lines are converted
+    # for the driver once and written under each invoice's id.
+    table = InvoiceLine.__table__
+    lines_of: dict[int, list[tuple]] = {}
+    line_values: list[tuple] = []
+    for invoice_id, shared in zip(invoice_ids, amounts, strict=True):
+        values = lines_of.get(id(shared))
+        if values is None:
+            line_columns, converted = driver_rows(table, licence_line_rows(0, shared))
+            assert line_columns[0] == "invoice_id"
+            values = lines_of[id(shared)] = [line[1:] for line in converted]
+        line_values.extend((invoice_id, *line) for line in values)
+    write_values(table, line_columns, line_values)
 
 
 CLAIMS_PER_STATEMENT = 500
 
 
-def claim_periods(rows: list[dict]) -> list[tuple[int, int]]:
-    """Claim each subscription's period (one row per subscription and period start): the
+def claim_periods(claims: dict[str, list]) -> list[tuple[int, int]]:
+    """Claim each subscription's period (one row per subscription and period start; the
+    claims given column by column: subscription_id, period_start, period_end): the
     (subscription, claim id) pairs this process won, sorted. A period another process
     claimed first is left out, so no period is invoiced twice. Multi-row INSERT … ON
     CONFLICT DO NOTHING RETURNING through the driver, 500 rows a statement."""
     table = cast(Table, BilledPeriod.__table__)
     won: list[tuple[int, int]] = []
     connection = db.session.connection()
-    for start in range(0, len(rows), CLAIMS_PER_STATEMENT):
-        columns, values = driver_rows(table, rows[start:start + CLAIMS_PER_STATEMENT])
+    count = len(claims["subscription_id"])
+    for start in range(0, count, CLAIMS_PER_STATEMENT):
+        columns, values = driver_values(table, {
+            name: values[start:start + CLAIMS_PER_STATEMENT] for name, values in claims.items()},
+            min(count - start, CLAIMS_PER_STATEMENT))
         group = f"({driver_marks(len(columns))})"
         tuples = ", ".join(group for _ in values)
         won.extend(tuple(row) for row in connection.exec_driver_sql(

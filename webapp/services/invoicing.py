@@ -5,13 +5,14 @@ identity as it stands (R-DOC-1), the buyer's delivery details, gapless numbers p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
-from .. import clock
 from ..database import insert_ignoring_conflicts
 from ..domain import billing as rules
 from ..domain.documents import Document, DocumentLine, Party
@@ -24,7 +25,6 @@ from ..models import (
     InvoiceSequence,
     SellerIdentity,
 )
-from ..models.types import UTCDateTime
 
 IDENTITY_FIELDS = ("name", "organisation_number", "vat_registered", "business_register",
                    "address_line",
@@ -84,10 +84,21 @@ class Buyer:
     delivery: str = "email"
 
     def columns(self) -> dict:
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        values["buyer_peppol_id"] = values["buyer_peppol_id"] or default_peppol_id(
-            self.buyer_organisation_number)
-        return values
+        return {name: values[0] for name, values in buyer_columns(
+            {name: [getattr(self, name)] for name in BUYER_COLUMNS}).items()}
+
+
+BUYER_COLUMNS = tuple(Buyer.__dataclass_fields__)
+
+
+def buyer_columns(columns: Mapping[str, Sequence]) -> dict[str, list]:
+    """The buyer columns of many invoices from their values column by column (as `Buyer`
+    names them); with no Peppol id, the organisation number's."""
+    found = {name: list(columns[name]) for name in BUYER_COLUMNS}
+    found["buyer_peppol_id"] = [
+        peppol_id or default_peppol_id(number) for peppol_id, number in
+        zip(found["buyer_peppol_id"], found["buyer_organisation_number"], strict=True)]
+    return found
 
 
 def agreement_buyer(agreement: CustomerAgreement, recipient: Company | None) -> Buyer:
@@ -162,44 +173,38 @@ def line_row(invoice_id: int, position: int, description: str, period: tuple[dt.
             "discount_percent": discount_percent}
 
 
-def _copy_rows(table, rows: list[dict]) -> None:
-    """PostgreSQL: COPY the rows in (far faster than INSERT for thousands of rows)."""
-    columns = list(rows[0])
-    utc_columns = {c.name for c in table.columns if isinstance(c.type, UTCDateTime)}
-    raw: Any = db.session.connection().connection.dbapi_connection  # psycopg's own
-    with raw.cursor() as cursor:
-        names = ", ".join(columns)
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([
-                    row[c].astimezone(clock.UTC).replace(tzinfo=None)
-                    if c in utc_columns and row[c] is not None else row[c] for c in columns])
-
-
 def insert_rows(table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    if db.engine.dialect.name == "postgresql" and len(rows) > 1:
-        _copy_rows(table, rows)
-    else:
-        _executemany_rows(table, rows)
+    """Insert the rows (dicts with the same keys) through the driver."""
+    if rows:
+        write_values(table, *driver_rows(table, rows))
 
 
 def driver_rows(table, rows: list[dict]) -> tuple[list[str], list[tuple]]:
-    """The rows' columns and values as the driver takes them, each value converted by its
-    column's type (as SQLAlchemy would) without compiling parameters row by row: column by
-    column, each distinct value converted once (a batch shares its dates, moment, seller)."""
+    """The rows' columns and values as the driver takes them (see `driver_values`)."""
+    return driver_values(table, {name: [row[name] for row in rows] for name in rows[0]},
+                         len(rows))
+
+
+def driver_values(table, columns: Mapping[str, Any], count: int
+                  ) -> tuple[list[str], list[tuple]]:
+    """`count` rows given column by column (a list of `count` values, or one value that every
+    row has) as the driver takes them: each value converted by its column's type (as
+    SQLAlchemy would) without compiling parameters row by row, each distinct value once (a
+    batch shares its dates, moment and seller)."""
     dialect = db.engine.dialect
-    columns = list(rows[0])
-    converted = []
-    for name in columns:
-        values = [row[name] for row in rows]
+    converted: list[Iterable] = []
+    for name, values in columns.items():
         process = table.c[name].type._cached_bind_processor(dialect)
-        if process is not None:
+        if not isinstance(values, list):
+            converted.append(repeat(process(values) if process is not None and values is not None
+                                    else values, count))
+        elif process is None:
+            converted.append(values)
+        else:
             seen: dict = {None: None}
-            values = [seen[v] if v in seen else seen.setdefault(v, process(v)) for v in values]
-        converted.append(values)
-    return columns, list(zip(*converted, strict=True))
+            converted.append([seen[v] if v in seen else seen.setdefault(v, process(v))
+                              for v in values])
+    return list(columns), list(zip(*converted, strict=True))
 
 
 def driver_marks(count: int) -> str:
@@ -208,33 +213,45 @@ def driver_marks(count: int) -> str:
     return ", ".join(mark for _ in range(count))
 
 
-def _executemany_rows(table, rows: list[dict]) -> None:
-    """One executemany through the driver."""
-    columns, values = driver_rows(table, rows)
+def write_values(table, columns: list[str], values: list[tuple]) -> None:
+    """Rows already in the driver's terms: COPY on PostgreSQL (far faster than INSERT for
+    thousands of rows), else one executemany."""
+    if not values:
+        return
+    names = ", ".join(columns)
+    if db.engine.dialect.name == "postgresql" and len(values) > 1:
+        raw: Any = db.session.connection().connection.dbapi_connection  # psycopg's own
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
     db.session.connection().exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({driver_marks(len(columns))})",
-        values)
+        f"INSERT INTO {table.name} ({names}) VALUES ({driver_marks(len(columns))})", values)
 
 
 def insert_invoices(rows: list[dict]) -> list[int]:
     """Insert invoices (their numbers taken) and return their ids in the order given."""
+    return insert_invoice_columns({name: [row[name] for row in rows] for name in rows[0]},
+                                  len(rows))
+
+
+def insert_invoice_columns(columns: dict[str, Any], count: int) -> list[int]:
+    """Insert `count` invoices given column by column (as `driver_values` takes them; their
+    numbers taken) and return their ids in order."""
     table = Invoice.__table__
     if db.engine.dialect.name == "postgresql":
-        ids = db.session.execute(text(
+        ids = list(db.session.execute(text(
             "SELECT nextval(pg_get_serial_sequence('invoice', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
-        for row, invoice_id in zip(rows, ids, strict=True):
-            row["id"] = invoice_id
-        insert_rows(table, rows)
-        return list(ids)
-    # SQLite: the numbers were taken in this transaction, so it holds the database's write
-    # lock and no one else can insert meanwhile: the ids follow the highest one, and the rows
-    # go in with one executemany instead of an INSERT … RETURNING each.
-    first = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
-    for offset, row in enumerate(rows):
-        row["id"] = first + offset
-    insert_rows(table, rows)
-    return [row["id"] for row in rows]
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    else:
+        # SQLite: the numbers were taken in this transaction, so it holds the database's write
+        # lock and no one else can insert meanwhile: the ids follow the highest one, and the
+        # rows go in with one executemany instead of an INSERT … RETURNING each.
+        first = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
+        ids = list(range(first, first + count))
+    write_values(table, *driver_values(table, {"id": ids, **columns}, count))
+    return ids
 
 
 def write_invoice(row: dict, lines: list[dict]) -> Invoice:
