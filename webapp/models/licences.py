@@ -56,7 +56,8 @@ class LicenceSubscription(Model):
     __table_args__ = (
         status_check(LicenceStatus, "ck_licence_status"),
         CheckConstraint("quantity >= 0", name="ck_licence_quantity"),
-        Index("ix_licence_billing", "status", "billed_through"),
+        # The issuing job reads the due subscriptions batch by batch in id order.
+        Index("ix_licence_due", "status", "id"),
     )
 
 
