@@ -641,7 +641,7 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
             planned[row.id] = (row, *plan)
     if not planned:
         return 0, 0
-    schedules = [schedule for _row, schedule, _amounts, _excess in planned.values()]
+    _rows, schedules, _amounts, _excess = zip(*planned.values(), strict=True)
     claimed = claim_periods({"subscription_id": list(planned),
                              "period_start": [schedule.start for schedule in schedules],
                              "period_end": [schedule.end for schedule in schedules]})
@@ -653,11 +653,11 @@ def _issue_batch(rows, today, now, seller, cache) -> tuple[int, int]:
         _write_batch(charged, now, seller)
     # One executemany moves every claimed subscription's billed-through day to its period end
     # (and its extra users' day), from values already at hand.
-    won = [planned[sid] for sid, _bid in claimed]
+    rows, schedules, _amounts, excess = zip(*(planned[sid] for sid, _bid in claimed),
+                                            strict=True)
     columns, values = driver_values(LicenceSubscription.__table__, {
-        "billed_through": [schedule.end for _row, schedule, _amounts, _excess in won],
-        "excess_billed_through": [excess for _row, _schedule, _amounts, excess in won],
-        "id": [row.id for row, _schedule, _amounts, _excess in won]}, len(won))
+        "billed_through": [schedule.end for schedule in schedules],
+        "excess_billed_through": list(excess), "id": [row.id for row in rows]}, len(claimed))
     mark = driver_marks(1)
     db.session.connection().exec_driver_sql(
         f"UPDATE licence_subscription SET billed_through = {mark}, "
@@ -672,10 +672,8 @@ def _write_batch(charged: list[tuple], now: dt.datetime, seller) -> None:
     count = len(charged)
     first_number = take_invoice_numbers(seller_id, count)
     numbers = list(range(first_number, first_number + count))
-    rows = [row for row, _schedule, _amounts, _excess in charged]
+    rows, schedules, amounts, _excess = zip(*charged, strict=True)
     by_name = dict(zip(rows[0]._fields, zip(*rows, strict=True), strict=True))  # by column
-    schedules = [schedule for _row, schedule, _amounts, _excess in charged]
-    amounts = [amounts for _row, _schedule, amounts, _excess in charged]
     sending = {day: send_moment(day) for day in {s.invoice_date for s in schedules}}
     columns = invoice_row(seller_id=seller_id, identity_id=identity_id, number=first_number,
                           buyer=buyer_columns(by_name), invoice_date=schedules[0].invoice_date,

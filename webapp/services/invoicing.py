@@ -84,8 +84,10 @@ class Buyer:
     delivery: str = "email"
 
     def columns(self) -> dict:
-        return {name: values[0] for name, values in buyer_columns(
-            {name: [getattr(self, name)] for name in BUYER_COLUMNS}).items()}
+        values = {name: getattr(self, name) for name in BUYER_COLUMNS}
+        values["buyer_peppol_id"] = values["buyer_peppol_id"] or default_peppol_id(
+            self.buyer_organisation_number)
+        return values
 
 
 BUYER_COLUMNS = tuple(Buyer.__dataclass_fields__)
